@@ -1,0 +1,104 @@
+"""The one table of per-backend facts. Every other module asks it; none re-states it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The first Dash release with `Dash(backend=...)` and `Dash(server=FastAPI()/Quart())`.
+DASH_MIN_VERSION = "4.2.0"
+
+# Dash Enterprise serves each app under /<app-name>/ and tells the app through this variable.
+PREFIX_ENV = "DASH_ROUTES_PATHNAME_PREFIX"
+REQUESTS_PREFIX_ENV = "DASH_REQUESTS_PATHNAME_PREFIX"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str  # the value of Dash(backend=...) and the templates/ folder
+    label: str  # how the framework spells itself
+    server_module: str  # where the server class is imported from
+    server_class: str
+    asgi: bool
+    dash_requirement: str  # what requirements.txt needs for Dash itself
+    async_callbacks_requirement: str  # what it needs when callbacks are `async def`
+    server_requirement: str  # the production server's distribution
+    server_name: str  # the production server's executable
+    # Procfile `web:` command; {target} is `module:server`.
+    server_command: str
+    # "method": @server.get(path); "route": @server.route(path, methods=[...]).
+    route_style: str
+    async_handlers: bool  # custom route handlers are `async def`
+    # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
+    path_param_style: str
+    websocket_routes: bool
+
+    def command(self, target: str) -> str:
+        return self.server_command.format(target=target)
+
+
+_UVICORN = "uvicorn {target} --host 0.0.0.0 --port 8000"
+
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend
+    for backend in (
+        Backend(
+            name="flask",
+            label="Flask",
+            server_module="flask",
+            server_class="Flask",
+            asgi=False,
+            dash_requirement="dash",
+            # Flask runs `async def` callbacks only through asgiref, which dash[async] brings.
+            async_callbacks_requirement="dash[async]",
+            server_requirement="gunicorn",
+            server_name="gunicorn",
+            # Dash Enterprise's documented command, with the worker count open to WEB_CONCURRENCY
+            # as uvicorn has it; gunicorn binds to $PORT when the platform sets it.
+            server_command="gunicorn {target} --workers ${{WEB_CONCURRENCY:-2}}",
+            route_style="route",
+            async_handlers=False,
+            path_param_style="angle",
+            websocket_routes=False,
+        ),
+        Backend(
+            name="fastapi",
+            label="FastAPI",
+            server_module="fastapi",
+            server_class="FastAPI",
+            asgi=True,
+            dash_requirement="dash[fastapi]",
+            async_callbacks_requirement="dash[fastapi]",
+            # [standard] brings the websocket library; without it handshakes hit Dash's catch-all.
+            server_requirement="uvicorn[standard]",
+            server_name="uvicorn",
+            server_command=_UVICORN,
+            route_style="method",
+            async_handlers=True,
+            path_param_style="braces",
+            websocket_routes=True,
+        ),
+        Backend(
+            name="quart",
+            label="Quart",
+            server_module="quart",
+            server_class="Quart",
+            asgi=True,
+            dash_requirement="dash[quart]",
+            async_callbacks_requirement="dash[quart]",
+            # dash[quart] brings no ASGI server at all.
+            server_requirement="uvicorn[standard]",
+            server_name="uvicorn",
+            server_command=_UVICORN,
+            route_style="route",
+            async_handlers=True,
+            path_param_style="angle",
+            websocket_routes=True,
+        ),
+    )
+}
+
+DEFAULT_BACKEND = "flask"
+
+
+def get_backend(name: str) -> Backend:
+    return BACKENDS[name]

@@ -1,0 +1,173 @@
+"""Load a copier-format template from templates/ and render it with jinja2 (StrictUndefined).
+
+dashgen does not import copier (its import alone costs about 0.4 s); this module reads the same
+copier.yml (questions, defaults, validators, `!include`, `_exclude`, `_envops`) and renders the
+same files, so `copier copy templates/<backend> DEST` and `dashgen new` agree.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+import yaml
+
+from dashgen import __version__
+from dashgen.errors import InvalidInput
+
+ANSWERS_FILE_KEY = "_answers_file"
+DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
+_ALWAYS_EXCLUDED = ("copier.yml", "copier.yaml", "__pycache__", "*.pyc", ".git")
+
+
+def templates_root() -> Path:
+    """The templates/ folder: inside the installed package, or beside it in a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def template_dir(backend: str) -> Path:
+    return templates_root() / backend
+
+
+def load_config(template: Path) -> dict[str, Any]:
+    """copier.yml as copier reads it: several YAML documents and `!include`d files, merged."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def include(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+        pattern = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        return [
+            document
+            for path in sorted(template.glob(pattern))
+            for document in yaml.load_all(path.read_bytes(), Loader=Loader)
+            if document
+        ]
+
+    Loader.add_constructor("!include", include)
+    documents = yaml.load_all((template / "copier.yml").read_bytes(), Loader=Loader)
+    merged: dict[str, Any] = {}
+    for document in _flatten(documents):
+        for key, value in document.items():
+            if key == "_exclude" and key in merged:
+                merged[key] = [*merged[key], *value]
+            else:
+                merged[key] = value
+    return merged
+
+
+def _flatten(documents: Any) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+    for document in documents:
+        if isinstance(document, list):
+            flat.extend(_flatten(document))
+        elif document:
+            flat.append(document)
+    return flat
+
+
+@dataclass(frozen=True)
+class Answers:
+    recorded: dict[str, Any]  # what the answers file keeps
+    context: dict[str, Any]  # recorded answers plus the derived (`when: false`) values
+
+
+def resolve_answers(config: dict[str, Any], data: dict[str, Any]) -> Answers:
+    """Answer every question from `data` or its default, then run copier's validators."""
+    env = _environment({})
+    recorded: dict[str, Any] = {}
+    context: dict[str, Any] = {}
+    for name, question in config.items():
+        if name.startswith("_"):
+            continue
+        question = question if isinstance(question, dict) else {"default": question}
+        value = data[name] if name in data else _render_value(env, question.get("default"), context)
+        value = _cast(value, question.get("type", "str"))
+        context[name] = value
+        if "choices" in question and value not in question["choices"]:
+            choices = ", ".join(map(str, question["choices"]))
+            raise InvalidInput(f"{name} must be one of {choices}, not {value!r}.")
+        problem = _render_value(env, question.get("validator", ""), context).strip()
+        if problem:
+            raise InvalidInput(problem)
+        if _render_value(env, question.get("when", True), context) not in (False, "False", "false"):
+            recorded[name] = value
+    return Answers(recorded=recorded, context=context)
+
+
+def _render_value(env: jinja2.Environment, value: Any, context: dict[str, Any]) -> Any:
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return env.from_string(value).render(context)
+    return value
+
+
+def _cast(value: Any, kind: str) -> Any:
+    if kind == "bool":
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "yes", "y", "on", "1")
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    return "" if value is None else str(value)
+
+
+def _environment(envops: dict[str, Any], loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, autoescape=False, **envops
+    )
+    env.filters["to_nice_yaml"] = _to_nice_yaml
+    return env
+
+
+def _to_nice_yaml(value: Any) -> str:
+    # The filter copier's templates use for the answers file (from jinja2-ansible-filters).
+    return yaml.safe_dump(value, indent=4, allow_unicode=True, default_flow_style=False)
+
+
+def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
+    """Render templates/<backend> with `data`: the answers and {relative path: text}."""
+    template = template_dir(backend)
+    config = load_config(template)
+    answers = resolve_answers(config, data)
+    answers_file = config.get(ANSWERS_FILE_KEY, DEFAULT_ANSWERS_FILE)
+    context = {
+        **answers.context,
+        "_copier_conf": {"answers_file": answers_file},
+        "_copier_answers": {"_dashgen_version": __version__, **answers.recorded},
+    }
+    env = _environment(config.get("_envops", {}), jinja2.FileSystemLoader(template))
+    excluded = (*_ALWAYS_EXCLUDED, *config.get("_exclude", []))
+    files: dict[str, str] = {}
+    for source in sorted(template.rglob("*")):
+        relative = PurePosixPath(source.relative_to(template).as_posix())
+        if source.is_dir() or _is_excluded(relative, excluded):
+            continue
+        target = _render_path(env, relative, context)
+        if target is None:
+            continue
+        if source.suffix == ".jinja":
+            files[target] = env.get_template(relative.as_posix()).render(context)
+        else:
+            files[target] = source.read_text(encoding="utf-8")
+    return answers, files
+
+
+def _is_excluded(path: PurePosixPath, patterns: tuple[str, ...]) -> bool:
+    return any(
+        fnmatch.fnmatch(part, pattern) or fnmatch.fnmatch(path.as_posix(), pattern)
+        for pattern in patterns
+        for part in path.parts
+    )
+
+
+def _render_path(env: jinja2.Environment, path: PurePosixPath, context: dict[str, Any]) -> str | None:
+    """The output path, or None when a templated folder or file name renders empty (copier skips it)."""
+    parts = [env.from_string(part).render(context) for part in path.parts]
+    if not all(parts):
+        return None
+    parts[-1] = parts[-1].removesuffix(".jinja")
+    return "/".join(parts)
