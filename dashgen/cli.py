@@ -1,0 +1,147 @@
+"""The command line: parse options, call one function per command, print the result.
+
+Heavy modules (jinja2, yaml, rich) are imported inside the commands that need them, so
+`dashgen --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dashgen import __version__
+from dashgen.backends import BACKENDS, DEFAULT_BACKEND
+from dashgen.errors import DashgenError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # Plain click help: rich's help formatter alone costs more start-up time than the rest.
+    rich_markup_mode=None,
+    help="Working Dash projects for Flask, FastAPI and Quart, and the files to deploy them.",
+)
+
+_ACTION_STYLES = {
+    "create": "green",
+    "update": "cyan",
+    "force": "yellow",
+    "identical": "blue",
+    "conflict": "red",
+}
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dashgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Working Dash projects for Flask, FastAPI and Quart, and the files to deploy them."""
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Expected failures become one sentence on stderr and their exit status; no traceback."""
+    try:
+        yield
+    except DashgenError as error:
+        console = _console(stderr=True)
+        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        if error.detail:
+            console.print(error.detail, highlight=False, markup=False)
+        raise typer.Exit(error.exit_code) from None
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
+    if quiet:
+        return
+    console = _console()
+    for note in plan.notes:
+        console.print(note)
+    for change in plan.changes:
+        style = _ACTION_STYLES[change.action]
+        where = change.where or change.path
+        console.print(f"[{style}]{change.action:>10}[/]  {where}")
+        if show_diffs and change.action != "identical" and change.old_text is not None:
+            console.print(change.diff(), markup=False, highlight=False, end="")
+
+
+def _ask_backend() -> str:
+    choices = "/".join(BACKENDS)
+    answer = typer.prompt(f"Server backend ({choices})", default=DEFAULT_BACKEND)
+    return answer.strip().lower()
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Project name: a Python identifier, also the folder.")],
+    backend: Annotated[
+        Optional[str],
+        typer.Option(help=f"Server backend: {', '.join(BACKENDS)} (default {DEFAULT_BACKEND})."),
+    ] = None,
+    own_server: Annotated[
+        bool, typer.Option(help="Create the server in app.py and pass it to Dash(server=...).")
+    ] = False,
+    mount: Annotated[
+        str, typer.Option(help="Serve Dash at this path on the app's own server, e.g. /dash/.")
+    ] = "",
+    static_site: Annotated[
+        bool, typer.Option(help="A static site at /app/, Dash at /dashboard/, a shared /api/data.")
+    ] = False,
+    async_callbacks: Annotated[bool, typer.Option(help="Write the callbacks as async def.")] = False,
+    directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
+    dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Write into an existing folder; files not in the template stay.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Ask nothing; use the defaults.")] = False,
+) -> None:
+    """Create a working Dash project for the chosen backend and topology."""
+    from dashgen.project import new_project, plan_new
+
+    with _reported():
+        if backend is None:
+            backend = _ask_backend() if sys.stdin.isatty() and not yes else DEFAULT_BACKEND
+        project = new_project(
+            name,
+            backend=backend.lower(),
+            own_server=own_server,
+            mount=mount,
+            static_site=static_site,
+            async_callbacks=async_callbacks,
+            directory=directory,
+        )
+        plan = plan_new(project, force=force)
+        _print_plan(plan, quiet=quiet, show_diffs=dry_run)
+        if dry_run:
+            if not quiet:
+                _console().print("Dry run: nothing was written.")
+            return
+        plan.apply()
+    if not quiet:
+        _console().print(
+            f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py"
+        )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,141 @@
+"""What a project is: the validated options of `dashgen new`, and the plan that creates it."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashgen.backends import BACKENDS
+from dashgen.errors import InvalidInput, Refused
+from dashgen.plan import Plan, change_for
+
+# The distributions a generated app installs: a project named after one would shadow it.
+DEPENDENCY_NAMES = frozenset(
+    {
+        "dash", "flask", "fastapi", "quart", "plotly", "uvicorn", "gunicorn", "hypercorn",
+        "werkzeug", "starlette", "pydantic", "jinja2", "asgiref", "httpx", "pytest", "ruff",
+        "requests", "uvloop", "httptools", "websockets", "dashgen", "copier", "app", "tests",
+    }
+)  # fmt: skip
+
+_MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+@dataclass(frozen=True)
+class NewProject:
+    name: str
+    backend: str
+    own_server: bool
+    mount: str  # "" or a path such as "/dash/"
+    static_site: bool
+    async_callbacks: bool
+    directory: Path  # the parent folder
+
+    @property
+    def root(self) -> Path:
+        return self.directory / self.name
+
+    def answers(self) -> dict[str, object]:
+        """The template's answers (the copier questions of the same names)."""
+        return {
+            "project_name": self.name,
+            "backend": self.backend,
+            "own_server": self.own_server or bool(self.mount) or self.static_site,
+            "mount": self.mount,
+            "static_site": self.static_site,
+            "async_callbacks": self.async_callbacks,
+        }
+
+
+def new_project(
+    name: str,
+    *,
+    backend: str,
+    own_server: bool = False,
+    mount: str = "",
+    static_site: bool = False,
+    async_callbacks: bool = False,
+    directory: Path = Path("."),
+) -> NewProject:
+    return NewProject(
+        name=validate_name(name),
+        backend=validate_backend(backend),
+        own_server=own_server,
+        mount=normalize_mount(mount, static_site=static_site),
+        static_site=static_site,
+        async_callbacks=async_callbacks,
+        directory=directory,
+    )
+
+
+def validate_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        choices = ", ".join(BACKENDS)
+        raise InvalidInput(f"Unknown backend {backend!r}: choose one of {choices}.")
+    return backend
+
+
+def validate_name(name: str) -> str:
+    suggestion = _suggest_name(name)
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise InvalidInput(
+            f"{name!r} is not a valid project name: use a Python identifier "
+            f"(did you mean {suggestion!r}?)."
+        )
+    if name.lower() in DEPENDENCY_NAMES or name in sys.stdlib_module_names:
+        raise InvalidInput(
+            f"{name!r} would shadow the {name!r} module the app imports or depends on: "
+            f"choose another name (did you mean {suggestion!r}?)."
+        )
+    return name
+
+
+def _suggest_name(name: str) -> str:
+    candidate = re.sub(r"\W+", "_", name.strip()).strip("_").lower() or "my_app"
+    if candidate[0].isdigit():
+        candidate = f"app_{candidate}"
+    if (
+        keyword.iskeyword(candidate)
+        or candidate in DEPENDENCY_NAMES
+        or candidate in sys.stdlib_module_names
+    ):
+        candidate = f"my_{candidate}"
+    return candidate
+
+
+def normalize_mount(mount: str, *, static_site: bool) -> str:
+    """`dash`, `/dash` and `/dash/` all mean the mount `/dash/`."""
+    if not mount:
+        return ""
+    segments = [segment for segment in mount.strip().split("/") if segment]
+    if not segments:
+        raise InvalidInput("--mount / is Dash at the root: leave --mount out (or use --own-server).")
+    bad = [segment for segment in segments if not _MOUNT_SEGMENT.fullmatch(segment)]
+    if bad or ".." in segments:
+        raise InvalidInput(f"--mount {mount!r} is not a path: use letters, digits, - and _, like /dash/.")
+    normalized = "/" + "/".join(segments) + "/"
+    reserved = ["/api/"] + (["/app/"] if static_site else [])
+    if normalized in reserved or segments[0].startswith("_dash"):
+        raise InvalidInput(f"--mount {normalized} is taken by the app's own routes: choose another path.")
+    return normalized
+
+
+def plan_new(project: NewProject, *, force: bool = False) -> Plan:
+    """Render the template in memory, check the code compiles, and plan the files."""
+    from dashgen.render import render_template  # jinja2 and yaml are only needed here
+
+    root = project.root
+    if root.exists() and not root.is_dir():
+        raise Refused(f"{root} exists and is a file: choose another name or --directory.")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise Refused(f"{root} already exists and is not empty: choose another name, or use --force.")
+    _, files = render_template(project.backend, project.answers())
+    for path, text in files.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")  # a template bug must fail here, before anything is written
+    plan = Plan(root)
+    plan.changes = [change_for(root, path, text, force=force) for path, text in sorted(files.items())]
+    return plan
