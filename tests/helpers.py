@@ -1,0 +1,251 @@
+"""What the tests do as a user would: run dashgen, boot a Procfile, talk HTTP to a Dash app."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+# Every topology `dashgen new` makes, by its options.
+TOPOLOGIES = {
+    "default": [],
+    "own-server": ["--own-server"],
+    "mount": ["--mount", "/dash/"],
+    "static-site": ["--static-site"],
+    "async-callbacks": ["--async-callbacks"],
+}
+# Where Dash answers below the routes prefix in each topology.
+DASH_PATH = {"mount": "dash/", "static-site": "dashboard/"}
+
+
+def run_dashgen(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dashgen", *args],
+        cwd=cwd,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
+
+
+def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo") -> Path:
+    result = run_dashgen("new", name, "--backend", backend, *TOPOLOGIES[topology], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / name
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes: to show that a refusal changed nothing."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command(project: Path) -> str:
+    for line in (project / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError(f"no web: line in {project / 'Procfile'}")
+
+
+def on_loopback(command: str, port: int) -> str:
+    """The Procfile command with its host and port pointed at 127.0.0.1 and `port`."""
+    words = shlex.split(command, posix=False)
+    if "--host" in words:
+        words[words.index("--host") + 1] = "127.0.0.1"
+    if "--port" in words:
+        words[words.index("--port") + 1] = str(port)
+    for flag in ("--bind", "-b"):
+        if flag in words:
+            words[words.index(flag) + 1] = f"127.0.0.1:{port}"
+            break
+    else:
+        if words[0] in ("gunicorn", "hypercorn"):
+            words += ["--bind", f"127.0.0.1:{port}"]
+    return " ".join(words)
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def boot(project: Path, command: str, *, prefix: str | None = None, timeout: float = 60):
+    """Run `command` as a Procfile does (through a shell, in the project folder) with or
+    without DASH_ROUTES_PATHNAME_PREFIX, and wait until it listens; stop it, and everything it
+    started, on the way out."""
+    port = free_port()
+    log = project.parent / f"server-{port}.log"
+    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    environment.pop("DASH_ROUTES_PATHNAME_PREFIX", None)
+    if prefix is not None:
+        environment["DASH_ROUTES_PATHNAME_PREFIX"] = prefix
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {on_loopback(command, port)}"],
+            cwd=project,
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        _wait_until_listening(server, port, timeout)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_until_listening(server: Server, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not listen within {timeout}s:\n{server.output()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+    content_type: str
+
+    def json(self):
+        return json.loads(self.text)
+
+
+def request(url: str, body: dict | None = None, *, timeout: float = 20) -> Reply:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    req = urllib.request.Request(url, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return Reply(response.status, response.read().decode(), response.headers["Content-Type"])
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.read().decode(errors="replace"), error.headers["Content-Type"])
+
+
+# --- Dash over HTTP, the way its renderer does it ---------------------------------------------
+
+
+def dash_config(page_html: str) -> dict:
+    match = re.search(r'<script id="_dash-config"[^>]*>(.*?)</script>', page_html, re.S)
+    assert match, "the page has no _dash-config: it is not Dash's index page"
+    return json.loads(match.group(1))
+
+
+def components_by_id(layout) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and "id" in props:
+                found[str(props["id"])] = props
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(layout)
+    return found
+
+
+def callback_requests(layout, dependencies: list[dict]) -> list[dict]:
+    """One _dash-update-component body per callback, with the inputs' values from the layout."""
+    components = components_by_id(layout)
+    bodies = []
+    for callback in dependencies:
+        outputs = [_split(output) for output in _outputs(callback["output"])]
+        inputs = [_with_value(components, item) for item in callback["inputs"]]
+        state = [_with_value(components, item) for item in callback.get("state", [])]
+        bodies.append(
+            {
+                "output": callback["output"],
+                "outputs": outputs if len(outputs) > 1 else outputs[0],
+                "inputs": inputs,
+                "changedPropIds": [f"{item['id']}.{item['property']}" for item in inputs],
+                "state": state,
+            }
+        )
+    return bodies
+
+
+def _outputs(output: str) -> list[str]:
+    return output.strip(".").split("...") if output.startswith("..") else [output]
+
+
+def _split(output: str) -> dict:
+    component, prop = output.rsplit(".", 1)
+    return {"id": component, "property": prop}
+
+
+def _with_value(components: dict[str, dict], item: dict) -> dict:
+    props = components.get(item["id"], {})
+    return {"id": item["id"], "property": item["property"], "value": props.get(item["property"])}
+
+
+def drive_dash(base_url: str) -> dict:
+    """Load a Dash app as the browser does and run every callback; return what was seen."""
+    page = request(base_url)
+    assert page.status == 200, page.text[:300]
+    config = dash_config(page.text)
+    layout = request(f"{base_url}_dash-layout")
+    assert layout.status == 200 and "application/json" in layout.content_type, layout.text[:300]
+    dependencies = request(f"{base_url}_dash-dependencies")
+    assert dependencies.status == 200, dependencies.text[:300]
+    assert dependencies.json(), "the app has no callbacks"
+    responses = []
+    for body in callback_requests(layout.json(), dependencies.json()):
+        reply = request(f"{base_url}_dash-update-component", body)
+        assert reply.status == 200, reply.text[:500]
+        responses.append(reply.json()["response"])
+    return {"config": config, "layout": layout.json(), "responses": responses}
