@@ -137,10 +137,14 @@ def new(
                 _console().print("Dry run: nothing was written.")
             return
         plan.apply()
-    if not quiet:
-        _console().print(
-            f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py"
-        )
+    if quiet:
+        return
+    if not plan.writes:
+        _console().print("Nothing to do: every file is already as the template makes it.")
+        return
+    _console().print(
+        f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py"
+    )
 
 
 def main() -> None:
