@@ -9,16 +9,15 @@ import pytest
 from helpers import TOPOLOGIES, generate, snapshot
 
 from dashgen.backends import BACKENDS
-from dashgen.render import templates_root
-
-ROOT = templates_root()
+# The source templates (the installed copy may hold files pip added, such as __pycache__).
+ROOT = Path(__file__).resolve().parent.parent / "templates"
 BACKEND_SPECIFIC = {
     "copier.yml",
     "app.py.jinja",
     "Procfile.jinja",
     "requirements.txt.jinja",
     "_facts.jinja",
-    "tests/conftest.py",
+    "tests/conftest.py.jinja",
 }
 
 
