@@ -61,8 +61,10 @@ def main() -> None:
     for ours_name, ours, base_name, base, goal in rows:
         ratio = ours / base
         verdict = "ok" if ratio <= goal else "MISSED"
-        print(f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
-              f"| {ratio:.2f}x | <= {goal:g}x {verdict} |")
+        print(
+            f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
+            f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -30,6 +30,7 @@ app = typer.Typer(
 _ACTION_STYLES = {
     "create": "green",
     "update": "cyan",
+    "insert": "cyan",
     "force": "yellow",
     "identical": "blue",
     "conflict": "red",
@@ -74,14 +75,15 @@ def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
     if quiet:
         return
     console = _console()
-    for note in plan.notes:
-        console.print(note)
     for change in plan.changes:
         style = _ACTION_STYLES[change.action]
         where = change.where or change.path
         console.print(f"[{style}]{change.action:>10}[/]  {where}")
         if show_diffs and change.action != "identical" and change.old_text is not None:
             console.print(change.diff(), markup=False, highlight=False, end="")
+        elif change.action != "identical":
+            for note in plan.notes:
+                console.print(note, markup=False, highlight=False)
 
 
 def _ask_backend() -> str:
@@ -94,24 +96,20 @@ def _ask_backend() -> str:
 def new(
     name: Annotated[str, typer.Argument(help="Project name: a Python identifier, also the folder.")],
     backend: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help=f"Server backend: {', '.join(BACKENDS)} (default {DEFAULT_BACKEND})."),
     ] = None,
     own_server: Annotated[
         bool, typer.Option(help="Create the server in app.py and pass it to Dash(server=...).")
     ] = False,
-    mount: Annotated[
-        str, typer.Option(help="Serve Dash at this path on the app's own server, e.g. /dash/.")
-    ] = "",
+    mount: Annotated[str, typer.Option(help="Serve Dash at this path on the app's own server, e.g. /dash/.")] = "",
     static_site: Annotated[
         bool, typer.Option(help="A static site at /app/, Dash at /dashboard/, a shared /api/data.")
     ] = False,
     async_callbacks: Annotated[bool, typer.Option(help="Write the callbacks as async def.")] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
-    force: Annotated[
-        bool, typer.Option(help="Write into an existing folder; files not in the template stay.")
-    ] = False,
+    force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Ask nothing; use the defaults.")] = False,
 ) -> None:
@@ -142,8 +140,46 @@ def new(
     if not plan.writes:
         _console().print("Nothing to do: every file is already as the template makes it.")
         return
+    _console().print(f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py")
+
+
+@app.command("add-route")
+def add_route(
+    path: Annotated[str, typer.Argument(help="The route's path below the prefix, e.g. /api/items/{item_id:int}.")],
+    method: Annotated[str, typer.Option(help="HTTP method: GET, POST, PUT, PATCH or DELETE.")] = "GET",
+    kind: Annotated[str, typer.Option(help="http, websocket (FastAPI, Quart) or sse.")] = "http",
+    name: Annotated[str | None, typer.Option(help="The function's name (default: from the path).")] = None,
+    app_file: Annotated[
+        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show the diff; write nothing.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Add a prefix-aware custom route to an existing Dash app, generated or hand-written."""
+    from dashgen.project import find_app
+    from dashgen.routes import plan_add_route, route_spec
+
+    with _reported():
+        spec = route_spec(path, method=method, kind=kind, name=name)
+        source = find_app(Path.cwd(), app_file)
+        plan = plan_add_route(source, spec)
+        if not quiet:
+            _print_found(source)
+        _print_plan(plan, quiet=quiet, show_diffs=dry_run)
+        if dry_run:
+            if not quiet:
+                _console().print("Dry run: nothing was written.")
+            return
+        plan.apply()
+
+
+def _print_found(source) -> None:
+    from dashgen.backends import BACKENDS
+
+    prefix = f"prefix variable {source.prefix_name}" if source.prefix_name else "no prefix variable yet"
     _console().print(
-        f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py"
+        f"Found the Dash app in {source.path.name}: {BACKENDS[source.backend].label} "
+        f"({source.evidence}), server `{source.server_expression}`, {prefix}."
     )
 
 

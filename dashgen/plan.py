@@ -1,6 +1,6 @@
 """A plan: the file changes a command would make, shown before (or instead of) being applied.
 
-Every action is one word, as in Rails generators: create, update, force, identical, conflict.
+Every action is one word, as in Rails generators: create, update, insert, force, identical, conflict.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CREATE = "create"  # a new file
-UPDATE = "update"  # an existing file changed on purpose (a route inserted, a line merged)
+UPDATE = "update"  # an existing file changed on purpose (lines merged into it)
+INSERT = "insert"  # an existing file with code inserted into it
 FORCE = "force"  # an existing, different file replaced because --force was given
 IDENTICAL = "identical"  # the file already says exactly this: nothing to do
 CONFLICT = "conflict"  # an existing, different file that will not be replaced
 
-WRITES = (CREATE, UPDATE, FORCE)
+WRITES = (CREATE, UPDATE, INSERT, FORCE)
 
 
 @dataclass(frozen=True)

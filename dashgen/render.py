@@ -116,9 +116,7 @@ def _cast(value: Any, kind: str) -> Any:
 
 
 def _environment(envops: dict[str, Any], loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=loader, undefined=jinja2.StrictUndefined, autoescape=False, **envops
-    )
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False, **envops)
     env.filters["to_nice_yaml"] = _to_nice_yaml
     return env
 
@@ -126,6 +124,13 @@ def _environment(envops: dict[str, Any], loader: jinja2.BaseLoader | None = None
 def _to_nice_yaml(value: Any) -> str:
     # The filter copier's templates use for the answers file (from jinja2-ansible-filters).
     return yaml.safe_dump(value, indent=4, allow_unicode=True, default_flow_style=False)
+
+
+def template_module(backend: str, name: str) -> Any:
+    """A template's macros and top-level variables, such as `_route.py.jinja`'s `route`."""
+    template = template_dir(backend)
+    env = _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
+    return env.get_template(name).module
 
 
 def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:

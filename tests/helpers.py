@@ -52,11 +52,7 @@ def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo") ->
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes: to show that a refusal changed nothing."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
 
 def free_port() -> int:

@@ -75,7 +75,11 @@ def test_terminal_user_is_asked_for_the_backend(tmp_path):
     os.write(controller, b"quart\n")
     result = subprocess.run(
         [sys.executable, "-m", "dashgen", "new", "myapp"],
-        cwd=tmp_path, stdin=terminal, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        stdin=terminal,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     os.close(controller)
     os.close(terminal)

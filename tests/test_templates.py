@@ -9,6 +9,7 @@ import pytest
 from helpers import TOPOLOGIES, generate, snapshot
 
 from dashgen.backends import BACKENDS
+
 # The source templates (the installed copy may hold files pip added, such as __pycache__).
 ROOT = Path(__file__).resolve().parent.parent / "templates"
 BACKEND_SPECIFIC = {
@@ -49,8 +50,7 @@ def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topo
         warnings.simplefilter("ignore", DeprecationWarning)
         from copier import run_copy
 
-    options = {"--own-server": "own_server", "--static-site": "static_site",
-               "--async-callbacks": "async_callbacks"}
+    options = {"--own-server": "own_server", "--static-site": "static_site", "--async-callbacks": "async_callbacks"}
     flags = TOPOLOGIES[topology]
     data = {"project_name": "demo"}
     data.update({options[flag]: True for flag in flags if flag in options})

@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 def test_wheel_installed_in_a_fresh_venv_generates_projects(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(REPO)],
-        check=True, capture_output=True, timeout=600,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     wheel = next((tmp_path / "dist").glob("dashgen-*.whl"))
     venv.create(tmp_path / "venv", with_pip=True)
@@ -26,12 +28,18 @@ def test_wheel_installed_in_a_fresh_venv_generates_projects(tmp_path):
     elsewhere.mkdir()
     result = subprocess.run(
         [str(tmp_path / "venv" / "bin" / "dashgen"), "new", "demo", "--backend", "fastapi", "--static-site"],
-        cwd=elsewhere, capture_output=True, text=True, timeout=120,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     installed = subprocess.run(
         [str(python), "-c", "import dashgen.render as r; print(r.templates_root())"],
-        cwd=elsewhere, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert installed.startswith(str(tmp_path / "venv")), installed
 

@@ -1,0 +1,146 @@
+"""Text splices into Python source that keep every other byte as it was.
+
+Positions come from the syntax tree (stdlib `ast` line numbers); the text is cut and joined by
+lines, in the file's own line endings. Imports are placed where isort/ruff would put them.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+
+def newline_of(text: str) -> str:
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def insert_after_line(text: str, line: int, block: str, *, blank_before: int, blank_after: int) -> tuple[str, int]:
+    """Insert `block` (lines joined by "\\n") after 1-based `line` (0: at the top), with at least
+    the given blank lines around it. Returns the new text and the block's first line number."""
+    newline = newline_of(text)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")) and line >= len(lines):
+        lines[-1] += newline
+    head, tail = lines[:line], lines[line:]
+    blanks_after = 0
+    for following in tail:
+        if following.strip():
+            break
+        blanks_after += 1
+    before = [newline] * (blank_before if head else 0)
+    body = [part + newline for part in block.split("\n")]
+    after = [newline] * max(0, blank_after - blanks_after) if len(tail) > blanks_after else []
+    return "".join(head + before + body + after + tail), line + len(before) + 1
+
+
+def replace_lines(text: str, first: int, last: int, replacement: str) -> str:
+    """Replace 1-based lines first..last (inclusive) with `replacement` (no trailing newline)."""
+    newline = newline_of(text)
+    lines = text.splitlines(keepends=True)
+    ending = newline if lines[last - 1].endswith(("\n", "\r")) else ""
+    new = [part + newline for part in replacement.split("\n")]
+    new[-1] = new[-1].removesuffix(newline) + ending
+    return "".join(lines[: first - 1] + new + lines[last:])
+
+
+def _is_stdlib(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    # ruff's isort default (order-by-type): CONSTANTS, then Classes, then everything else.
+    if name.isupper() and len(name) > 1:
+        return 0, name
+    if name[:1].isupper():
+        return 1, name
+    return 2, name
+
+
+def _top_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The module's leading import block (after the docstring), in order."""
+    imports = []
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            imports.append(statement)
+        elif index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        else:
+            break
+    return imports
+
+
+def bound_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+    return names
+
+
+def ensure_import(text: str, module: str, name: str | None = None) -> str:
+    """`import module` (name None) or `from module import name`, unless it is already there."""
+    tree = ast.parse(text)
+    imports = _top_imports(tree)
+    if name is None:
+        if any(isinstance(s, ast.Import) and any(a.name == module and not a.asname for a in s.names) for s in imports):
+            return text
+    else:
+        for statement in imports:
+            if isinstance(statement, ast.ImportFrom) and statement.module == module and statement.level == 0:
+                if any(alias.name == name and not alias.asname for alias in statement.names):
+                    return text
+                if statement.lineno == statement.end_lineno and all(not a.asname for a in statement.names):
+                    names = sorted({*(a.name for a in statement.names), name}, key=_name_order)
+                    return replace_lines(
+                        text, statement.lineno, statement.lineno, f"from {module} import {', '.join(names)}"
+                    )
+    line = f"import {module}" if name is None else f"from {module} import {name}"
+    return _insert_import_line(text, tree, imports, line, module, straight=name is None)
+
+
+def _insert_import_line(text: str, tree: ast.Module, imports: list, line: str, module: str, *, straight: bool) -> str:
+    stdlib = _is_stdlib(module)
+    section = [s for s in imports if _is_stdlib(_module_of(s)) == stdlib and _module_of(s) != "__future__"]
+    if section:
+        # isort order within a section: `import x` lines, then `from x import y`, each by module.
+        key = (not straight, module)
+        later = [s for s in section if (isinstance(s, ast.ImportFrom), _module_of(s)) > key]
+        if later:
+            return insert_after_line(text, later[0].lineno - 1, line, blank_before=0, blank_after=0)[0]
+        return insert_after_line(text, section[-1].end_lineno, line, blank_before=0, blank_after=0)[0]
+    others = [s for s in imports if _module_of(s) != "__future__"]
+    if stdlib and others:
+        return insert_after_line(text, others[0].lineno - 1, line, blank_before=0, blank_after=1)[0]
+    if others:
+        return insert_after_line(text, others[-1].end_lineno, line, blank_before=1, blank_after=0)[0]
+    anchor = _after_docstring_and_future(tree)
+    return insert_after_line(text, anchor, line, blank_before=1 if anchor else 0, blank_after=1)[0]
+
+
+def _module_of(statement: ast.Import | ast.ImportFrom) -> str:
+    if isinstance(statement, ast.Import):
+        return statement.names[0].name
+    return statement.module or ""
+
+
+def _after_docstring_and_future(tree: ast.Module) -> int:
+    line = 0
+    for index, statement in enumerate(tree.body):
+        is_docstring = index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if not (is_docstring or is_future):
+            break
+        line = statement.end_lineno or line
+    return line
+
+
+def last_import_line(tree: ast.Module) -> int:
+    imports = _top_imports(tree)
+    return imports[-1].end_lineno if imports else _after_docstring_and_future(tree)
