@@ -34,27 +34,8 @@ def insert_after_line(text: str, line: int, block: str, *, blank_before: int, bl
     return "".join(head + before + body + after + tail), line + len(before) + 1
 
 
-def replace_lines(text: str, first: int, last: int, replacement: str) -> str:
-    """Replace 1-based lines first..last (inclusive) with `replacement` (no trailing newline)."""
-    newline = newline_of(text)
-    lines = text.splitlines(keepends=True)
-    ending = newline if lines[last - 1].endswith(("\n", "\r")) else ""
-    new = [part + newline for part in replacement.split("\n")]
-    new[-1] = new[-1].removesuffix(newline) + ending
-    return "".join(lines[: first - 1] + new + lines[last:])
-
-
 def _is_stdlib(module: str) -> bool:
     return module.split(".")[0] in sys.stdlib_module_names
-
-
-def _name_order(name: str) -> tuple[int, str]:
-    # ruff's isort default (order-by-type): CONSTANTS, then Classes, then everything else.
-    if name.isupper() and len(name) > 1:
-        return 0, name
-    if name[:1].isupper():
-        return 1, name
-    return 2, name
 
 
 def _top_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
@@ -92,15 +73,13 @@ def ensure_import(text: str, module: str, name: str | None = None) -> str:
         if any(isinstance(s, ast.Import) and any(a.name == module and not a.asname for a in s.names) for s in imports):
             return text
     else:
-        for statement in imports:
-            if isinstance(statement, ast.ImportFrom) and statement.module == module and statement.level == 0:
-                if any(alias.name == name and not alias.asname for alias in statement.names):
-                    return text
-                if statement.lineno == statement.end_lineno and all(not a.asname for a in statement.names):
-                    names = sorted({*(a.name for a in statement.names), name}, key=_name_order)
-                    return replace_lines(
-                        text, statement.lineno, statement.lineno, f"from {module} import {', '.join(names)}"
-                    )
+        same_module = [s for s in imports if isinstance(s, ast.ImportFrom) and s.module == module and s.level == 0]
+        if any(alias.name == name and not alias.asname for s in same_module for alias in s.names):
+            return text
+        if same_module:
+            # A line of its own beside the app's import: the app's lines stay as they are.
+            line = f"from {module} import {name}"
+            return insert_after_line(text, same_module[-1].end_lineno, line, blank_before=0, blank_after=0)[0]
     line = f"import {module}" if name is None else f"from {module} import {name}"
     return _insert_import_line(text, tree, imports, line, module, straight=name is None)
 

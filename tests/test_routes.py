@@ -1,0 +1,249 @@
+"""`dashgen add-route` on generated projects and on hand-written apps in the reference's styles:
+the routes answer below DASH_ROUTES_PATHNAME_PREFIX on the real server, websockets echo, SSE
+streams, every old line survives, re-runs are identical, and refusals change nothing."""
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import (
+    DASH_PATH,
+    TOPOLOGIES,
+    boot,
+    drive_dash,
+    generate,
+    procfile_command,
+    request,
+    run_dashgen,
+    snapshot,
+)
+from websockets.sync.client import connect
+
+from dashgen.backends import BACKENDS
+
+APPS = Path(__file__).parent / "apps"
+# Each hand-written app: its backend, where Dash answers below /p/, and the server expression.
+HAND_WRITTEN = {
+    "flask_import_dash": ("flask", "", "app.server"),
+    "flask_server_var": ("flask", "", "server"),
+    "flask_mounted": ("flask", None, "server"),  # Dash at a literal /dash/, deaf to the prefix
+    "fastapi_backend": ("fastapi", "", "app.server"),
+    "fastapi_own_alias": ("fastapi", "", "api"),
+    "fastapi_module_attr": ("fastapi", "", "app.server"),
+    "fastapi_mixing": ("fastapi", None, "server"),
+    "quart_own": ("quart", "", "server"),
+    "quart_backend_crlf": ("quart", "", "app.server"),
+}
+
+
+def add_routes(project: Path, backend: str, *extra: str) -> None:
+    """The routes of the issue: a GET, a POST with a typed parameter, SSE, and a websocket."""
+    commands = [
+        ["/api/added"],
+        ["/api/items/{item_id:int}", "--method", "POST"],
+        ["/events", "--kind", "sse"],
+    ]
+    if BACKENDS[backend].websocket_routes:
+        commands.append(["/ws/echo", "--kind", "websocket"])
+    for arguments in commands:
+        result = run_dashgen("add-route", *arguments, *extra, cwd=project)
+        assert result.returncode == 0, result.stderr
+        assert "insert" in result.stdout
+
+
+def check_routes(base: str, backend: str) -> None:
+    added = request(f"{base}/p/api/added")
+    assert added.status == 200 and added.json() == {"route": "/api/added", "method": "GET"}
+    assert '"route"' not in request(f"{base}/api/added").text  # not outside the prefix
+
+    item = request(f"{base}/p/api/items/42", {"note": "posted"})
+    assert item.json() == {"route": "/api/items/{item_id}", "method": "POST", "item_id": 42}
+
+    started = time.monotonic()
+    with urllib.request.urlopen(f"{base}/p/events", timeout=20) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        body = stream.read().decode()
+    events = [line for line in body.splitlines() if line.startswith("data:")]
+    assert events == [f"data: event {n} of 3 from /events" for n in (1, 2, 3)]
+    assert time.monotonic() - started >= 0.9  # streamed over time, not sent at once
+
+    if BACKENDS[backend].websocket_routes:
+        with connect(f"ws{base.removeprefix('http')}/p/ws/echo", open_timeout=10) as socket:
+            for message in ("hello", "dash"):
+                socket.send(message)
+                assert socket.recv(timeout=10) == message
+
+
+def lines_survive(before: str, after: str) -> bool:
+    """Every line of `before`, in order and byte for byte (line endings included), is in `after`."""
+    remaining = iter(after.splitlines(keepends=True))
+    return all(any(line == candidate for candidate in remaining) for line in before.splitlines(keepends=True))
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("topology", list(TOPOLOGIES))
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_routes_added_to_generated_projects_answer_below_the_prefix(tmp_path, backend, topology):
+    project = generate(tmp_path, backend, topology)
+    before = (project / "app.py").read_bytes()
+    add_routes(project, backend)
+    after = (project / "app.py").read_bytes()
+    assert lines_survive(before.decode(), after.decode())
+
+    with boot(project, procfile_command(project), prefix="/p/") as server:
+        check_routes(server.base, backend)
+        seen = drive_dash(f"{server.base}/p/{DASH_PATH.get(topology, '')}")
+        assert seen["responses"]
+    # The generated project's own lint settings still pass with the new code in it.
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "app.py"], cwd=project, capture_output=True, text=True
+    )
+    assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("name", list(HAND_WRITTEN))
+def test_routes_added_to_hand_written_apps(tmp_path, name):
+    backend, dash_path, server_expression = HAND_WRITTEN[name]
+    shutil.copy(APPS / f"{name}.py", tmp_path)
+    original = (tmp_path / f"{name}.py").read_bytes()
+
+    found = run_dashgen("add-route", "/api/added", "--dry-run", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert f"{name}.py: {BACKENDS[backend].label}" in found.stdout
+    assert f"server `{server_expression}`" in found.stdout
+    assert (tmp_path / f"{name}.py").read_bytes() == original
+
+    add_routes(tmp_path, backend)
+    text = (tmp_path / f"{name}.py").read_bytes()
+    assert lines_survive(original.decode(), text.decode())
+    if b"\r\n" in original:
+        assert text.count(b"\n") == text.count(b"\r\n"), "line endings changed"
+
+    # gunicorn cannot load an attribute chain (module:app.server), so a Flask app without a
+    # server variable is served through a one-line module that names it.
+    target = f"{name}:{server_expression}"
+    if "." in server_expression and backend == "flask":
+        (tmp_path / "wsgi.py").write_text(f"from {name} import app\n\nserver = app.server\n")
+        target = "wsgi:server"
+    with boot(tmp_path, BACKENDS[backend].command(target), prefix="/p/") as server:
+        check_routes(server.base, backend)
+        if dash_path is not None:
+            assert drive_dash(f"{server.base}/p/{dash_path}")["responses"]
+
+
+@pytest.mark.parametrize("name", list(HAND_WRITTEN))
+def test_a_second_run_is_identical_and_writes_nothing(tmp_path, name):
+    shutil.copy(APPS / f"{name}.py", tmp_path)
+    assert run_dashgen("add-route", "/api/items/{item_id}", "--method", "PUT", cwd=tmp_path).returncode == 0
+    before = snapshot(tmp_path)
+    again = run_dashgen("add-route", "/api/items/{item_id}", "--method", "PUT", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "identical" in again.stdout
+    assert snapshot(tmp_path) == before
+
+
+def test_generated_hello_route_is_what_add_route_writes(tmp_path):
+    for backend in BACKENDS:
+        (tmp_path / backend).mkdir()
+        project = generate(tmp_path / backend, backend, "default")
+        result = run_dashgen("add-route", "/api/hello", cwd=project)
+        assert result.returncode == 0 and "identical" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("app", "args", "status", "message"),
+    [
+        ("fastapi_backend", ["/api/status"], 1, "fastapi_backend.py:6 already has GET /api/status"),
+        ("fastapi_own_alias", ["/api/data"], 1, "fastapi_own_alias.py:11 already has GET /api/data"),
+        ("quart_own", ["/api/hello"], 1, "quart_own.py:7 already has GET /api/hello"),
+        ("flask_server_var", ["/_dash-layout"], 2, "collides with Dash's own routes"),
+        ("flask_server_var", ["/assets/app.css"], 2, "collides with Dash's own routes"),
+        ("flask_server_var", ["/"], 2, "collides with Dash's page"),
+        ("flask_mounted", ["/dash/report"], 2, "collides with Dash's own routes"),
+        ("fastapi_mixing", ["/dashboard/"], 2, "collides with Dash's page"),
+        ("flask_server_var", ["/api/a b"], 2, "contains spaces"),
+        ("flask_server_var", ["/api/../etc"], 2, "segment"),
+        ("flask_server_var", ["/api/{}"], 2, "invalid parameter name"),
+        ("flask_server_var", ["/api/{1x}"], 2, "invalid parameter name"),
+        ("flask_server_var", ["/api/{id:uuid4}"], 2, "unknown converter"),
+        ("flask_server_var", ["/api/x?y=1"], 2, "query string"),
+        ("flask_server_var", ["/api/x", "--method", "FETCH"], 2, "Unknown method"),
+        ("flask_server_var", ["/api/x", "--kind", "grpc"], 2, "Unknown kind"),
+        ("flask_server_var", ["/api/x", "--name", "class"], 2, "not a Python function name"),
+        ("flask_server_var", ["/api/x", "--name", "squares"], 1, "already defines 'squares'"),
+        ("flask_server_var", ["/ws", "--kind", "websocket"], 1, "--backend fastapi"),
+        ("flask_server_var", ["/api/x", "--app", "missing.py"], 1, "does not exist"),
+    ],
+)
+def test_refusals_leave_the_file_unchanged(tmp_path, app, args, status, message):
+    shutil.copy(APPS / f"{app}.py", tmp_path)
+    before = snapshot(tmp_path)
+    result = run_dashgen("add-route", *args, cwd=tmp_path)
+    assert result.returncode == status, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(tmp_path) == before
+
+
+def test_route_added_by_dashgen_with_other_code_is_refused(tmp_path):
+    shutil.copy(APPS / "quart_own.py", tmp_path)
+    assert run_dashgen("add-route", "/api/report", cwd=tmp_path).returncode == 0
+    path = tmp_path / "quart_own.py"
+    path.write_text(path.read_text().replace('"method": "GET"}', '"method": "GET", "rows": 3}'))
+    before = snapshot(tmp_path)
+    result = run_dashgen("add-route", "/api/report", cwd=tmp_path)
+    assert result.returncode == 1 and "already has GET /api/report" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("def broken(:\n", "is not valid Python"),
+        ("print('no dash here')\n", "does not create a Dash app"),
+    ],
+)
+def test_unusable_app_is_refused_with_exit_1(tmp_path, content, message):
+    (tmp_path / "app.py").write_text(content)
+    before = snapshot(tmp_path)
+    result = run_dashgen("add-route", "/api/x", "--app", "app.py", cwd=tmp_path)
+    assert result.returncode == 1 and message in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_no_app_in_the_folder_is_refused(tmp_path):
+    result = run_dashgen("add-route", "/api/x", cwd=tmp_path)
+    assert result.returncode == 1 and "No module" in result.stderr
+
+
+def test_several_apps_need_app_option(tmp_path):
+    shutil.copy(APPS / "quart_own.py", tmp_path)
+    shutil.copy(APPS / "flask_mounted.py", tmp_path)
+    result = run_dashgen("add-route", "/api/x", cwd=tmp_path)
+    assert result.returncode == 1 and "--app" in result.stderr
+    chosen = run_dashgen("add-route", "/api/x", "--app", "quart_own.py", cwd=tmp_path)
+    assert chosen.returncode == 0 and "quart_own.py" in chosen.stdout
+
+
+def test_default_name_clash_is_resolved_without_shadowing(tmp_path):
+    shutil.copy(APPS / "quart_own.py", tmp_path)
+    # `count` is the app's callback; a route /count must not replace it.
+    result = run_dashgen("add-route", "/count", cwd=tmp_path)
+    assert result.returncode == 0
+    text = (tmp_path / "quart_own.py").read_text()
+    assert "async def count(opts):" in text and "async def count_2():" in text
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
+    shutil.copy(APPS / "flask_server_var.py", tmp_path)
+    before = snapshot(tmp_path)
+    result = run_dashgen("add-route", "/api/report", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "+@server.route(f\"{PREFIX}api/report\", methods=[\"GET\"])" in result.stdout
+    assert "+import os" in result.stdout
+    assert snapshot(tmp_path) == before
