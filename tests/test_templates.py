@@ -18,6 +18,7 @@ BACKEND_SPECIFIC = {
     "Procfile.jinja",
     "requirements.txt.jinja",
     "_facts.jinja",
+    "_route.py.jinja",
     "tests/conftest.py.jinja",
 }
 
