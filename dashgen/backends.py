@@ -19,9 +19,9 @@ class Backend:
     server_module: str  # where the server class is imported from
     server_class: str
     asgi: bool
-    dash_requirement: str  # what requirements.txt needs for Dash itself
-    async_callbacks_requirement: str  # what it needs when callbacks are `async def`
-    server_requirement: str  # the production server's distribution
+    dash_requirement: str  # requirements.txt's line for Dash itself
+    async_callbacks_requirement: str  # the same when callbacks are `async def`
+    server_requirement: str  # requirements.txt's line for the production server
     server_name: str  # the production server's executable
     # Procfile `web:` command; {target} is `module:server`.
     server_command: str
@@ -47,10 +47,10 @@ BACKENDS: dict[str, Backend] = {
             server_module="flask",
             server_class="Flask",
             asgi=False,
-            dash_requirement="dash",
+            dash_requirement=f"dash>={DASH_MIN_VERSION}",
             # Flask runs `async def` callbacks only through asgiref, which dash[async] brings.
-            async_callbacks_requirement="dash[async]",
-            server_requirement="gunicorn",
+            async_callbacks_requirement=f"dash[async]>={DASH_MIN_VERSION}",
+            server_requirement="gunicorn>=23.0",
             server_name="gunicorn",
             # Dash Enterprise's documented command, with the worker count open to WEB_CONCURRENCY
             # as uvicorn has it; gunicorn binds to $PORT when the platform sets it.
@@ -66,10 +66,10 @@ BACKENDS: dict[str, Backend] = {
             server_module="fastapi",
             server_class="FastAPI",
             asgi=True,
-            dash_requirement="dash[fastapi]",
-            async_callbacks_requirement="dash[fastapi]",
+            dash_requirement=f"dash[fastapi]>={DASH_MIN_VERSION}",
+            async_callbacks_requirement=f"dash[fastapi]>={DASH_MIN_VERSION}",
             # [standard] brings the websocket library; without it handshakes hit Dash's catch-all.
-            server_requirement="uvicorn[standard]",
+            server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
             server_command=_UVICORN,
             route_style="method",
@@ -83,10 +83,10 @@ BACKENDS: dict[str, Backend] = {
             server_module="quart",
             server_class="Quart",
             asgi=True,
-            dash_requirement="dash[quart]",
-            async_callbacks_requirement="dash[quart]",
+            dash_requirement=f"dash[quart]>={DASH_MIN_VERSION}",
+            async_callbacks_requirement=f"dash[quart]>={DASH_MIN_VERSION}",
             # dash[quart] brings no ASGI server at all.
-            server_requirement="uvicorn[standard]",
+            server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
             server_command=_UVICORN,
             route_style="route",

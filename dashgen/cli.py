@@ -183,5 +183,43 @@ def _print_found(source) -> None:
     )
 
 
+@app.command("deploy-files")
+def deploy_files(
+    target: Annotated[str, typer.Option(help="enterprise (Dash Enterprise), cloud (Plotly Cloud) or docker.")],
+    python: Annotated[str | None, typer.Option(help="Python version of the Docker image (default: this one).")] = None,
+    app_file: Annotated[
+        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show the plan and the diffs; write nothing.")] = False,
+    force: Annotated[bool, typer.Option(help="Replace a Procfile, Dockerfile or .dockerignore that differs.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+) -> None:
+    """Write the deploy files for a platform, derived from the app as it is."""
+    from dashgen.deploy import plan_deploy, validate_python, validate_target
+    from dashgen.project import find_app
+
+    with _reported():
+        target = validate_target(target)
+        version = validate_python(python)
+        source = find_app(Path.cwd(), app_file)
+        deployment = plan_deploy(source, target, python=version, force=force, dry_run=dry_run)
+        if not quiet:
+            _print_found(source)
+            _console().print(f"Production server target: {deployment.target}")
+        _print_warnings(deployment.warnings)
+        _print_plan(deployment.plan, quiet=quiet, show_diffs=dry_run)
+        if dry_run:
+            if not quiet:
+                _console().print("Dry run: nothing was written.")
+            return
+        deployment.plan.apply()
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    console = _console(stderr=True)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
 def main() -> None:
     app()

@@ -177,6 +177,8 @@ class AppSource:
     routes: tuple[Route, ...]
     registrations_end: int  # the last line of the last statement registering a route
     main_line: int | None  # the `if __name__ == "__main__":` line
+    async_callbacks: bool  # some callback is `async def`
+    import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
 
     @property
     def module(self) -> str:
@@ -258,6 +260,8 @@ def read_app(path: Path) -> AppSource:
         routes=tuple(routes),
         registrations_end=registrations_end,
         main_line=_main_block_line(tree),
+        async_callbacks=_has_async_callbacks(tree),
+        import_time_runs=_import_time_runs(tree, app_name),
     )
 
 
@@ -440,3 +444,33 @@ def _main_block_line(tree: ast.Module) -> int | None:
         ):
             return statement.lineno
     return None
+
+
+def _has_async_callbacks(tree: ast.Module) -> bool:
+    return any(
+        isinstance(statement, ast.AsyncFunctionDef)
+        and any(
+            isinstance(decorator, ast.Call) and _dotted(decorator.func, {}).split(".")[-1] == "callback"
+            for decorator in statement.decorator_list
+        )
+        for statement in tree.body
+    )
+
+
+def _import_time_runs(tree: ast.Module, app_name: str) -> tuple[tuple[int, str], ...]:
+    """`app.run(...)` calls at module level outside `if __name__ == "__main__":`."""
+    runs = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, ast.If) and _main_block_line(ast.Module(body=[statement], type_ignores=[])):
+            continue
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("run", "run_server")
+                and ast.unparse(node.func.value) == app_name
+            ):
+                runs.append((node.lineno, ast.unparse(node)))
+    return tuple(runs)
