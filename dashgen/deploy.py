@@ -217,7 +217,7 @@ def merge_requirements(existing: str | None, wanted: list[str]) -> tuple[str, li
 
 def _with_extras(line: str, requirement, extras: set[str]) -> str:
     """The same line with the extras added to the name; specifier, markers and comment as written."""
-    match = re.match(r"\s*([A-Za-z0-9._-]+)\s*(\[[^\]]*\])?", line)
+    match = re.match(r"\s*([A-Za-z0-9._-]+)(\s*\[[^\]]*\])?", line)
     assert match is not None
     names = ",".join(sorted(requirement.extras | extras))
     return line[: match.start(1)] + f"{match.group(1)}[{names}]" + line[match.end() :]

@@ -80,7 +80,7 @@ def on_loopback(command: str, port: int) -> str:
             words[words.index(flag) + 1] = f"127.0.0.1:{port}"
             break
     else:
-        if words[0] in ("gunicorn", "hypercorn"):
+        if Path(words[0]).name in ("gunicorn", "hypercorn"):
             words += ["--bind", f"127.0.0.1:{port}"]
     return " ".join(words)
 

@@ -244,6 +244,6 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
     before = snapshot(tmp_path)
     result = run_dashgen("add-route", "/api/report", "--dry-run", cwd=tmp_path)
     assert result.returncode == 0
-    assert "+@server.route(f\"{PREFIX}api/report\", methods=[\"GET\"])" in result.stdout
+    assert '+@server.route(f"{PREFIX}api/report", methods=["GET"])' in result.stdout
     assert "+import os" in result.stdout
     assert snapshot(tmp_path) == before
