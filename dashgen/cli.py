@@ -59,10 +59,17 @@ def _reported() -> Iterator[None]:
         yield
     except DashgenError as error:
         console = _console(stderr=True)
-        console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+        console.print(f"[bold red]error:[/] {_plain(error.message)}", highlight=False)
         if error.detail:
             console.print(error.detail, highlight=False, markup=False)
         raise typer.Exit(error.exit_code) from None
+
+
+def _plain(text: str) -> str:
+    """Text shown as it is: `dash[fastapi]` is not rich markup."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _console(stderr: bool = False):
@@ -78,7 +85,7 @@ def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
     for change in plan.changes:
         style = _ACTION_STYLES[change.action]
         where = change.where or change.path
-        console.print(f"[{style}]{change.action:>10}[/]  {where}")
+        console.print(f"[{style}]{change.action:>10}[/]  {_plain(where)}")
         if show_diffs and change.action != "identical" and change.old_text is not None:
             console.print(change.diff(), markup=False, highlight=False, end="")
         elif change.action != "identical":
@@ -178,8 +185,8 @@ def _print_found(source) -> None:
 
     prefix = f"prefix variable {source.prefix_name}" if source.prefix_name else "no prefix variable yet"
     _console().print(
-        f"Found the Dash app in {source.path.name}: {BACKENDS[source.backend].label} "
-        f"({source.evidence}), server `{source.server_expression}`, {prefix}."
+        f"Found the Dash app in {_plain(source.path.name)}: {BACKENDS[source.backend].label} "
+        f"({_plain(source.evidence)}), server `{_plain(source.server_expression)}`, {prefix}."
     )
 
 
@@ -215,10 +222,59 @@ def deploy_files(
         deployment.plan.apply()
 
 
-def _print_warnings(warnings: list[str]) -> None:
+@app.command()
+def check(
+    target: Annotated[
+        str | None, typer.Option(help="Also check what a platform needs: enterprise, cloud or docker.")
+    ] = None,
+    app_file: Annotated[
+        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON, for CI.")] = False,
+) -> None:
+    """Find what would break when the app is deployed. Exit 1 when there is an error."""
+    from dashgen.checks import ERROR, check_app
+    from dashgen.deploy import validate_target
+    from dashgen.project import find_app
+
+    with _reported():
+        if target is not None:
+            validate_target(target)
+        source = find_app(Path.cwd(), app_file)
+        findings = check_app(source, target)
+    errors = sum(finding.severity == ERROR for finding in findings)
+    warnings = len(findings) - errors
+    if as_json:
+        import json
+
+        report = {
+            "app": source.path.name,
+            "backend": source.backend,
+            "server": source.server_expression,
+            "target": target,
+            "errors": errors,
+            "warnings": warnings,
+            "findings": [finding.as_dict() for finding in findings],
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        _print_found(source)
+        console = _console()
+        for finding in findings:
+            style = "red" if finding.severity == ERROR else "yellow"
+            console.print(f"[{style}]{finding.severity:>7}[/]  {finding.where}  {_plain(finding.problem)}")
+            console.print(f"         fix: {finding.fix}", markup=False)
+            if finding.command:
+                console.print(f"         run: {finding.command}", markup=False)
+        console.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _print_warnings(findings) -> None:
     console = _console(stderr=True)
-    for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for finding in findings:
+        console.print(f"[yellow]warning:[/] {finding.where}: {_plain(finding.problem)} {_plain(finding.fix)}")
 
 
 def main() -> None:

@@ -7,9 +7,16 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV, Backend
+from dashgen.backends import BACKENDS, Backend
+from dashgen.checks import (
+    Finding,
+    app_findings,
+    needed_requirements,
+    parse_requirements,
+    procfile_findings,
+    requirements_findings,
+)
 from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CREATE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for, read_text
@@ -39,7 +46,7 @@ class Deployment:
 
     plan: Plan
     target: str  # module:server
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 def validate_target(target: str) -> str:
@@ -68,7 +75,7 @@ def plan_deploy(
         where = f"{source.path.name}:{source.app_line + 1}"
         plan.changes.append(FileChange(source.path.name, INSERT, app_text, source.text, where=where))
 
-    requirements, requirement_warnings = merge_requirements(read_text(root / "requirements.txt"), needed(source))
+    requirements = merge_requirements(read_text(root / "requirements.txt"), needed_requirements(source))
     files: dict[str, str] = {}
     if target == "enterprise":
         files["Procfile"] = procfile(backend, module_target)
@@ -81,7 +88,9 @@ def plan_deploy(
     action = CREATE if old_requirements is None else IDENTICAL if old_requirements == requirements else UPDATE
     plan.changes.append(FileChange("requirements.txt", action, requirements, old_requirements))
 
-    deployment = Deployment(plan, module_target, [*requirement_warnings, *app_warnings(source, root)])
+    # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
+    remaining = requirements_findings(source, requirements, None, target)
+    deployment = Deployment(plan, module_target, [*remaining, *app_findings(source, root)])
     if not dry_run:
         _refuse_conflicts(deployment, source)
     return deployment
@@ -93,8 +102,9 @@ def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
         return
     reasons = []
     for change in conflicts:
-        problems = procfile_problems(source, change.old_text or "") if change.path == "Procfile" else []
-        reasons.append(f"{change.path} differs" + (f" and is wrong: {'; '.join(problems)}" if problems else ""))
+        findings = procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
+        problems = " ".join(finding.problem for finding in findings)
+        reasons.append(f"{change.path} differs" + (f" and is wrong ({problems})" if problems else ""))
     raise Refused(
         f"{', '.join(reasons)}: run again with --force to replace it (the diff is below).",
         detail="".join(change.diff() for change in conflicts),
@@ -112,12 +122,6 @@ def _with_server_variable(source: AppSource) -> tuple[str, str]:
     line = f"{name} = {source.server_expression}"
     text, _ = insert_after_line(source.text, source.app_line, line, blank_before=0, blank_after=0)
     return text, name
-
-
-def needed(source: AppSource) -> list[str]:
-    backend = BACKENDS[source.backend]
-    dash = backend.async_callbacks_requirement if source.async_callbacks else backend.dash_requirement
-    return [dash, backend.server_requirement]
 
 
 def procfile(backend: Backend, target: str) -> str:
@@ -171,48 +175,29 @@ def _page_path(source: AppSource) -> str:
 # --- requirements.txt -------------------------------------------------------------------
 
 
-def merge_requirements(existing: str | None, wanted: list[str]) -> tuple[str, list[str]]:
+def merge_requirements(existing: str | None, wanted: list[str]) -> str:
     """Every existing line kept as written; a missing extra added to the user's own line; what
-    is missing appended under a marker comment. Never a pin changed: a pin that rules out every
-    Dash with backends is reported, not touched."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    is missing appended under a marker comment. A version specifier is never changed."""
+    from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     text = existing or ""
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
-    parsed: dict[str, tuple[int, Requirement]] = {}
-    for index, line in enumerate(lines):
-        body = line.split(" #", 1)[0].strip()
-        if not body or body.startswith(("#", "-")) or "://" in body:
-            continue
-        try:
-            requirement = Requirement(body)
-        except InvalidRequirement:
-            continue
-        parsed.setdefault(canonicalize_name(requirement.name), (index, requirement))
-
-    warnings: list[str] = []
+    parsed = parse_requirements(text)
     missing: list[str] = []
     for line in wanted:
         want = Requirement(line)
         found = parsed.get(canonicalize_name(want.name))
         if found is None:
             missing.append(line)
-            continue
-        index, have = found
-        if not want.extras <= have.extras:
-            lines[index] = _with_extras(lines[index], have, want.extras)
-        if canonicalize_name(want.name) == "dash" and not _allows_backends(have.specifier):
-            warnings.append(
-                f"requirements.txt pins {have.name}{have.specifier}, which rules out every Dash with server "
-                f"backends (they came in {DASH_MIN_VERSION}): raise the pin, e.g. dash>={DASH_MIN_VERSION}."
-            )
+        elif not want.extras <= found[1].extras:
+            lines[found[0]] = _with_extras(lines[found[0]], found[1], want.extras)
     if missing:
         if lines and lines[-1].strip():
             lines.append("")
         lines += [ADDED_MARKER, *missing]
-    return newline.join(lines) + newline, warnings
+    return newline.join(lines) + newline
 
 
 def _with_extras(line: str, requirement, extras: set[str]) -> str:
@@ -221,102 +206,3 @@ def _with_extras(line: str, requirement, extras: set[str]) -> str:
     assert match is not None
     names = ",".join(sorted(requirement.extras | extras))
     return line[: match.start(1)] + f"{match.group(1)}[{names}]" + line[match.end() :]
-
-
-def _allows_backends(specifier) -> bool:
-    """Whether the pin admits some Dash >= DASH_MIN_VERSION: tried on that version and on the
-    versions the pin itself names, and the next ones after them."""
-    from packaging.version import Version
-
-    minimum = Version(DASH_MIN_VERSION)
-    candidates = {minimum}
-    for spec in specifier:
-        named = Version(spec.version.replace(".*", ""))
-        major, minor, micro = (named.release + (0, 0))[:3]
-        candidates |= {
-            named,
-            Version(f"{major}.{minor}.{micro + 1}"),
-            Version(f"{major}.{minor + 1}.0"),
-            Version(f"{major + 1}.0.0"),
-        }
-    return any(specifier.contains(version, prereleases=True) for version in candidates if version >= minimum)
-
-
-# --- What is wrong with an existing Procfile, and other warnings --------------------------
-
-ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
-WSGI_SERVERS = ("gunicorn", "waitress-serve", "uwsgi")
-
-
-def procfile_problems(source: AppSource, procfile_text: str) -> list[str]:
-    """What would break if the platform ran this Procfile for this app."""
-    line = next((line for line in procfile_text.splitlines() if line.startswith("web:")), None)
-    if line is None:
-        return ["it has no web: line, so the platform starts no web process"]
-    words = shlex.split(line.removeprefix("web:").strip(), posix=True)
-    if not words:
-        return ["its web: line is empty"]
-    server, problems = Path(words[0]).name, []
-    asgi = BACKENDS[source.backend].asgi
-    label = BACKENDS[source.backend].label
-    uvicorn_worker = any("UvicornWorker" in word for word in words)
-    if server == "gunicorn" and asgi and not uvicorn_worker:
-        problems.append(
-            f"it serves a {label} (ASGI) app with gunicorn, a WSGI server, so every request fails with 500; use uvicorn"
-        )
-    if server in ASGI_SERVERS and not asgi:
-        problems.append(
-            f"it serves a Flask (WSGI) app with {server}, an ASGI server, so every request fails with 500; use gunicorn"
-        )
-    target = next((word for word in words[1:] if ":" in word and not word.startswith(("-", "0.0.0.0"))), None)
-    if target is not None:
-        module, _, variable = target.partition(":")
-        problems += _target_problems(source, module, variable)
-    return problems
-
-
-def _target_problems(source: AppSource, module: str, variable: str) -> list[str]:
-    if module != source.module:
-        if not (source.path.parent / f"{module.replace('.', '/')}.py").is_file():
-            return [f"it loads the module {module!r}, which does not exist"]
-        return []
-    if variable == source.app_name and BACKENDS[source.backend].asgi:
-        return [f"it serves the Dash object {variable!r}, not its server: use {module}:{source.server_expression}"]
-    if variable not in bound_names(source.tree) and "." not in variable:
-        return [f"it loads {module}:{variable}, but {source.path.name} defines no {variable!r}"]
-    return []
-
-
-def app_warnings(source: AppSource, root: Path) -> list[str]:
-    name = source.path.name
-    warnings = []
-    for route in source.routes:
-        if not route.prefixed and route.methods != ("MOUNT",):
-            method = "/".join(route.methods)
-            warnings.append(
-                f"{name}:{route.line} registers {method} {route.path} without {PREFIX_ENV}: on Dash Enterprise "
-                f"it is unreachable (the app lives below /<app-name>/); register it at "
-                f'f"{{PREFIX}}{route.path.lstrip("/")}" as `dashgen add-route {route.path}` writes it.'
-            )
-        elif not route.prefixed:
-            warnings.append(
-                f"{name}:{route.line} mounts {route.path} without {PREFIX_ENV}: on Dash Enterprise it is unreachable."
-            )
-    if source.dash_mount is not None and not source.dash_mount.prefixed:
-        warnings.append(
-            f"{name}:{source.dash_mount.line} mounts Dash at the literal {source.dash_mount.path}, which ignores "
-            f"{PREFIX_ENV}: on Dash Enterprise the app is unreachable; compose it as "
-            f'f"{{PREFIX}}{source.dash_mount.path.lstrip("/")}" (see `dashgen new --mount`).'
-        )
-    for line, call in source.import_time_runs:
-        detail = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
-        warnings.append(
-            f"{name}:{line} runs {call} at import time{detail}: the production server imports the module, so move "
-            'it under `if __name__ == "__main__":`.'
-        )
-    if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
-        warnings.append(
-            "environment.yml is beside requirements.txt: Dash Enterprise then uses only the pip buildpack and "
-            "ignores environment.yml; keep one of them."
-        )
-    return warnings

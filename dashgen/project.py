@@ -139,6 +139,8 @@ def plan_new(project: NewProject, *, force: bool = False) -> Plan:
 
 # --- An existing app, read from its source (never imported or run) ------------------------
 
+# Paths Dash serves itself below its routes prefix.
+DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
 ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _REGISTRATIONS = ("route", "api_route", "websocket", "add_url_rule", "add_api_route", "mount")
 
@@ -183,6 +185,22 @@ class AppSource:
     @property
     def module(self) -> str:
         return self.path.stem
+
+    @property
+    def dash_base(self) -> str:
+        """Where Dash's routes start, below the prefix."""
+        return self.dash_mount.path if self.dash_mount else "/"
+
+    def dash_collision(self, path: str) -> str | None:
+        """What of Dash's a custom route at `path` would shadow or be shadowed by, if anything."""
+        base = self.dash_base
+        if not path.startswith(base):
+            return None
+        if path == base:
+            return f"Dash's page (Dash serves {base})"
+        if base != "/" or ("/" + path[len(base) :]).startswith(DASH_OWN_PATHS):
+            return f"Dash's own routes (Dash serves {base})"
+        return None
 
     @property
     def server_name(self) -> str | None:

@@ -16,8 +16,6 @@ from dashgen.project import AppSource, Route
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 KINDS = ("http", "websocket", "sse")
 CONVERTERS = {"str": "str", "int": "int", "float": "float", "path": "str"}
-# Paths Dash serves itself below its routes prefix.
-DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
 
 _LITERAL_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 _PARAMETER_SEGMENT = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
@@ -176,13 +174,9 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
 
 
 def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
-    dash_base = source.dash_mount.path if source.dash_mount else "/"
-    below_dash = "/" + spec.path[len(dash_base) :] if spec.path.startswith(dash_base) else None
-    if below_dash is None:
-        return
-    if dash_base != "/" or spec.path == "/" or below_dash.startswith(DASH_OWN_PATHS):
-        where = "Dash's page" if spec.path == dash_base else "Dash's own routes"
-        raise InvalidInput(f"{spec.path} collides with {where} (Dash serves {dash_base}): choose another path.")
+    collision = source.dash_collision(spec.path)
+    if collision:
+        raise InvalidInput(f"{spec.path} collides with {collision}: choose another path.")
 
 
 def _same_route(source: AppSource, spec: RouteSpec, existing: Route, plan: Plan, prefix: str) -> Plan:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import venv
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,3 +249,37 @@ def drive_dash(base_url: str) -> dict:
         assert reply.status == 200, reply.text[:500]
         responses.append(reply.json()["response"])
     return {"config": config, "layout": layout.json(), "responses": responses}
+
+
+# --- Fresh venvs from a project's own requirements.txt ------------------------------------------
+
+_VENVS: dict[str, Path] = {}
+
+
+def venv_for(requirements: Path, cache: Path) -> Path:
+    """A fresh venv with exactly `requirements` installed (one per distinct file), its bin/ returned."""
+    key = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    if key not in _VENVS:
+        where = cache / f"venv-{key}"
+        cache.mkdir(parents=True, exist_ok=True)
+        # Test workers run in parallel: one builds a given venv, the others wait for it.
+        with (cache / f"venv-{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _build_venv(where, requirements)
+        _VENVS[key] = where / "bin"
+    return _VENVS[key]
+
+
+def _build_venv(where: Path, requirements: Path) -> None:
+    if not (where / "ready").exists():
+        shutil.rmtree(where, ignore_errors=True)
+        venv.create(where, with_pip=True)
+        install = subprocess.run(
+            [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(requirements)],
+            cwd=requirements.parent,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert install.returncode == 0, install.stderr[-3000:]
+        (where / "ready").touch()

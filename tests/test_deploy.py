@@ -2,56 +2,28 @@
 come out right, requirements.txt installs into a fresh venv, and the Procfile's command (or the
 Dockerfile's CMD) as written serves the app below DASH_ROUTES_PATHNAME_PREFIX."""
 
-import fcntl
-import hashlib
 import json
 import re
 import shutil
-import subprocess
-import venv
 from pathlib import Path
 
 import pytest
-from helpers import DASH_PATH, TOPOLOGIES, boot, drive_dash, generate, procfile_command, request, run_dashgen, snapshot
+from helpers import (
+    DASH_PATH,
+    TOPOLOGIES,
+    boot,
+    drive_dash,
+    generate,
+    procfile_command,
+    request,
+    run_dashgen,
+    snapshot,
+    venv_for,
+)
 
 from dashgen.backends import BACKENDS
 
 APPS = Path(__file__).parent / "apps"
-_VENVS: dict[str, Path] = {}
-
-
-def venv_for(requirements: Path, cache: Path) -> Path:
-    """A fresh venv with exactly `requirements` installed (one per distinct file), its bin/ returned."""
-    key = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
-    if key not in _VENVS:
-        where = cache / f"venv-{key}"
-        cache.mkdir(parents=True, exist_ok=True)
-        # Test workers run in parallel: one builds a given venv, the others wait for it.
-        with (cache / f"venv-{key}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            _build_venv(where, requirements)
-        _VENVS[key] = where / "bin"
-    return _VENVS[key]
-
-
-def _build_venv(where: Path, requirements: Path) -> None:
-    if not (where / "ready").exists():
-        shutil.rmtree(where, ignore_errors=True)
-        venv.create(where, with_pip=True)
-        install = subprocess.run(
-            [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(requirements)],
-            cwd=requirements.parent,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert install.returncode == 0, install.stderr[-3000:]
-        (where / "ready").touch()
-
-
-@pytest.fixture(scope="session")
-def venv_cache(tmp_path_factory):
-    return tmp_path_factory.getbasetemp().parent / "dashgen-deploy-venvs"
 
 
 def docker_cmd(project: Path) -> str:
@@ -205,10 +177,10 @@ def test_a_pin_without_backends_is_reported_not_changed(tmp_path):
 @pytest.mark.parametrize(
     ("procfile", "problem"),
     [
-        ("web: gunicorn app:server\n", "with gunicorn, a WSGI server"),
+        ("web: gunicorn app:server\n", "gunicorn serves this FastAPI (ASGI) app as WSGI"),
         ("web: uvicorn app:server --host 0.0.0.0 --port 8000\n", "defines no 'server'"),
         ("web: uvicorn main:server\n", "the module 'main', which does not exist"),
-        ("worker: python jobs.py\n", "no web: line"),
+        ("worker: python jobs.py\n", "has no web: command"),
     ],
 )
 def test_wrong_procfile_is_named_in_the_refusal(tmp_path, procfile, problem):
@@ -224,7 +196,7 @@ def test_flask_app_on_uvicorn_is_named_in_the_refusal(tmp_path):
     project = hand_written(tmp_path, "flask_server_var")
     (project / "Procfile").write_text("web: uvicorn app:server --host 0.0.0.0 --port 8000\n")
     result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
-    assert result.returncode == 1 and "Flask (WSGI) app with uvicorn" in result.stderr
+    assert result.returncode == 1 and "uvicorn serves this Flask (WSGI) app" in result.stderr
 
 
 def test_dockerfile_conflict_is_refused_and_forced(tmp_path):
@@ -248,7 +220,7 @@ def test_warnings_that_help(tmp_path):
     result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "registers GET / without DASH_ROUTES_PATHNAME_PREFIX" in result.stderr
-    assert "mounts Dash at the literal /dash/" in result.stderr
+    assert "Dash is mounted at the literal /dash/" in result.stderr
     assert "at import time with debug=True" in result.stderr
     assert "environment.yml is beside requirements.txt" in result.stderr
 
