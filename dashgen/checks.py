@@ -68,7 +68,8 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 )
             )  # fmt: skip
     else:
-        findings += requirements_findings(source, requirements, _procfile_server(procfile_text), target)
+        platform = target or ("enterprise" if procfile_text is not None else "cloud")
+        findings += requirements_findings(source, requirements, _procfile_server(procfile_text), platform)
     if target == "enterprise" and source.server_name is None:
         findings.append(
             Finding(
@@ -197,7 +198,7 @@ def needed_requirements(source: AppSource) -> list[str]:
 
 
 def requirements_findings(
-    source: AppSource, text: str, procfile_server: str | None, target: str | None
+    source: AppSource, text: str, procfile_server: str | None, target: str
 ) -> list[Finding]:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
@@ -205,7 +206,7 @@ def requirements_findings(
     parsed = parse_requirements(text)
     findings = []
     dash_line, server_line = needed_requirements(source)
-    fix = _deploy(target or "cloud")
+    fix = _deploy(target)
     want = Requirement(dash_line)
     found = parsed.get("dash")
     if found is None:
