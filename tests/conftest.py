@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 
-# The tests import their helpers module directly.
-sys.path.insert(0, str(Path(__file__).parent))
+# The tests import their helpers, and bench/'s load driver, as modules.
+ROOT = Path(__file__).resolve().parent.parent
+for folder in (ROOT / "tests", ROOT / "bench"):
+    sys.path.insert(0, str(folder))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""Every generated app in a real browser (Debian's Chromium, driven by Playwright), booted with
+its Procfile command below DASH_ROUTES_PATHNAME_PREFIX=/demo/: the page loads with no console
+error and no failed request, a pick in the dropdown runs the callback and redraws the page, the
+static site links to the dashboard, and websocket and SSE routes talk to the page."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import DASH_PATH, TOPOLOGIES, boot, generate, procfile_command, run_dashgen
+
+from dashgen.backends import BACKENDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium as this machine runs it: no sandbox as root, and no calls to the (closed) network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: .ci/run installs it (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with everything that went wrong in it recorded."""
+
+    def __init__(self, browser, base: str):
+        self.page = browser.new_page(viewport={"width": 1100, "height": 760})
+        self.base = base
+        self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        self.responses: list[tuple[int, str]] = []
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        self.page.on("requestfailed", lambda request: self.failed.append(f"{request.url} {request.failure}"))
+        self.page.on("response", lambda response: self.responses.append((response.status, response.url)))
+
+    def assert_clean(self, prefix: str) -> None:
+        assert self.console_errors == []
+        assert self.failed == []
+        ours = [(status, url) for status, url in self.responses if url.startswith(self.base)]
+        assert ours, "the page made no request to the app"
+        assert [(s, u) for s, u in ours if s != 200] == []
+        assert [u for _, u in ours if not u.removeprefix(self.base).startswith(prefix)] == []
+        assert any("_dash-layout" in url for _, url in ours)
+        assert any("_dash-update-component" in url for _, url in ours)
+        assert any("/assets/style.css" in url for _, url in ours)
+
+
+def pick_city_and_wait(page, city: str) -> None:
+    page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=20000)
+    page.click("#city")
+    page.get_by_text(city, exact=True).click()
+    page.wait_for_selector(f"#summary:has-text('{city}:')", timeout=20000)
+    page.wait_for_selector(f".gtitle:has-text('{city}')", timeout=20000)  # the chart redrew too
+
+
+@pytest.mark.parametrize("topology", list(TOPOLOGIES))
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_person_sees_a_working_app(tmp_path, browser, backend, topology):
+    project = generate(tmp_path, backend, topology)
+    sockets = BACKENDS[backend].websocket_routes
+    if sockets:
+        for arguments in (["/ws/echo", "--kind", "websocket"], ["/events", "--kind", "sse"]):
+            assert run_dashgen("add-route", *arguments, cwd=project).returncode == 0
+    dash_path = DASH_PATH.get(topology, "")
+    with boot(project, procfile_command(project), prefix="/demo/") as server:
+        watched = Watched(browser, server.base)
+        page = watched.page
+        if topology == "static-site":
+            page.goto(f"{server.base}/demo/app/")
+            page.wait_for_selector("#data li:has-text('Lisbon: 17.7')")
+            page.click("#dashboard-link")
+            page.wait_for_url(f"{server.base}/demo/{dash_path}")
+        else:
+            page.goto(f"{server.base}/demo/{dash_path}")
+        pick_city_and_wait(page, "Oslo")
+        if topology == "default":
+            page.screenshot(path=str(tmp_path / f"{backend}.png"))
+        if sockets:
+            talk = page.evaluate(SOCKETS_SCRIPT, "/demo/")
+            assert talk == {
+                "websocket": ["echo: ping", "echo: pong"],
+                "events": [f"event {n} of 3 from /events" for n in (1, 2, 3)],
+            }
+        watched.assert_clean("/demo/")
+        page.close()
+
+
+# Runs in the Dash page: opens the websocket and the EventSource of the routes add-route wrote.
+SOCKETS_SCRIPT = """
+async (prefix) => {
+  const websocket = await new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${location.host}${prefix}ws/echo`);
+    const received = [];
+    socket.onopen = () => { socket.send("echo: ping"); socket.send("echo: pong"); };
+    socket.onmessage = (message) => {
+      received.push(message.data);
+      if (received.length === 2) { socket.close(); resolve(received); }
+    };
+    socket.onerror = () => reject(new Error("websocket failed"));
+  });
+  const events = await new Promise((resolve, reject) => {
+    const source = new EventSource(`${prefix}events`);
+    const received = [];
+    source.onmessage = (message) => {
+      received.push(message.data);
+      if (received.length === 3) { source.close(); resolve(received); }
+    };
+    source.onerror = () => { source.close(); reject(new Error("event source failed")); };
+  });
+  return {websocket, events};
+}
+"""
+
+
+def test_readme_screenshot_script_makes_the_picture(tmp_path):
+    target = tmp_path / "fastapi.png"
+    script = Path(__file__).resolve().parent.parent / "docs" / "screenshot.py"
+    subprocess.run([sys.executable, str(script), str(target)], check=True, timeout=180)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
