@@ -100,13 +100,13 @@ class Server:
 
 
 @contextmanager
-def boot(project: Path, command: str, *, prefix: str | None = None, timeout: float = 60):
+def boot(project: Path, command: str, *, prefix: str | None = None, timeout: float = 60, env: dict | None = None):
     """Run `command` as a Procfile does (through a shell, in the project folder) with or
     without DASH_ROUTES_PATHNAME_PREFIX, and wait until it listens; stop it, and everything it
     started, on the way out."""
     port = free_port()
     log = project.parent / f"server-{port}.log"
-    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     environment.pop("DASH_ROUTES_PATHNAME_PREFIX", None)
     if prefix is not None:
         environment["DASH_ROUTES_PATHNAME_PREFIX"] = prefix
