@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -42,37 +43,76 @@ class LoadResult:
     first_error: str = ""
 
 
-async def _drive(url: str, body_for, requests: int, concurrency: int, seconds: float, check) -> LoadResult:
-    import httpx
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: a bare asyncio client, light enough that the driver
+    leaves the CPU to the server it measures (httpx spends more per request than the server)."""
 
-    host = urlsplit(url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing to load {host}: this driver only targets loopback")
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        try:
+            header = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(header.split(b" ", 2)[1])
+            length = re.search(rb"(?i)content-length:\s*(\d+)", header)
+            if length:
+                payload = await self.reader.readexactly(int(length.group(1)))
+            else:  # chunked or close-delimited: read what the server sends, then reconnect
+                payload = await self.reader.read(1 << 20)
+                await self.close()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self.close()
+            raise
+        if re.search(rb"(?i)connection:\s*close", header):
+            await self.close()
+        return status, payload
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+async def _drive(url: str, body_for, requests: int, concurrency: int, seconds: float, check) -> LoadResult:
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"refusing to load {parts.hostname}: this driver only targets loopback")
     latencies: list[float] = []
     errors: list[str] = []
     issued = 0
     deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
-        async def worker() -> None:
-            nonlocal issued
-            while issued < requests and time.monotonic() < deadline:
-                number = issued
-                issued += 1
-                started = time.perf_counter()
-                try:
-                    response = await client.post(url, json=body_for(number))
-                    problem = check(response)
-                except httpx.HTTPError as error:
-                    problem = f"{type(error).__name__}: {error}"
-                latencies.append(time.perf_counter() - started)
-                if problem:
-                    errors.append(problem)
+    async def worker() -> None:
+        nonlocal issued
+        connection = _Connection(parts.hostname, parts.port or 80)
+        while issued < requests and time.monotonic() < deadline:
+            number = issued
+            issued += 1
+            started = time.perf_counter()
+            try:
+                status, payload = await asyncio.wait_for(
+                    connection.post(parts.path, json.dumps(body_for(number)).encode()), timeout=30
+                )
+                problem = check(status, payload)
+            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as error:
+                await connection.close()
+                problem = f"{type(error).__name__}: {error}"
+            latencies.append(time.perf_counter() - started)
+            if problem:
+                errors.append(problem)
+        await connection.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     ordered = sorted(latencies) or [0.0]
     return LoadResult(
         requests=len(latencies),
@@ -85,32 +125,21 @@ async def _drive(url: str, body_for, requests: int, concurrency: int, seconds: f
     )
 
 
-def _check_callback(response) -> str:
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:200]}"
+def _check_callback(status: int, payload: bytes) -> str:
+    if status != 200:
+        return f"HTTP {status}: {payload[:200]!r}"
     try:
-        summary = response.json()["response"]["summary"]["children"]
+        summary = json.loads(payload)["response"]["summary"]["children"]
     except (ValueError, KeyError) as error:
-        return f"unexpected body ({error}): {response.text[:200]}"
+        return f"unexpected body ({error}): {payload[:200]!r}"
     return "" if " °C on average" in summary else f"unexpected summary {summary!r}"
 
 
-def drive_callbacks(
-    base_url: str, *, requests: int = 2000, concurrency: int = 32, seconds: float = 60.0
-) -> LoadResult:
+def drive_callbacks(base_url: str, *, requests: int = 2000, concurrency: int = 32, seconds: float = 60.0) -> LoadResult:
     """Drive the generated app's callback at `base_url` (its Dash page URL, ending in /)."""
     url = f"{base_url}_dash-update-component"
     body_for = lambda number: callback_body(CITIES[number % len(CITIES)])  # noqa: E731
     return asyncio.run(_drive(url, body_for, requests, concurrency, seconds, _check_callback))
-
-
-def drive_json(url: str, *, requests: int, concurrency: int, seconds: float, method_body: dict | None = None):
-    """Drive a plain JSON endpoint (the bare-framework ceiling of bench/apps.py) with POSTs."""
-
-    def check(response) -> str:
-        return "" if response.status_code == 200 else f"HTTP {response.status_code}"
-
-    return asyncio.run(_drive(url, lambda _: method_body or {}, requests, concurrency, seconds, check))
 
 
 def main() -> None:
