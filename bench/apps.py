@@ -34,7 +34,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs"))
 from load import callback_body, drive_callbacks  # noqa: E402
+from screenshot import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -191,7 +193,8 @@ class serving:
 
     def __enter__(self) -> int:
         self.port = _free_port()
-        command = (_procfile(self.project) if self.command == "procfile" else self.command).format(port=self.port)
+        command = _procfile(self.project) if self.command == "procfile" else self.command
+        command = command.replace("{port}", str(self.port))
         environment = {**os.environ, **self.env, "PORT": str(self.port), "PATH": f"{BIN}:{os.environ['PATH']}"}
         environment.pop("DASH_ROUTES_PATHNAME_PREFIX", None)
         self.shown = command
@@ -343,10 +346,7 @@ def chart(rows: list[Row], target: Path) -> None:
         f".bar{{display:inline-block;height:14px}}</style>{bars}</body></html>"
     )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1080, "height": 200})
         page.set_content(html)
         page.screenshot(path=str(target), full_page=True)

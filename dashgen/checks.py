@@ -197,9 +197,7 @@ def needed_requirements(source: AppSource) -> list[str]:
     return [dash, backend.server_requirement]
 
 
-def requirements_findings(
-    source: AppSource, text: str, procfile_server: str | None, target: str
-) -> list[Finding]:
+def requirements_findings(source: AppSource, text: str, procfile_server: str | None, target: str) -> list[Finding]:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 

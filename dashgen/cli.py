@@ -27,6 +27,10 @@ app = typer.Typer(
     help="Working Dash projects for Flask, FastAPI and Quart, and the files to deploy them.",
 )
 
+# Options several commands share.
+AppFile = Annotated[Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
+
 _ACTION_STYLES = {
     "create": "green",
     "update": "cyan",
@@ -93,6 +97,17 @@ def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
                 console.print(note, markup=False, highlight=False)
 
 
+def _show_or_apply(plan, *, quiet: bool, dry_run: bool) -> bool:
+    """Print the plan; apply it unless this is a dry run. Returns whether it was applied."""
+    _print_plan(plan, quiet=quiet, show_diffs=dry_run)
+    if dry_run:
+        if not quiet:
+            _console().print("Dry run: nothing was written.")
+        return False
+    plan.apply()
+    return True
+
+
 def _ask_backend() -> str:
     choices = "/".join(BACKENDS)
     answer = typer.prompt(f"Server backend ({choices})", default=DEFAULT_BACKEND)
@@ -117,7 +132,7 @@ def new(
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    quiet: Quiet = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Ask nothing; use the defaults.")] = False,
 ) -> None:
     """Create a working Dash project for the chosen backend and topology."""
@@ -136,12 +151,8 @@ def new(
             directory=directory,
         )
         plan = plan_new(project, force=force)
-        _print_plan(plan, quiet=quiet, show_diffs=dry_run)
-        if dry_run:
-            if not quiet:
-                _console().print("Dry run: nothing was written.")
+        if not _show_or_apply(plan, quiet=quiet, dry_run=dry_run):
             return
-        plan.apply()
     if quiet:
         return
     if not plan.writes:
@@ -156,11 +167,9 @@ def add_route(
     method: Annotated[str, typer.Option(help="HTTP method: GET, POST, PUT, PATCH or DELETE.")] = "GET",
     kind: Annotated[str, typer.Option(help="http, websocket (FastAPI, Quart) or sse.")] = "http",
     name: Annotated[str | None, typer.Option(help="The function's name (default: from the path).")] = None,
-    app_file: Annotated[
-        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
-    ] = None,
+    app_file: AppFile = None,
     dry_run: Annotated[bool, typer.Option(help="Show the diff; write nothing.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Add a prefix-aware custom route to an existing Dash app, generated or hand-written."""
     from dashgen.project import find_app
@@ -172,12 +181,7 @@ def add_route(
         plan = plan_add_route(source, spec)
         if not quiet:
             _print_found(source)
-        _print_plan(plan, quiet=quiet, show_diffs=dry_run)
-        if dry_run:
-            if not quiet:
-                _console().print("Dry run: nothing was written.")
-            return
-        plan.apply()
+        _show_or_apply(plan, quiet=quiet, dry_run=dry_run)
 
 
 def _print_found(source) -> None:
@@ -194,12 +198,10 @@ def _print_found(source) -> None:
 def deploy_files(
     target: Annotated[str, typer.Option(help="enterprise (Dash Enterprise), cloud (Plotly Cloud) or docker.")],
     python: Annotated[str | None, typer.Option(help="Python version of the Docker image (default: this one).")] = None,
-    app_file: Annotated[
-        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
-    ] = None,
+    app_file: AppFile = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and the diffs; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Replace a Procfile, Dockerfile or .dockerignore that differs.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
     from dashgen.deploy import plan_deploy, validate_python, validate_target
@@ -214,12 +216,7 @@ def deploy_files(
             _print_found(source)
             _console().print(f"Production server target: {deployment.target}")
         _print_warnings(deployment.warnings)
-        _print_plan(deployment.plan, quiet=quiet, show_diffs=dry_run)
-        if dry_run:
-            if not quiet:
-                _console().print("Dry run: nothing was written.")
-            return
-        deployment.plan.apply()
+        _show_or_apply(deployment.plan, quiet=quiet, dry_run=dry_run)
 
 
 @app.command()
@@ -227,9 +224,7 @@ def check(
     target: Annotated[
         str | None, typer.Option(help="Also check what a platform needs: enterprise, cloud or docker.")
     ] = None,
-    app_file: Annotated[
-        Path | None, typer.Option("--app", help="The module that creates the Dash app (default: found).")
-    ] = None,
+    app_file: AppFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON, for CI.")] = False,
 ) -> None:
     """Find what would break when the app is deployed. Exit 1 when there is an error."""

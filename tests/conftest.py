@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-# The tests import their helpers, and bench/'s load driver, as modules.
+# The tests import their helpers, bench/'s load driver and docs/'s Chromium settings as modules.
 ROOT = Path(__file__).resolve().parent.parent
-for folder in (ROOT / "tests", ROOT / "bench"):
+for folder in (ROOT / "tests", ROOT / "bench", ROOT / "docs"):
     sys.path.insert(0, str(folder))
 
 

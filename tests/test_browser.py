@@ -9,32 +9,20 @@ from pathlib import Path
 
 import pytest
 from helpers import DASH_PATH, TOPOLOGIES, boot, generate, procfile_command, run_dashgen
+from screenshot import CHROMIUM, CHROMIUM_ARGS
 
 from dashgen.backends import BACKENDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Chromium as this machine runs it: no sandbox as root, and no calls to the (closed) network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed: .ci/run installs it (apt-get install -y chromium)")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: scripts/test installs it (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
 
