@@ -7,9 +7,9 @@ it on 127.0.0.1 in each configuration worth comparing (the dev server, the Procf
 exactly as written, worker counts, worker classes and servers, uvloop/httptools, access log)
 next to a bare endpoint of the same framework returning the callback's JSON (the ceiling a
 Dash callback can approach). Each row is measured with wrk (Debian's `wrk`), POSTing the
-callback body the browser sends, after a one-second warm-up. wrk runs on the same 2 cores as
-the server (one wrk thread), so absolute figures are lower than on separate machines: compare
-the ratios. Then bench/load.py drives each Procfile command with 2,000 callbacks at
+callback body the browser sends, after a one-second warm-up; the median of three runs counts.
+wrk runs on the same 2 cores as the server (one wrk thread), so absolute figures are lower
+than on separate machines: compare the ratios. Then bench/load.py drives each Procfile command with 2,000 callbacks at
 concurrency 32 and reports its figures and error count.
 
 It prints Markdown tables, writes bench/results/apps.json, draws docs/bench-apps.png (an HTML
@@ -242,7 +242,13 @@ def _answers(port: int) -> bool:
         return False
 
 
-def wrk(port: int, seconds: float, connections: int) -> tuple[float, float, float, int]:
+def wrk(port: int, seconds: float, connections: int, repeats: int = 3) -> tuple[float, float, float, int]:
+    """The median run of `repeats` (req/s decides), after a one-second warm-up."""
+    runs = sorted((_wrk_once(port, seconds, connections) for _ in range(repeats)), key=lambda run: run[0])
+    return runs[len(runs) // 2]
+
+
+def _wrk_once(port: int, seconds: float, connections: int) -> tuple[float, float, float, int]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     body = json.dumps(callback_body(CITY)).replace("\\", "\\\\").replace("'", "\\'")
     script.write_text(f"wrk.method = 'POST'\nwrk.body = '{body}'\nwrk.headers['Content-Type'] = 'application/json'\n")
@@ -291,8 +297,8 @@ def load_figures(backends: list[str]) -> list[dict]:
 
 def markdown(rows: list[Row], figures: list[dict], connections: int, seconds: float) -> str:
     lines = [
-        f"wrk, 1 thread, {connections} connections, {seconds:g} s per row after a 1 s warm-up, POSTing the generated "
-        "app's callback; server and wrk share the machine's 2 cores.",
+        f"wrk, 1 thread, {connections} connections, median of 3 runs of {seconds:g} s per row after a 1 s warm-up, "
+        "POSTing the generated app's callback; server and wrk share the machine's 2 cores.",
         "",
         "| backend | configuration | req/s | p50 ms | p99 ms | errors | × ceiling |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -365,7 +371,7 @@ def update_readme(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--backends", nargs="*", default=["flask", "fastapi", "quart"])
     parser.add_argument("--no-readme", action="store_true")

@@ -36,7 +36,9 @@ class Backend:
         return self.server_command.format(target=target)
 
 
-_UVICORN = "uvicorn {target} --host 0.0.0.0 --port 8000"
+# The reference's Dash Enterprise command, with two workers (bench/apps.py: one uvicorn worker
+# serves about half of what two do on 2 cores) that WEB_CONCURRENCY can change.
+_UVICORN = "uvicorn {target} --host 0.0.0.0 --port 8000 --workers ${{WEB_CONCURRENCY:-2}}"
 
 BACKENDS: dict[str, Backend] = {
     backend.name: backend

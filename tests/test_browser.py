@@ -15,7 +15,9 @@ from dashgen.backends import BACKENDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, and the load tests that may follow in the same worker start their own.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: scripts/test installs it (apt-get install -y chromium)")
