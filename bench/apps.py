@@ -359,10 +359,11 @@ def chart(rows: list[Row], target: Path) -> None:
         browser.close()
 
 
-def update_readme(text: str) -> None:
+def update_readme(section: str, text: str) -> None:
+    """Replace README.md's text between <!-- bench:SECTION --> and <!-- /bench:SECTION -->."""
     readme = ROOT / "README.md"
     content = readme.read_text()
-    start, end = "<!-- bench:apps -->", "<!-- /bench:apps -->"
+    start, end = f"<!-- bench:{section} -->", f"<!-- /bench:{section} -->"
     if start in content:
         before, rest = content.split(start, 1)
         content = before + start + "\n" + text + "\n" + end + rest.split(end, 1)[1]
@@ -372,7 +373,9 @@ def update_readme(text: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3)
-    parser.add_argument("--connections", type=int, default=16)
+    # 64 connections: uvicorn and gunicorn workers share one socket, and how keep-alive
+    # connections split between two workers moves the figures; more connections split more evenly.
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--backends", nargs="*", default=["flask", "fastapi", "quart"])
     parser.add_argument("--no-readme", action="store_true")
     arguments = parser.parse_args()
@@ -387,7 +390,7 @@ def main() -> None:
     (results / "apps.json").write_text(json.dumps({"rows": [asdict(r) for r in rows], "load": figures}, indent=2))
     chart(rows, ROOT / "docs" / "bench-apps.png")
     if not arguments.no_readme:
-        update_readme(text)
+        update_readme("apps", text)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python bench/cli_speed.py [--runs 15]
 
 Rows: `dashgen new` against `copier copy` of the same template (goal: at most half its time),
-and `dashgen --help` against `python -c pass` (goal: at most 8x). Prints a Markdown table.
+and `dashgen --help` against `python -c pass` (goal: at most 8x). Prints a Markdown table and
+writes it into README.md between the bench:cli_speed markers (unless --no-readme).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apps import update_readme  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BIN = Path(sys.executable).parent
@@ -36,7 +40,9 @@ def timed(command: list[str], cwd: Path, runs: int, before=None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    parser.add_argument("--no-readme", action="store_true")
+    arguments = parser.parse_args()
+    runs = arguments.runs
     work = Path(tempfile.mkdtemp(prefix="dashgen-bench-"))
     out = work / "out"
 
@@ -55,16 +61,23 @@ def main() -> None:
     rows.append(("`dashgen --help`", help_time, "`python -c pass`", bare, 8.0))
     shutil.rmtree(work, ignore_errors=True)
 
-    print(f"Median of {runs} runs, Python {sys.version.split()[0]}.\n")
-    print("| command | time | baseline | time | ratio | goal |")
-    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    lines = [
+        f"Median of {runs} runs, Python {sys.version.split()[0]}.",
+        "",
+        "| command | time | baseline | time | ratio | goal |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+    ]
     for ours_name, ours, base_name, base, goal in rows:
         ratio = ours / base
         verdict = "ok" if ratio <= goal else "MISSED"
-        print(
+        lines.append(
             f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
             f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
         )
+    text = "\n".join(lines)
+    print(text)
+    if not arguments.no_readme:
+        update_readme("cli_speed", text)
 
 
 if __name__ == "__main__":
