@@ -247,3 +247,10 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
     assert '+@server.route(f"{PREFIX}api/report", methods=["GET"])' in result.stdout
     assert "+import os" in result.stdout
     assert snapshot(tmp_path) == before
+
+
+def test_a_path_without_its_leading_slash_is_fixed_silently(tmp_path):
+    shutil.copy(APPS / "flask_server_var.py", tmp_path)
+    result = run_dashgen("add-route", "api/plain", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '@server.route(f"{PREFIX}api/plain", methods=["GET"])' in (tmp_path / "flask_server_var.py").read_text()
