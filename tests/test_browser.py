@@ -15,6 +15,11 @@ from dashgen.backends import BACKENDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
+# The first render fetches Dash's bundles (plotly.js alone is several MB): on a CI machine whose
+# two cores also run the other test worker, that can take a while.
+RENDER_TIMEOUT_MS = 90_000
+
+
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is
 # open, and the load tests that may follow in the same worker start their own.
 @pytest.fixture(scope="module")
@@ -34,6 +39,7 @@ class Watched:
 
     def __init__(self, browser, base: str):
         self.page = browser.new_page(viewport={"width": 1100, "height": 760})
+        self.page.set_default_timeout(RENDER_TIMEOUT_MS)
         self.base = base
         self.console_errors: list[str] = []
         self.failed: list[str] = []
@@ -56,11 +62,11 @@ class Watched:
 
 
 def pick_city_and_wait(page, city: str) -> None:
-    page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=20000)
+    page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
     page.click("#city")
     page.get_by_text(city, exact=True).click()
-    page.wait_for_selector(f"#summary:has-text('{city}:')", timeout=20000)
-    page.wait_for_selector(f".gtitle:has-text('{city}')", timeout=20000)  # the chart redrew too
+    page.wait_for_selector(f"#summary:has-text('{city}:')", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(f".gtitle:has-text('{city}')", timeout=RENDER_TIMEOUT_MS)  # the chart redrew too
 
 
 @pytest.mark.parametrize("topology", list(TOPOLOGIES))
