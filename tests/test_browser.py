@@ -49,6 +49,11 @@ class Watched:
         self.page.on("requestfailed", lambda request: self.failed.append(f"{request.url} {request.failure}"))
         self.page.on("response", lambda response: self.responses.append((response.status, response.url)))
 
+    def report(self) -> str:
+        """What the page saw, for a failure message."""
+        bad = [(status, url) for status, url in self.responses if status != 200]
+        return f"console errors {self.console_errors}, failed requests {self.failed}, non-200 responses {bad}"
+
     def assert_clean(self, prefix: str) -> None:
         assert self.console_errors == []
         assert self.failed == []
@@ -88,7 +93,10 @@ def test_a_person_sees_a_working_app(tmp_path, browser, backend, topology):
             page.wait_for_url(f"{server.base}/demo/{dash_path}")
         else:
             page.goto(f"{server.base}/demo/{dash_path}")
-        pick_city_and_wait(page, "Oslo")
+        try:
+            pick_city_and_wait(page, "Oslo")
+        except Exception as error:
+            raise AssertionError(f"the page did not work: {watched.report()}") from error
         if topology == "default":
             page.screenshot(path=str(tmp_path / f"{backend}.png"))
         if sockets:
