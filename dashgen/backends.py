@@ -102,7 +102,3 @@ BACKENDS: dict[str, Backend] = {
 }
 
 DEFAULT_BACKEND = "flask"
-
-
-def get_backend(name: str) -> Backend:
-    return BACKENDS[name]

@@ -22,6 +22,8 @@ DEPENDENCY_NAMES = frozenset(
     }
 )  # fmt: skip
 
+# The answers file of a generated project (copier's default name, as the templates set it).
+ANSWERS_FILE = ".copier-answers.yml"
 _MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -231,9 +233,6 @@ def find_app(directory: Path, app: Path | None = None) -> AppSource:
         names = ", ".join(source.path.name for source in chosen)
         raise Refused(f"Several modules create a Dash app ({names}): choose one with --app FILE.")
     return chosen[0]
-
-
-ANSWERS_FILE = ".copier-answers.yml"
 
 
 def read_app(path: Path) -> AppSource:
