@@ -16,7 +16,7 @@ from pathlib import Path
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
 from dashgen.plan import read_text
-from dashgen.project import AppSource
+from dashgen.source import AppSource
 
 ERROR = "error"
 WARNING = "warning"

@@ -172,8 +172,8 @@ def add_route(
     quiet: Quiet = False,
 ) -> None:
     """Add a prefix-aware custom route to an existing Dash app, generated or hand-written."""
-    from dashgen.project import find_app
     from dashgen.routes import plan_add_route, route_spec
+    from dashgen.source import find_app
 
     with _reported():
         spec = route_spec(path, method=method, kind=kind, name=name)
@@ -205,7 +205,7 @@ def deploy_files(
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
     from dashgen.deploy import plan_deploy, validate_python, validate_target
-    from dashgen.project import find_app
+    from dashgen.source import find_app
 
     with _reported():
         target = validate_target(target)
@@ -230,7 +230,7 @@ def check(
     """Find what would break when the app is deployed. Exit 1 when there is an error."""
     from dashgen.checks import ERROR, check_app
     from dashgen.deploy import validate_target
-    from dashgen.project import find_app
+    from dashgen.source import find_app
 
     with _reported():
         if target is not None:

@@ -20,7 +20,7 @@ from dashgen.checks import (
 from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CREATE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for, read_text
-from dashgen.project import AppSource
+from dashgen.source import AppSource
 
 TARGETS = ("enterprise", "cloud", "docker")
 ADDED_MARKER = "# added by dashgen"

@@ -11,7 +11,7 @@ from dashgen.backends import BACKENDS, PREFIX_ENV
 from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import IDENTICAL, INSERT, FileChange, Plan
-from dashgen.project import AppSource, Route
+from dashgen.source import AppSource, Route
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 KINDS = ("http", "websocket", "sse")

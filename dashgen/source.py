@@ -1,0 +1,364 @@
+"""An existing app, read from its source (never imported or run): the module that creates the
+Dash app, its backend, server variable, prefix variable, routes and main block."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashgen.backends import BACKENDS, PREFIX_ENV
+from dashgen.errors import Refused
+from dashgen.project import ANSWERS_FILE
+
+# Paths Dash serves itself below its routes prefix.
+DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
+ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+_REGISTRATIONS = ("route", "api_route", "websocket", "add_url_rule", "add_api_route", "mount")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A custom route found on the server, its path as seen below the prefix."""
+
+    path: str  # "/api/items/{item_id}" or "/api/items/<int:item_id>"
+    methods: tuple[str, ...]  # ("GET",), ("POST",) or ("WEBSOCKET",)
+    prefixed: bool  # registered below DASH_ROUTES_PATHNAME_PREFIX
+    function: str
+    line: int  # the first decorator's line
+    end_line: int
+
+    @property
+    def shape(self) -> str:
+        """The path with every parameter reduced to {}: how two spellings are compared."""
+        return re.sub(r"\{[^}]*\}|<[^>]*>", "{}", self.path)
+
+
+@dataclass(frozen=True)
+class AppSource:
+    path: Path
+    text: str
+    tree: ast.Module
+    backend: str
+    evidence: str  # where the backend was read from, for the user
+    app_name: str
+    app_line: int  # the last line of the statement creating the app
+    server_expression: str  # "server", "api", or "app.server"
+    server_line: int  # the last line of the statement after which the server exists
+    prefix_name: str | None  # the variable holding DASH_ROUTES_PATHNAME_PREFIX, if any
+    prefix_line: int  # the last line of its assignment (0 when there is none)
+    dash_mount: Route | None  # Dash's own routes_pathname_prefix, when it sets one
+    routes: tuple[Route, ...]
+    registrations_end: int  # the last line of the last statement registering a route
+    main_line: int | None  # the `if __name__ == "__main__":` line
+    async_callbacks: bool  # some callback is `async def`
+    import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
+
+    @property
+    def module(self) -> str:
+        return self.path.stem
+
+    @property
+    def dash_base(self) -> str:
+        """Where Dash's routes start, below the prefix."""
+        return self.dash_mount.path if self.dash_mount else "/"
+
+    def dash_collision(self, path: str) -> str | None:
+        """What of Dash's a custom route at `path` would shadow or be shadowed by, if anything."""
+        base = self.dash_base
+        if not path.startswith(base):
+            return None
+        if path == base:
+            return f"Dash's page (Dash serves {base})"
+        if base != "/" or ("/" + path[len(base) :]).startswith(DASH_OWN_PATHS):
+            return f"Dash's own routes (Dash serves {base})"
+        return None
+
+    @property
+    def server_name(self) -> str | None:
+        return None if "." in self.server_expression else self.server_expression
+
+
+def find_app(directory: Path, app: Path | None = None) -> AppSource:
+    """The app to work on: --app, else the answers file's app.py, else the one module in
+    `directory` that constructs a Dash app (app.py preferred)."""
+    if app is not None:
+        path = app if app.is_absolute() else directory / app
+        if not path.is_file():
+            raise Refused(f"{app} does not exist: give --app the path of the module that creates the Dash app.")
+        return read_app(path)
+    if (directory / ANSWERS_FILE).is_file() and (directory / "app.py").is_file():
+        return read_app(directory / "app.py")
+    candidates = []
+    for path in sorted(directory.glob("*.py")):
+        try:
+            source = read_app(path)
+        except Refused:
+            continue
+        candidates.append(source)
+    if not candidates:
+        raise Refused(f"No module in {directory} creates a Dash app: run this in the app's folder or pass --app FILE.")
+    chosen = [source for source in candidates if source.path.name == "app.py"] or candidates
+    if len(chosen) > 1:
+        names = ", ".join(source.path.name for source in chosen)
+        raise Refused(f"Several modules create a Dash app ({names}): choose one with --app FILE.")
+    return chosen[0]
+
+
+def read_app(path: Path) -> AppSource:
+    """Describe the Dash app in `path` from its syntax tree."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            text = handle.read()
+        tree = ast.parse(text, filename=str(path))
+    except (OSError, UnicodeDecodeError) as error:
+        raise Refused(f"Cannot read {path}: {error}.") from None
+    except SyntaxError as error:
+        raise Refused(f"{path} is not valid Python (line {error.lineno}: {error.msg}): fix it first.") from None
+    names = _import_aliases(tree)
+    created = _dash_creation(tree, names)
+    if created is None:
+        raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
+    app_statement, app_name, call = created
+    backend, evidence, server_expression, server_line = _backend_and_server(tree, names, app_statement, app_name, call)
+    prefix_name, prefix_line = _prefix_variable(tree)
+    prefix_names = {prefix_name} if prefix_name else set()
+    server_expressions = {server_expression, f"{app_name}.server"}
+    routes, registrations_end = _routes(tree, server_expressions, prefix_names)
+    mount = _keyword(call, "routes_pathname_prefix")
+    dash_mount = None
+    if mount is not None:
+        found = _route_path(mount, prefix_names)
+        if found is not None:
+            dash_mount = Route(found[0], ("GET",), found[1], "", mount.lineno, mount.end_lineno or mount.lineno)
+    return AppSource(
+        path=path,
+        text=text,
+        tree=tree,
+        backend=backend,
+        evidence=evidence,
+        app_name=app_name,
+        app_line=app_statement.end_lineno or app_statement.lineno,
+        server_expression=server_expression,
+        server_line=server_line,
+        prefix_name=prefix_name,
+        prefix_line=prefix_line,
+        dash_mount=dash_mount,
+        routes=tuple(routes),
+        registrations_end=registrations_end,
+        main_line=_main_block_line(tree),
+        async_callbacks=_has_async_callbacks(tree),
+        import_time_runs=_import_time_runs(tree, app_name),
+    )
+
+
+def _import_aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted name, from every import in the module."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _dotted(node: ast.AST, names: dict[str, str]) -> str:
+    if isinstance(node, ast.Name):
+        return names.get(node.id, node.id)
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value, names)}.{node.attr}"
+    return ""
+
+
+def _is_dash_class(node: ast.AST, names: dict[str, str]) -> bool:
+    return _dotted(node, names) in ("dash.Dash", "dash.dash.Dash")
+
+
+def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
+    """(name, value) of a module-level `name = value` or `name: T = value`."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0], statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target, value = statement.target, statement.value
+    else:
+        return None
+    return (target.id, value) if isinstance(target, ast.Name) else None
+
+
+def _dash_creation(tree: ast.Module, names: dict[str, str]):
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
+            return statement, assigned[0], assigned[1]
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((keyword.value for keyword in call.keywords if keyword.arg == name), None)
+
+
+def _server_backend(call: ast.AST, names: dict[str, str]) -> str | None:
+    if not isinstance(call, ast.Call):
+        return None
+    classes = {f"{b.server_module}.{b.server_class}": b.name for b in BACKENDS.values()}
+    return classes.get(_dotted(call.func, names))
+
+
+def _backend_and_server(tree, names, app_statement, app_name, call):
+    line = app_statement.lineno
+    server = _keyword(call, "server")
+    if isinstance(server, ast.Name):
+        for statement in tree.body:
+            assigned = _assignment(statement)
+            if assigned and assigned[0] == server.id:
+                backend = _server_backend(assigned[1], names)
+                if backend:
+                    evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {statement.lineno}"
+                    return backend, evidence, server.id, statement.end_lineno
+        raise Refused(
+            f"Cannot tell which server {server.id!r} (Dash(server=...) on line {line}) is: "
+            "create it with Flask(...), FastAPI() or Quart(...) in the same module."
+        )
+    if isinstance(server, ast.Call):
+        backend = _server_backend(server, names)
+        if backend is None:
+            raise Refused(
+                f"Cannot tell which server Dash(server=...) on line {line} is: pass a Flask, FastAPI or Quart object."
+            )
+        evidence = f"server={BACKENDS[backend].server_class}() on line {line}"
+    else:
+        chosen = _keyword(call, "backend")
+        if isinstance(chosen, ast.Constant) and chosen.value in BACKENDS:
+            backend, evidence = chosen.value, f'Dash(backend="{chosen.value}") on line {line}'
+        elif chosen is None:
+            backend, evidence = "flask", f"Dash() without a backend on line {line} (Flask, Dash's default)"
+        else:
+            raise Refused(f"Cannot tell the backend of Dash(backend=...) on line {line}: write it as a string.")
+    app_server = f"{app_name}.server"
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        if assigned and ast.unparse(assigned[1]) == app_server and statement.lineno > line:
+            return backend, evidence, assigned[0], statement.end_lineno
+    return backend, evidence, app_server, app_statement.end_lineno
+
+
+def _prefix_variable(tree: ast.Module) -> tuple[str | None, int]:
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        if assigned and any(
+            isinstance(node, ast.Constant) and node.value == PREFIX_ENV for node in ast.walk(assigned[1])
+        ):
+            return assigned[0], statement.end_lineno or statement.lineno
+    return None, 0
+
+
+def _route_path(node: ast.expr, prefix_names: set[str]) -> tuple[str, bool] | None:
+    """(path below the prefix, whether the prefix is included) of a route's path expression."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, False
+    lead, rest = None, None
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
+        lead = node.values[0].value
+        parts = node.values[1:]
+        if all(isinstance(part, ast.Constant) for part in parts):
+            rest = "".join(part.value for part in parts)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.right, ast.Constant):
+        lead, rest = node.left, node.right.value
+    elif isinstance(node, ast.Name):
+        lead, rest = node, ""
+    if isinstance(lead, ast.Name) and isinstance(rest, str):
+        prefixed = lead.id in prefix_names
+        return "/" + rest.lstrip("/"), prefixed
+    return None
+
+
+def _routes(tree: ast.Module, servers: set[str], prefix_names: set[str]) -> tuple[list[Route], int]:
+    routes: list[Route] = []
+    last = 0
+    for statement in tree.body:
+        calls = []
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = [(d, statement.name) for d in statement.decorator_list if isinstance(d, ast.Call)]
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            calls = [(statement.value, "")]
+        for call, function in calls:
+            registration = _registration(call, servers)
+            if registration is None:
+                continue
+            last = statement.end_lineno or statement.lineno
+            path_node = call.args[0] if call.args else _keyword(call, "path") or _keyword(call, "rule")
+            found = _route_path(path_node, prefix_names) if path_node is not None else None
+            if found is None:
+                continue
+            first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+            routes.append(Route(found[0], _methods(call, registration), found[1], function, first, last))
+    return routes, last
+
+
+def _registration(call: ast.Call, servers: set[str]) -> str | None:
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    attribute = call.func.attr
+    if attribute not in ROUTE_METHODS + _REGISTRATIONS:
+        return None
+    return attribute if ast.unparse(call.func.value) in servers else None
+
+
+def _methods(call: ast.Call, registration: str) -> tuple[str, ...]:
+    if registration in ROUTE_METHODS:
+        return (registration.upper(),)
+    if registration == "websocket":
+        return ("WEBSOCKET",)
+    if registration == "mount":
+        return ("MOUNT",)
+    methods = _keyword(call, "methods")
+    if isinstance(methods, (ast.List, ast.Tuple, ast.Set)):
+        return tuple(str(item.value).upper() for item in methods.elts if isinstance(item, ast.Constant))
+    return ("GET",)
+
+
+def _main_block_line(tree: ast.Module) -> int | None:
+    for statement in tree.body:
+        if (
+            isinstance(statement, ast.If)
+            and isinstance(statement.test, ast.Compare)
+            and ast.unparse(statement.test).replace("'", '"') == '__name__ == "__main__"'
+        ):
+            return statement.lineno
+    return None
+
+
+def _has_async_callbacks(tree: ast.Module) -> bool:
+    return any(
+        isinstance(statement, ast.AsyncFunctionDef)
+        and any(
+            isinstance(decorator, ast.Call) and _dotted(decorator.func, {}).split(".")[-1] == "callback"
+            for decorator in statement.decorator_list
+        )
+        for statement in tree.body
+    )
+
+
+def _import_time_runs(tree: ast.Module, app_name: str) -> tuple[tuple[int, str], ...]:
+    """`app.run(...)` calls at module level outside `if __name__ == "__main__":`."""
+    runs = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(statement, ast.If) and _main_block_line(ast.Module(body=[statement], type_ignores=[])):
+            continue
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("run", "run_server")
+                and ast.unparse(node.func.value) == app_name
+            ):
+                runs.append((node.lineno, ast.unparse(node)))
+    return tuple(runs)
