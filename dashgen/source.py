@@ -126,7 +126,8 @@ def read_app(path: Path) -> AppSource:
     prefix_names = {prefix_name} if prefix_name else set()
     server_expressions = {server_expression, f"{app_name}.server"}
     routes, registrations_end = _routes(tree, server_expressions, prefix_names)
-    mount = _keyword(call, "routes_pathname_prefix")
+    # url_base_pathname sets the routes prefix too.
+    mount = _keyword(call, "routes_pathname_prefix") or _keyword(call, "url_base_pathname")
     dash_mount = None
     if mount is not None:
         found = _route_path(mount, prefix_names)

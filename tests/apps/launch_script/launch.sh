@@ -1,0 +1,2 @@
+#!/bin/bash
+exec gunicorn app:server --workers 2
