@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
-from dashgen.plan import read_text
+from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
+from dashgen.requirements import Requirements
 from dashgen.source import AppSource
 
 ERROR = "error"
 WARNING = "warning"
-ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
+SERVERS = WSGI_SERVERS + ASGI_SERVERS
 _SECRET_NAME = re.compile(r"secret|token|passw(or)?d|api_?key|private_?key|access_?key|credential", re.I)
 
 
@@ -43,12 +43,14 @@ class Finding:
 
 
 def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
-    """Every finding for the app in its folder; `target` adds what that platform needs."""
-    root = source.path.parent
-    procfile_text = read_text(root / "Procfile")
+    """Every finding for the app in its project; `target` adds what that platform needs."""
+    from dashgen.requirements import read_requirements
+
+    root = source.project_root
+    procfile = read_procfile(root)
     findings: list[Finding] = []
-    if procfile_text is not None:
-        findings += procfile_findings(source, procfile_text)
+    if procfile is not None:
+        findings += procfile_findings(source, procfile.text)
     elif target == "enterprise":
         findings.append(
             Finding(
@@ -57,9 +59,9 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 "Add one naming the production server.", _deploy(target),
             )
         )  # fmt: skip
-    requirements = read_text(root / "requirements.txt")
+    requirements = read_requirements(root)
     if requirements is None:
-        if target is not None or procfile_text is not None:
+        if target is not None or procfile is not None:
             findings.append(
                 Finding(
                     ERROR, "requirements-missing", "requirements.txt", 0,
@@ -68,15 +70,16 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 )
             )  # fmt: skip
     else:
-        platform = target or ("enterprise" if procfile_text is not None else "cloud")
-        findings += requirements_findings(source, requirements, _procfile_server(procfile_text), platform)
+        platform = target or ("enterprise" if procfile is not None else "cloud")
+        server = procfile.web.server if procfile and procfile.web else None
+        findings += requirements_findings(source, requirements, server if server in SERVERS else None, platform)
     if target == "enterprise" and source.server_name is None:
         findings.append(
             Finding(
-                ERROR, "server-variable-missing", source.path.name, source.app_line,
-                f"{source.path.name} names no server variable, so a Procfile cannot point at the server "
-                f"(gunicorn cannot load {source.module}:{source.server_expression}).",
-                f"Add `server = {source.server_expression}` after the app is created.", _deploy(target),
+                ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
+                f"{source.entry.path.name} names no server variable, so a Procfile cannot point at the server "
+                f"(gunicorn cannot load {source.module}:{source.entry.app_name}.server).",
+                f"Add `server = {source.entry.app_name}.server` after the app is created.", _deploy(target),
             )
         )  # fmt: skip
     return findings + app_findings(source, root)
@@ -89,25 +92,11 @@ def _deploy(target: str | None, force: bool = False) -> str:
 # --- Procfile -----------------------------------------------------------------------------
 
 
-def _web_line(procfile_text: str) -> tuple[int, str] | None:
-    for number, line in enumerate(procfile_text.splitlines(), start=1):
-        if line.startswith("web:"):
-            return number, line.removeprefix("web:").strip()
-    return None
-
-
-def _procfile_server(procfile_text: str | None) -> str | None:
-    web = _web_line(procfile_text or "")
-    if web is None or not web[1]:
-        return None
-    return Path(shlex.split(web[1])[0]).name
-
-
 def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
     """What would break if the platform ran this Procfile for this app."""
     fix_command = _deploy("enterprise", force=True)
-    web = _web_line(procfile_text)
-    if web is None or not web[1]:
+    web = web_command(procfile_text, source.project_root)
+    if web is None or not web.text:
         return [
             Finding(
                 ERROR, "procfile-no-web", "Procfile", 0,
@@ -115,80 +104,96 @@ def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
                 "Add a web: line that starts the production server.", fix_command,
             )
         ]  # fmt: skip
-    number, command = web
-    words = shlex.split(command)
-    server = Path(words[0]).name
     backend = BACKENDS[source.backend]
-    expected = backend.command(f"{source.module}:{source.server_name or 'server'}")
+    expected = production_command(source)
+    number = web.line
+    if web.server == "":
+        what = f"the script {web.script}" if web.script else f"`{web.text}`"
+        return [
+            Finding(
+                WARNING, "procfile-unknown-server", "Procfile", number,
+                f"dashgen cannot tell which server {what} starts, so it cannot check that it serves the app.",
+                f"If it does not start a production server, use: web: {expected}",
+            )
+        ]  # fmt: skip
+    if web.server == "python":
+        return [
+            Finding(
+                WARNING, "procfile-dev-server", "Procfile", number,
+                f"`{web.text}` runs Dash's development server, which serves one request at a time and is not "
+                "meant for production.",
+                f"Use the production server: web: {expected}", fix_command,
+            )
+        ]  # fmt: skip
     findings = []
-    if server == "gunicorn" and backend.asgi and not any("UvicornWorker" in word for word in words):
+    if backend.asgi and not web.is_asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-wsgi-server-for-asgi", "Procfile", number,
-                f"gunicorn serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
-                f"Serve it with uvicorn: web: {expected}", fix_command,
+                f"{web.server} serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    if server in ASGI_SERVERS and not backend.asgi:
+    if web.is_asgi and not backend.asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-asgi-server-for-wsgi", "Procfile", number,
-                f"{server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
-                f"Serve it with gunicorn: web: {expected}", fix_command,
+                f"{web.server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    target = next((word for word in words[1:] if re.fullmatch(r"[\w.]+:[\w.()]+", word)), None)
-    if target is not None:
-        findings += _target_findings(source, target, number, fix_command)
+    if web.target is not None:
+        findings += _target_findings(source, web, fix_command)
     return findings
 
 
-def _target_findings(source: AppSource, target: str, line: int, fix_command: str) -> list[Finding]:
-    module, _, variable = target.partition(":")
-    if module != source.module:
-        if (source.path.parent / f"{module.replace('.', '/')}.py").is_file():
+def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> list[Finding]:
+    module, variable, line = web.module or "", web.variable or "", web.line
+    served = source.entry
+    if not served.importable:
+        problem = (
+            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
+            "so the server cannot load it."
+        )
+        importable = re.sub(r"\W", "_", served.path.stem)
+        fix = f"Rename {served.path.name} to {importable}.py and point the Procfile at it."
+        return [Finding(ERROR, "procfile-module-not-importable", "Procfile", line, problem, fix, "")]
+    if module != served.dotted:
+        if _module_exists(source, web, module):
             return []  # another module of the app: not the one this check read
         problem = f"The Procfile loads the module {module!r}, which does not exist, so the server cannot start."
         return [Finding(ERROR, "procfile-module-missing", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable == source.app_name and BACKENDS[source.backend].asgi:
+    if variable == served.app_name and BACKENDS[source.backend].asgi and web.interface != "asgi3":
         problem = (
             f"The Procfile serves the Dash object {variable!r} instead of its server, so every request fails with 500."
         )
         return [Finding(ERROR, "procfile-dash-object", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable.split(".")[0] not in bound_names(source.tree):
+    if variable.split(".")[0].split("(")[0] not in bound_names(served.file.tree):
         problem = (
-            f"The Procfile loads {target}, but {source.path.name} defines no {variable!r}, so the server cannot start."
+            f"The Procfile loads {web.target}, but {served.path.name} defines no {variable!r}, "
+            "so the server cannot start."
         )
         return [Finding(ERROR, "procfile-variable-missing", "Procfile", line, problem, _point_at(source), fix_command)]
     return []
 
 
+def _module_exists(source: AppSource, web: WebCommand, module: str) -> bool:
+    root = source.project_root
+    for folder in (*web.import_dirs, "."):
+        base = root / folder / Path(*module.split("."))
+        if base.with_name(base.name + ".py").is_file() or (base / "__init__.py").is_file():
+            return True
+    return False
+
+
 def _point_at(source: AppSource) -> str:
     server = source.server_name or "server"
     return f"Point it at {source.module}:{server}" + (
-        "." if source.server_name else f", after adding `server = {source.server_expression}` to the app."
+        "." if source.server_name else f", after adding `server = {source.entry.app_name}.server` to the app."
     )
 
 
 # --- requirements.txt ---------------------------------------------------------------------
-
-
-def parse_requirements(text: str) -> dict[str, tuple[int, object]]:
-    """{canonical name: (0-based line index, Requirement)} for the lines that are requirements."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    parsed: dict[str, tuple[int, object]] = {}
-    for index, line in enumerate(text.splitlines()):
-        body = line.split(" #", 1)[0].strip()
-        if not body or body.startswith(("#", "-")) or "://" in body:
-            continue
-        try:
-            requirement = Requirement(body)
-        except InvalidRequirement:
-            continue
-        parsed.setdefault(canonicalize_name(requirement.name), (index, requirement))
-    return parsed
 
 
 def needed_requirements(source: AppSource) -> list[str]:
@@ -197,16 +202,17 @@ def needed_requirements(source: AppSource) -> list[str]:
     return [dash, backend.server_requirement]
 
 
-def requirements_findings(source: AppSource, text: str, procfile_server: str | None, target: str) -> list[Finding]:
+def requirements_findings(
+    source: AppSource, requirements: Requirements, procfile_server: str | None, target: str
+) -> list[Finding]:
+    """What the requirements (as pip reads them, includes followed) lack for this app."""
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
-    parsed = parse_requirements(text)
     findings = []
     dash_line, server_line = needed_requirements(source)
     fix = _deploy(target)
     want = Requirement(dash_line)
-    found = parsed.get("dash")
+    found = requirements.get("dash")
     if found is None:
         findings.append(
             Finding(
@@ -216,8 +222,8 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
         )  # fmt: skip
     else:
-        index, have = found
-        missing = sorted(want.extras - have.extras)
+        have, index = found.requirement, found.line - 1
+        missing = sorted(want.extras - set(have.extras))
         if missing:
             extra = f"dash[{','.join(missing)}]"
             why = (
@@ -227,7 +233,7 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
             findings.append(
                 Finding(
-                    ERROR, "requirements-missing-extra", "requirements.txt", index + 1,
+                    ERROR, "requirements-missing-extra", found.file.name, index + 1,
                     f"requirements.txt lists dash without the {extra} extra, so {why}.",
                     f"Write {extra} on that line, keeping its version.", fix,
                 )
@@ -235,7 +241,7 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
         if not allows_backends(have.specifier):
             findings.append(
                 Finding(
-                    ERROR, "requirements-dash-too-old", "requirements.txt", index + 1,
+                    ERROR, "requirements-dash-too-old", found.file.name, index + 1,
                     f"requirements.txt pins {have.name}{have.specifier}, which rules out every Dash with server "
                     f"backends (from {DASH_MIN_VERSION}), so the app cannot start.",
                     f"Raise the pin, e.g. dash>={DASH_MIN_VERSION}.",
@@ -244,13 +250,13 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
         elif not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
             findings.append(
                 Finding(
-                    WARNING, "requirements-dash-unbounded", "requirements.txt", index + 1,
+                    WARNING, "requirements-dash-unbounded", found.file.name, index + 1,
                     "dash has no lower bound, so an old Dash without server backends can be installed.",
                     f"Write dash>={DASH_MIN_VERSION} (with the extra it needs).",
                 )
             )  # fmt: skip
     server = procfile_server or (Requirement(server_line).name if target in ("enterprise", "docker") else None)
-    if server and canonicalize_name(server) not in parsed:
+    if server and not requirements.lists(server):
         findings.append(
             Finding(
                 ERROR, "requirements-missing-server", "requirements.txt", 0,
@@ -264,12 +270,15 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
 def allows_backends(specifier) -> bool:
     """Whether a dash pin admits some Dash >= DASH_MIN_VERSION: tried on that version and on the
     versions the pin itself names, and the next ones after them."""
-    from packaging.version import Version
+    from packaging.version import InvalidVersion, Version
 
     minimum = Version(DASH_MIN_VERSION)
     candidates = {minimum}
     for spec in specifier:
-        named = Version(spec.version.replace(".*", ""))
+        try:
+            named = Version(spec.version.replace(".*", ""))
+        except InvalidVersion:
+            continue  # `===foo` names no version: only the candidates below can satisfy it, or none
         major, minor, micro = (*named.release, 0, 0)[:3]
         candidates |= {
             named,
