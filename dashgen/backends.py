@@ -23,6 +23,8 @@ class Backend:
     async_callbacks_requirement: str  # the same when callbacks are `async def`
     server_requirement: str  # requirements.txt's line for the production server
     server_name: str  # the production server's executable
+    # The server's option naming the folder it imports the module from (an app in a subfolder).
+    app_dir_option: str
     # Procfile `web:` command; {target} is `module:server`.
     server_command: str
     # "method": @server.get(path); "route": @server.route(path, methods=[...]).
@@ -56,6 +58,7 @@ BACKENDS: dict[str, Backend] = {
             async_callbacks_requirement=f"dash[async]>={DASH_MIN_VERSION}",
             server_requirement="gunicorn>=23.0",
             server_name="gunicorn",
+            app_dir_option="--chdir",
             # Dash Enterprise's documented command, with the worker count open to WEB_CONCURRENCY
             # as uvicorn has it; gunicorn binds to $PORT when the platform sets it.
             server_command="gunicorn {target} --workers ${{WEB_CONCURRENCY:-2}}",
@@ -75,6 +78,7 @@ BACKENDS: dict[str, Backend] = {
             # [standard] brings the websocket library; without it handshakes hit Dash's catch-all.
             server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
+            app_dir_option="--app-dir",
             server_command=_UVICORN,
             route_style="method",
             async_handlers=True,
@@ -92,6 +96,7 @@ BACKENDS: dict[str, Backend] = {
             # dash[quart] brings no ASGI server at all.
             server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
+            app_dir_option="--app-dir",
             server_command=_UVICORN,
             route_style="route",
             async_handlers=True,

@@ -10,27 +10,20 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
-from dashgen.plan import read_text
+from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
+from dashgen.requirements import Requirements
 from dashgen.source import AppSource
 
 ERROR = "error"
 WARNING = "warning"
-ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
-# The pip package each production server's executable comes from.
-SERVER_PACKAGES = {
-    "gunicorn": "gunicorn",
-    "uvicorn": "uvicorn",
-    "hypercorn": "hypercorn",
-    "daphne": "daphne",
-    "granian": "granian",
-    "waitress-serve": "waitress",
-}
+SERVERS = WSGI_SERVERS + ASGI_SERVERS
+# The pip package of a server whose executable is named otherwise.
+SERVER_PACKAGES = {"waitress-serve": "waitress"}
 # Packages Dash 2 installed beside itself and Dash 3 stopped installing, with their replacement.
 LEGACY_COMPONENTS = {
     "dash_core_components": "from dash import dcc",
@@ -63,12 +56,14 @@ class Finding:
 
 
 def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
-    """Every finding for the app in its folder; `target` adds what that platform needs."""
-    root = source.path.parent
-    procfile_text = read_text(root / "Procfile")
+    """Every finding for the app in its project; `target` adds what that platform needs."""
+    from dashgen.requirements import read_requirements
+
+    root = source.project_root
+    procfile = read_procfile(root)
     findings: list[Finding] = []
-    if procfile_text is not None:
-        findings += procfile_findings(source, procfile_text)
+    if procfile is not None:
+        findings += procfile_findings(source, procfile.text)
     elif target == "enterprise":
         findings.append(
             Finding(
@@ -77,9 +72,9 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 "Add one naming the production server.", _deploy(target),
             )
         )  # fmt: skip
-    requirements = read_text(root / "requirements.txt")
+    requirements = read_requirements(root)
     if requirements is None:
-        if target is not None or procfile_text is not None:
+        if target is not None or procfile is not None:
             findings.append(
                 Finding(
                     ERROR, "requirements-missing", "requirements.txt", 0,
@@ -88,20 +83,23 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 )
             )  # fmt: skip
     else:
-        platform = target or ("enterprise" if procfile_text is not None else "cloud")
-        findings += requirements_findings(source, requirements, _procfile_server(procfile_text), platform)
-    dash = parse_requirements(requirements or "").get("dash")
+        platform = target or ("enterprise" if procfile is not None else "cloud")
+        server = procfile.web.server if procfile and procfile.web else None
+        server = SERVER_PACKAGES.get(server, server) if server in SERVERS else None
+        findings += requirements_findings(source, requirements, server, platform)
+    # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
+    # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
     if target == "enterprise" and source.server_name is None and BACKENDS[source.backend].asgi:
         findings.append(
             Finding(
-                ERROR, "server-variable-missing", source.path.name, source.app_line,
-                f"{source.path.name} names no server variable, so a Procfile cannot point at the server "
-                f"(gunicorn cannot load {source.module}:{source.server_expression}).",
-                f"Add `server = {source.server_expression}` after the app is created.", _deploy(target),
+                ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
+                f"{source.entry.path.name} names no server variable, so a Procfile cannot point at the server "
+                f"(gunicorn cannot load {source.module}:{source.entry.app_name}.server).",
+                f"Add `server = {source.entry.app_name}.server` after the app is created.", _deploy(target),
             )
         )  # fmt: skip
-    installed = Installed(requirements, dash[1] if dash else None)
-    return findings + app_findings(source, root, target=target, installed=installed, web=_web_command(procfile_text))
+    web = procfile.web if procfile else None
+    return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
 
 
 def _deploy(target: str | None, force: bool = False) -> str:
@@ -111,37 +109,11 @@ def _deploy(target: str | None, force: bool = False) -> str:
 # --- Procfile -----------------------------------------------------------------------------
 
 
-def _web_line(procfile_text: str) -> tuple[int, str] | None:
-    for number, line in enumerate(procfile_text.splitlines(), start=1):
-        if line.startswith("web:"):
-            return number, line.removeprefix("web:").strip()
-    return None
-
-
-def _web_command(procfile_text: str | None) -> list[str]:
-    web = _web_line(procfile_text or "")
-    return shlex.split(web[1]) if web is not None and web[1] else []
-
-
-def _procfile_server(procfile_text: str | None) -> str | None:
-    """The pip package of the server the web command runs; None for `python app.py`, a launch
-    script or anything else that is not a server installed from requirements.txt."""
-    words = _web_command(procfile_text)
-    return SERVER_PACKAGES.get(Path(words[0]).name) if words else None
-
-
-def _runs_module_directly(words: list[str], source: AppSource) -> bool:
-    """`python app.py` (or `python -m app`): the module's own __main__ block serves."""
-    if not words or not re.fullmatch(r"python[\d.]*", Path(words[0]).name):
-        return False
-    return source.path.name in (Path(word).name for word in words[1:]) or source.module in words[1:]
-
-
 def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
     """What would break if the platform ran this Procfile for this app."""
     fix_command = _deploy("enterprise", force=True)
-    web = _web_line(procfile_text)
-    if web is None or not web[1]:
+    web = web_command(procfile_text, source.project_root)
+    if web is None or not web.text:
         return [
             Finding(
                 ERROR, "procfile-no-web", "Procfile", 0,
@@ -149,80 +121,96 @@ def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
                 "Add a web: line that starts the production server.", fix_command,
             )
         ]  # fmt: skip
-    number, command = web
-    words = shlex.split(command)
-    server = Path(words[0]).name
     backend = BACKENDS[source.backend]
-    expected = backend.command(f"{source.module}:{source.server_name or 'server'}")
+    expected = production_command(source)
+    number = web.line
+    if web.server == "":
+        what = f"the script {web.script}" if web.script else f"`{web.text}`"
+        return [
+            Finding(
+                WARNING, "procfile-unknown-server", "Procfile", number,
+                f"dashgen cannot tell which server {what} starts, so it cannot check that it serves the app.",
+                f"If it does not start a production server, use: web: {expected}",
+            )
+        ]  # fmt: skip
+    if web.server == "python":
+        return [
+            Finding(
+                WARNING, "procfile-dev-server", "Procfile", number,
+                f"`{web.text}` runs Dash's development server, which serves one request at a time and is not "
+                "meant for production.",
+                f"Use the production server: web: {expected}", fix_command,
+            )
+        ]  # fmt: skip
     findings = []
-    if server == "gunicorn" and backend.asgi and not any("UvicornWorker" in word for word in words):
+    if backend.asgi and not web.is_asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-wsgi-server-for-asgi", "Procfile", number,
-                f"gunicorn serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
-                f"Serve it with uvicorn: web: {expected}", fix_command,
+                f"{web.server} serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    if server in ASGI_SERVERS and not backend.asgi:
+    if web.is_asgi and not backend.asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-asgi-server-for-wsgi", "Procfile", number,
-                f"{server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
-                f"Serve it with gunicorn: web: {expected}", fix_command,
+                f"{web.server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    target = next((word for word in words[1:] if re.fullmatch(r"[\w.]+:[\w.()]+", word)), None)
-    if target is not None:
-        findings += _target_findings(source, target, number, fix_command)
+    if web.target is not None:
+        findings += _target_findings(source, web, fix_command)
     return findings
 
 
-def _target_findings(source: AppSource, target: str, line: int, fix_command: str) -> list[Finding]:
-    module, _, variable = target.partition(":")
-    if module != source.module:
-        if (source.path.parent / f"{module.replace('.', '/')}.py").is_file():
+def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> list[Finding]:
+    module, variable, line = web.module or "", web.variable or "", web.line
+    served = source.entry
+    if not served.importable:
+        problem = (
+            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
+            "so the server cannot load it."
+        )
+        importable = re.sub(r"\W", "_", served.path.stem)
+        fix = f"Rename {served.path.name} to {importable}.py and point the Procfile at it."
+        return [Finding(ERROR, "procfile-module-not-importable", "Procfile", line, problem, fix, "")]
+    if module != served.dotted:
+        if _module_exists(source, web, module):
             return []  # another module of the app: not the one this check read
         problem = f"The Procfile loads the module {module!r}, which does not exist, so the server cannot start."
         return [Finding(ERROR, "procfile-module-missing", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable == source.app_name and BACKENDS[source.backend].asgi:
+    if variable == served.app_name and BACKENDS[source.backend].asgi and web.interface != "asgi3":
         problem = (
             f"The Procfile serves the Dash object {variable!r} instead of its server, so every request fails with 500."
         )
         return [Finding(ERROR, "procfile-dash-object", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable.split(".")[0] not in bound_names(source.tree):
+    if variable.split(".")[0].split("(")[0] not in bound_names(served.file.tree):
         problem = (
-            f"The Procfile loads {target}, but {source.path.name} defines no {variable!r}, so the server cannot start."
+            f"The Procfile loads {web.target}, but {served.path.name} defines no {variable!r}, "
+            "so the server cannot start."
         )
         return [Finding(ERROR, "procfile-variable-missing", "Procfile", line, problem, _point_at(source), fix_command)]
     return []
 
 
+def _module_exists(source: AppSource, web: WebCommand, module: str) -> bool:
+    root = source.project_root
+    for folder in (*web.import_dirs, "."):
+        base = root / folder / Path(*module.split("."))
+        if base.with_name(base.name + ".py").is_file() or (base / "__init__.py").is_file():
+            return True
+    return False
+
+
 def _point_at(source: AppSource) -> str:
     server = source.server_name or "server"
     return f"Point it at {source.module}:{server}" + (
-        "." if source.server_name else f", after adding `server = {source.server_expression}` to the app."
+        "." if source.server_name else f", after adding `server = {source.entry.app_name}.server` to the app."
     )
 
 
 # --- requirements.txt ---------------------------------------------------------------------
-
-
-def parse_requirements(text: str) -> dict[str, tuple[int, object]]:
-    """{canonical name: (0-based line index, Requirement)} for the lines that are requirements."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    parsed: dict[str, tuple[int, object]] = {}
-    for index, line in enumerate(text.splitlines()):
-        body = line.split(" #", 1)[0].strip()
-        if not body or body.startswith(("#", "-")) or "://" in body:
-            continue
-        try:
-            requirement = Requirement(body)
-        except InvalidRequirement:
-            continue
-        parsed.setdefault(canonicalize_name(requirement.name), (index, requirement))
-    return parsed
 
 
 def needed_requirements(source: AppSource) -> list[str]:
@@ -231,16 +219,17 @@ def needed_requirements(source: AppSource) -> list[str]:
     return [dash, backend.server_requirement]
 
 
-def requirements_findings(source: AppSource, text: str, procfile_server: str | None, target: str) -> list[Finding]:
+def requirements_findings(
+    source: AppSource, requirements: Requirements, procfile_server: str | None, target: str
+) -> list[Finding]:
+    """What the requirements (as pip reads them, includes followed) lack for this app."""
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
-    parsed = parse_requirements(text)
     findings = []
     dash_line, server_line = needed_requirements(source)
     fix = _deploy(target)
     want = Requirement(dash_line)
-    found = parsed.get("dash")
+    found = requirements.get("dash")
     if found is None:
         findings.append(
             Finding(
@@ -250,8 +239,8 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
         )  # fmt: skip
     else:
-        index, have = found
-        missing = sorted(want.extras - have.extras)
+        have, index = found.requirement, found.line - 1
+        missing = sorted(want.extras - set(have.extras))
         if missing:
             extra = f"dash[{','.join(missing)}]"
             why = (
@@ -261,7 +250,7 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
             findings.append(
                 Finding(
-                    ERROR, "requirements-missing-extra", "requirements.txt", index + 1,
+                    ERROR, "requirements-missing-extra", found.file.name, index + 1,
                     f"requirements.txt lists dash without the {extra} extra, so {why}.",
                     f"Write {extra} on that line, keeping its version.", fix,
                 )
@@ -270,7 +259,7 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
         if needs and not allows_backends(have.specifier):
             findings.append(
                 Finding(
-                    ERROR, "requirements-dash-too-old", "requirements.txt", index + 1,
+                    ERROR, "requirements-dash-too-old", found.file.name, index + 1,
                     f"requirements.txt pins {have.name}{have.specifier}, which rules out every Dash with server "
                     f"backends (from {DASH_MIN_VERSION}), so this {BACKENDS[source.backend].label} app "
                     "cannot start.",
@@ -280,13 +269,13 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
         elif needs and not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
             findings.append(
                 Finding(
-                    WARNING, "requirements-dash-unbounded", "requirements.txt", index + 1,
+                    WARNING, "requirements-dash-unbounded", found.file.name, index + 1,
                     "dash has no lower bound, so an old Dash without server backends can be installed.",
                     f"Write dash>={DASH_MIN_VERSION} (with the extra it needs).",
                 )
             )  # fmt: skip
     server = procfile_server or (Requirement(server_line).name if target in ("enterprise", "docker") else None)
-    if server and canonicalize_name(server) not in parsed:
+    if server and not requirements.lists(server):
         findings.append(
             Finding(
                 ERROR, "requirements-missing-server", "requirements.txt", 0,
@@ -323,12 +312,15 @@ def admits(specifier, minimum_version: str) -> bool:
     """Whether a pin admits some version >= `minimum_version` (so pip, which installs the newest
     it admits, installs one): tried on that version and on the versions the pin itself names,
     and the next ones after them."""
-    from packaging.version import Version
+    from packaging.version import InvalidVersion, Version
 
     minimum = Version(minimum_version)
     candidates = {minimum}
     for spec in specifier:
-        named = Version(spec.version.replace(".*", ""))
+        try:
+            named = Version(spec.version.replace(".*", ""))
+        except InvalidVersion:
+            continue  # `===foo` names no version: only the candidates below can satisfy it, or none
         major, minor, micro = (*named.release, 0, 0)[:3]
         candidates |= {
             named,
@@ -346,23 +338,29 @@ def admits(specifier, minimum_version: str) -> bool:
 class Installed:
     """What pip installs from requirements.txt, as far as the app's source depends on it."""
 
-    requirements: str | None  # the file's text; None when there is none
-    dash: object | None  # dash's Requirement, when the file lists it
+    requirements: Requirements | None
 
     def dash_from(self, version: str) -> bool:
-        """Whether the Dash pip installs is `version` or later (the newest, when nothing pins it)."""
-        return self.dash is None or admits(self.dash.specifier, version)
+        """Whether the Dash pip installs is `version` or later: the newest that every dash line
+        (constraints too) admits, the newest of all when nothing pins it."""
+        from packaging.specifiers import SpecifierSet
 
-    def lists(self, module: str) -> bool:
-        from packaging.utils import canonicalize_name
+        if self.requirements is None:
+            return True
+        lines = [line for line in (*self.requirements.entries, *self.requirements.included) if line.name == "dash"]
+        pins = SpecifierSet()
+        for line in lines:
+            pins &= line.specifier
+        return admits(pins, version)
 
-        return canonicalize_name(module) in parse_requirements(self.requirements or "")
+    def lists(self, package: str) -> bool:
+        return self.requirements is not None and self.requirements.lists(package)
 
 
 def installed_from(root: Path) -> Installed:
-    text = read_text(root / "requirements.txt")
-    dash = parse_requirements(text or "").get("dash")
-    return Installed(text, dash[1] if dash else None)
+    from dashgen.requirements import read_requirements
+
+    return Installed(read_requirements(root))
 
 
 def app_findings(
@@ -371,11 +369,10 @@ def app_findings(
     *,
     target: str | None = None,
     installed: Installed | None = None,
-    web: list[str] | None = None,
+    web: WebCommand | None = None,
 ) -> list[Finding]:
-    """What breaks in the app's own source; `web` is the Procfile's web command, split."""
+    """What breaks in the app's own source; `web` is the Procfile's web command."""
     installed = installed or installed_from(root)
-    web = web or []
     findings = _route_findings(source) + _pathname_findings(source, target)
     findings += _run_findings(source, installed, web)
     findings += _legacy_import_findings(source, installed)
@@ -461,9 +458,10 @@ def _pathname_findings(source: AppSource, target: str | None) -> list[Finding]:
     return []
 
 
-def _run_findings(source: AppSource, installed: Installed, web: list[str]) -> list[Finding]:
+def _run_findings(source: AppSource, installed: Installed, web: WebCommand | None) -> list[Finding]:
     name = source.path.name
-    dev_server = _runs_module_directly(web, source)
+    # `python app.py` serves through the module's own run call (procfile_findings warns about it).
+    dev_server = web is not None and web.server == "python"
     dash_3 = installed.dash_from(DASH_WITHOUT_LEGACY)
     findings = []
     for line, call in source.import_time_runs:
@@ -471,7 +469,7 @@ def _run_findings(source: AppSource, installed: Installed, web: list[str]) -> li
         if removed:
             problem = f"{call} runs at import time, and Dash 3 removed run_server, so the module cannot be imported."
         elif dev_server:
-            continue  # `python app.py` serves through this very call; the Procfile warning covers it
+            continue
         else:
             debug = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
             problem = (
@@ -493,22 +491,7 @@ def _run_findings(source: AppSource, installed: Installed, web: list[str]) -> li
                     "Call app.run(...) instead.",
                 )
             )  # fmt: skip
-    if dev_server:
-        command = BACKENDS[source.backend].command(f"{source.module}:{source.server_name or 'server'}")
-        findings.append(
-            Finding(
-                WARNING, "procfile-dev-server", "Procfile", _web_line_number(source),
-                f"The Procfile runs `{' '.join(web)}`, Dash's development server: one process, not made for "
-                "production traffic.",
-                f"Serve it with the production server: web: {command}", _deploy("enterprise", force=True),
-            )
-        )  # fmt: skip
     return findings
-
-
-def _web_line_number(source: AppSource) -> int:
-    web = _web_line(read_text(source.path.parent / "Procfile") or "")
-    return web[0] if web else 0
 
 
 def _guarded_run_server_lines(source: AppSource) -> list[int]:

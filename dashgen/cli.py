@@ -173,8 +173,8 @@ def add_route(
     quiet: Quiet = False,
 ) -> None:
     """Add a prefix-aware custom route to an existing Dash app, generated or hand-written."""
+    from dashgen.entry import find_app
     from dashgen.routes import plan_add_route, route_spec
-    from dashgen.source import find_app
 
     with _reported():
         spec = route_spec(path, method=method, kind=kind, name=name)
@@ -189,10 +189,13 @@ def _print_found(source) -> None:
     from dashgen.backends import BACKENDS
 
     prefix = f"prefix variable {source.prefix_name}" if source.prefix_name else "no prefix variable yet"
-    _console().print(
+    console = _console()
+    console.print(
         f"Found the Dash app in {_plain(source.path.name)}: {BACKENDS[source.backend].label} "
         f"({_plain(source.evidence)}), server `{_plain(source.server_expression)}`, {prefix}."
     )
+    if source.entry.path != source.path:
+        console.print(f"The platform serves {_plain(source.notes[0] if source.notes else source.module)}.")
 
 
 @app.command("deploy-files")
@@ -206,7 +209,7 @@ def deploy_files(
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
     from dashgen.deploy import plan_deploy, validate_python, validate_target
-    from dashgen.source import find_app
+    from dashgen.entry import find_app
 
     with _reported():
         target = validate_target(target)
@@ -218,6 +221,9 @@ def deploy_files(
             _console().print(f"Production server target: {deployment.target}")
         _print_warnings(deployment.warnings)
         _show_or_apply(deployment.plan, quiet=quiet, dry_run=dry_run)
+        if not quiet:
+            for note in deployment.notes:
+                _console().print(note, markup=False, highlight=False)
 
 
 @app.command()
@@ -231,7 +237,7 @@ def check(
     """Find what would break when the app is deployed. Exit 1 when there is an error."""
     from dashgen.checks import ERROR, check_app
     from dashgen.deploy import validate_target
-    from dashgen.source import find_app
+    from dashgen.entry import find_app
 
     with _reported():
         if target is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
 from dashgen.errors import Refused
-from dashgen.project import ANSWERS_FILE
+from dashgen.reading import PythonFile, read_python
 
 # Paths Dash serves itself below its routes prefix.
 DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
@@ -36,6 +36,29 @@ class Route:
 
 
 @dataclass(frozen=True)
+class ServedModule:
+    """The module the platform imports: the one that creates the app, or the import root that
+    completes it (`from server import app`, then `app.layout = ...`)."""
+
+    file: PythonFile
+    dotted: str  # its import name from the folder the server imports from
+    app_dir: str  # that folder, relative to the project root ("" for the root itself)
+    app_name: str  # the Dash app's name in it
+    app_line: int  # the last line after which the app (and a server variable) exists in it
+    server_name: str | None  # the name bound in it to the app's server, if any
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    @property
+    def importable(self) -> bool:
+        """Whether an import statement can name it: `my-app.py` and `my.app.py` cannot."""
+        stem = self.path.parent.name if self.path.name == "__init__.py" else self.path.stem
+        return stem.isidentifier() and all(part.isidentifier() for part in self.dotted.split("."))
+
+
+@dataclass(frozen=True)
 class AppSource:
     path: Path
     text: str
@@ -54,10 +77,26 @@ class AppSource:
     main_line: int | None  # the `if __name__ == "__main__":` line
     async_callbacks: bool  # some callback is `async def`
     import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
+    encoding: str = "utf-8"  # how the module is written back (PEP 263)
+    root: Path | None = None  # the project: the folder holding Procfile / requirements.txt
+    served: ServedModule | None = None  # what the platform imports, when not this module
+    notes: tuple[str, ...] = ()  # how the project was read, for the user
+
+    @property
+    def project_root(self) -> Path:
+        return self.root or self.path.parent
+
+    @property
+    def entry(self) -> ServedModule:
+        if self.served is not None:
+            return self.served
+        file = PythonFile(self.path, self.text, self.encoding, self.tree)
+        return ServedModule(file, self.path.stem, "", self.app_name, self.app_line, self.own_server_name)
 
     @property
     def module(self) -> str:
-        return self.path.stem
+        """The module the production server loads."""
+        return self.entry.dotted
 
     @property
     def dash_base(self) -> str:
@@ -76,46 +115,19 @@ class AppSource:
         return None
 
     @property
-    def server_name(self) -> str | None:
+    def own_server_name(self) -> str | None:
         return None if "." in self.server_expression else self.server_expression
 
-
-def find_app(directory: Path, app: Path | None = None) -> AppSource:
-    """The app to work on: --app, else the answers file's app.py, else the one module in
-    `directory` that constructs a Dash app (app.py preferred)."""
-    if app is not None:
-        path = app if app.is_absolute() else directory / app
-        if not path.is_file():
-            raise Refused(f"{app} does not exist: give --app the path of the module that creates the Dash app.")
-        return read_app(path)
-    if (directory / ANSWERS_FILE).is_file() and (directory / "app.py").is_file():
-        return read_app(directory / "app.py")
-    candidates = []
-    for path in sorted(directory.glob("*.py")):
-        try:
-            source = read_app(path)
-        except Refused:
-            continue
-        candidates.append(source)
-    if not candidates:
-        raise Refused(f"No module in {directory} creates a Dash app: run this in the app's folder or pass --app FILE.")
-    chosen = [source for source in candidates if source.path.name == "app.py"] or candidates
-    if len(chosen) > 1:
-        names = ", ".join(source.path.name for source in chosen)
-        raise Refused(f"Several modules create a Dash app ({names}): choose one with --app FILE.")
-    return chosen[0]
+    @property
+    def server_name(self) -> str | None:
+        """The server's name in the served module."""
+        return self.entry.server_name
 
 
-def read_app(path: Path) -> AppSource:
+def read_app(path: Path | PythonFile) -> AppSource:
     """Describe the Dash app in `path` from its syntax tree."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            text = handle.read()
-        tree = ast.parse(text, filename=str(path))
-    except (OSError, UnicodeDecodeError) as error:
-        raise Refused(f"Cannot read {path}: {error}.") from None
-    except SyntaxError as error:
-        raise Refused(f"{path} is not valid Python (line {error.lineno}: {error.msg}): fix it first.") from None
+    file = path if isinstance(path, PythonFile) else read_python(path)
+    path, text, tree = file.path, file.text, file.tree
     names = _import_aliases(tree)
     created = _dash_creation(tree, names)
     if created is None:
@@ -151,6 +163,7 @@ def read_app(path: Path) -> AppSource:
         main_line=_main_block_line(tree),
         async_callbacks=_has_async_callbacks(tree),
         import_time_runs=_import_time_runs(tree, app_name),
+        encoding=file.encoding,
     )
 
 
@@ -165,6 +178,10 @@ def _module_level(statements: list[ast.stmt]):
             yield from _module_level(getattr(statement, field, []))
         for handler in getattr(statement, "handlers", []):
             yield from _module_level(handler.body)
+
+
+def creates_dash(tree: ast.Module) -> bool:
+    return _dash_creation(tree, _import_aliases(tree)) is not None
 
 
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
@@ -206,11 +223,13 @@ def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _dash_creation(tree: ast.Module, names: dict[str, str]):
+    """The statement creating the app that is in effect when the import ends: the last one."""
+    found = None
     for statement in tree.body:
         assigned = _assignment(statement)
         if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
-            return statement, assigned[0], assigned[1]
-    return None
+            found = statement, assigned[0], assigned[1]
+    return found
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -257,7 +276,7 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
     app_server = f"{app_name}.server"
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and ast.unparse(assigned[1]) == app_server and statement.lineno > line:
+        if assigned and _dotted(assigned[1], {}) == app_server and statement.lineno > line:
             return backend, evidence, assigned[0], statement.end_lineno
     return backend, evidence, app_server, app_statement.end_lineno
 
@@ -335,7 +354,7 @@ def _registration(call: ast.Call, servers: set[str]) -> str | None:
     attribute = call.func.attr
     if attribute not in ROUTE_METHODS + _REGISTRATIONS:
         return None
-    return attribute if ast.unparse(call.func.value) in servers else None
+    return attribute if _dotted(call.func.value, {}) in servers else None
 
 
 def _methods(call: ast.Call, registration: str) -> tuple[str, ...]:
@@ -353,19 +372,19 @@ def _methods(call: ast.Call, registration: str) -> tuple[str, ...]:
 
 def _main_block_line(tree: ast.Module) -> int | None:
     for statement in tree.body:
-        if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
             return statement.lineno
     return None
 
 
-def _is_main_guard(test: ast.expr) -> bool:
-    """`__name__ == "__main__"`, written either way round."""
+def _is_main_test(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
         return False
     sides = [test.left, test.comparators[0]]
-    return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
-        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
-    )
+    names = [side for side in sides if isinstance(side, ast.Name) and side.id == "__name__"]
+    mains = [side for side in sides if isinstance(side, ast.Constant) and side.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
 
 
 def _has_async_callbacks(tree: ast.Module) -> bool:
@@ -385,14 +404,26 @@ def _import_time_runs(tree: ast.Module, app_name: str) -> tuple[tuple[int, str],
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
             continue
         for node in ast.walk(statement):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ("run", "run_server")
-                and ast.unparse(node.func.value) == app_name
+                and _dotted(node.func.value, {}) == app_name
             ):
-                runs.append((node.lineno, ast.unparse(node)))
+                runs.append((node.lineno, _call_text(node)))
     return tuple(runs)
+
+
+def _call_text(node: ast.Call) -> str:
+    """`app.run(...)` with its keyword names, without unparsing arbitrary user expressions."""
+    keywords = ", ".join(f"{keyword.arg}=" + _short(keyword.value) for keyword in node.keywords if keyword.arg)
+    return f"{_dotted(node.func, {})}({keywords})"
+
+
+def _short(value: ast.expr) -> str:
+    if isinstance(value, ast.Constant) and len(repr(value.value)) < 40:
+        return repr(value.value)
+    return "..."

@@ -200,7 +200,7 @@ def test_python_app_py_is_a_warning_naming_the_production_command(tmp_path):
     warning = finding(report, "procfile-dev-server")
     assert (
         warning["fix"]
-        == "Serve it with the production server: web: gunicorn app:server --workers ${WEB_CONCURRENCY:-2}"
+        == "Use the production server: web: gunicorn app:server --workers ${WEB_CONCURRENCY:-2}"
     )
     # It does serve, on the development server, which binds $PORT as the platform sets it.
     with boot(project, procfile_command(project)) as server:
