@@ -7,7 +7,14 @@ import re
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
-from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line, python_lines
+from dashgen.edits import (
+    bound_names,
+    ensure_import,
+    insert_after_line,
+    last_import_line,
+    line_count,
+    python_lines,
+)
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import IDENTICAL, INSERT, FileChange, Plan
 from dashgen.source import AppSource, Route
@@ -162,15 +169,15 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
     # Everything else goes into the leading import block, above the route: the route moves down
     # by what is added there, and only that block is parsed again.
     header = last_import_line(source.tree)
-    lines_before = len(python_lines(text))
+    lines_before = line_count(text)
     if source.prefix_name is None:
         text = _insert_prefix(text, prefix, header)
         imports = ["os", *imports]
     for needed in imports:
         module, _, imported = needed.partition(":")
-        grown = len(python_lines(text)) - lines_before
+        grown = line_count(text) - lines_before
         text = ensure_import(text, module, imported or None, header=header + grown)
-    line += len(python_lines(text)) - lines_before
+    line += line_count(text) - lines_before
     compile(text, str(source.path), "exec")
     plan.changes = [FileChange(source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}")]
     plan.notes.append(code)

@@ -198,10 +198,7 @@ def test_python_app_py_is_a_warning_naming_the_production_command(tmp_path):
     report = check(project, "--target", "enterprise")
     assert report["errors"] == 0 and codes(report, "warning") == {"procfile-dev-server"}
     warning = finding(report, "procfile-dev-server")
-    assert (
-        warning["fix"]
-        == "Use the production server: web: gunicorn app:server --workers ${WEB_CONCURRENCY:-2}"
-    )
+    assert warning["fix"] == "Use the production server: web: gunicorn app:server --workers ${WEB_CONCURRENCY:-2}"
     # It does serve, on the development server, which binds $PORT as the platform sets it.
     with boot(project, procfile_command(project)) as server:
         drive_dash(f"{server.base}/")
