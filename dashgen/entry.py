@@ -32,7 +32,11 @@ def find_app(directory: Path, app: Path | None = None) -> AppSource:
         if not is_readable_file(given):
             raise Refused(f"{app} is not a Python file dashgen can read: give --app the module that creates the app.")
     root = project_root(given.parent if given else directory.absolute())
-    return _Project(root, read_procfile(root)).app(given)
+    try:
+        procfile = read_procfile(root)
+    except Refused:
+        procfile = None  # check and deploy-files say what is wrong with it; the app is found without it
+    return _Project(root, procfile).app(given)
 
 
 def project_root(start: Path) -> Path:
@@ -62,6 +66,11 @@ class _Project:
     def app(self, given: Path | None) -> AppSource:
         web = self.procfile.web if self.procfile else None
         served_path, note = self._procfile_module(web)
+        if served_path is not None:
+            completing = self._completing(served_path)
+            if completing is not None:
+                served_path = completing
+                note = f"the Procfile serves {web.target}, but {completing.name} sets the layout of that app"
         if served_path is None and given is None and (self.root / ANSWERS_FILE).is_file():
             served_path, note = self.root / "app.py", f"{ANSWERS_FILE} names app.py"
         if given is not None and (served_path is None or not self._reaches(served_path, given)):
@@ -79,7 +88,7 @@ class _Project:
             )
         source = read_app(creator)
         served = self._served(file, source, web)
-        notes = (f"served module {served.dotted} ({note})",) if note else ()
+        notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
 
     # --- which module is served -------------------------------------------------------------
@@ -107,10 +116,7 @@ class _Project:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
             )
-        completing = {}
-        for creator in creators:
-            roots = [path for path in modules if path != creator and self._sets_layout_from(path, creator)]
-            completing[creator] = roots[0] if len(roots) == 1 else creator
+        completing = {creator: self._completing(creator) or creator for creator in creators}
         served = sorted(set(completing.values()), key=_usual_first)
         apps = [path for path in served if not any(other != path and self._reaches(other, path) for other in served)]
         if len(apps) > 1:
@@ -122,6 +128,15 @@ class _Project:
         chosen = apps[0]
         reason = "it creates the app" if chosen in creators else f"it sets the layout of the app {chosen.name} imports"
         return chosen, reason
+
+    def _completing(self, path: Path) -> Path | None:
+        """The one module that imports the app from `path` and sets its layout, when `path`
+        creates a Dash app without setting its layout itself."""
+        file = self.python(path)
+        if file is None or not creates_dash(file.tree) or _layout_targets(file.tree) or _sets_layout_in_call(file):
+            return None
+        roots = [other for other in self._root_modules() if other != path and self._sets_layout_from(other, path)]
+        return roots[0] if len(roots) == 1 else None
 
     def _root_modules(self) -> list[Path]:
         try:
@@ -270,6 +285,14 @@ def _layout_targets(tree: ast.Module) -> set[str]:
             if isinstance(target, ast.Attribute) and target.attr == "layout" and isinstance(target.value, ast.Name):
                 names.add(target.value.id)
     return names
+
+
+def _sets_layout_in_call(file: PythonFile) -> bool:
+    """Dash(layout=...) or Dash(use_pages=True): the app is complete where it is created."""
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.Call) and any(k.arg in ("layout", "use_pages") for k in node.keywords):
+            return True
+    return False
 
 
 def _import_end(tree: ast.Module, local: str) -> int:

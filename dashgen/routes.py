@@ -168,7 +168,11 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
         text = ensure_import(text, module, imported or None)
     compile(text, str(source.path), "exec")
     line = _function_line(text, name)
-    plan.changes = [FileChange(source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}")]
+    plan.changes = [
+        FileChange(
+            source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}", encoding=source.encoding
+        )
+    ]
     plan.notes.append(code)
     return plan
 
