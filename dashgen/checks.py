@@ -8,6 +8,7 @@ files say; what cannot be demonstrated that way is a warning.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +23,18 @@ from dashgen.source import AppSource
 ERROR = "error"
 WARNING = "warning"
 SERVERS = WSGI_SERVERS + ASGI_SERVERS
+# The pip package of a server whose executable is named otherwise.
+SERVER_PACKAGES = {"waitress-serve": "waitress"}
+# Packages Dash 2 installed beside itself and Dash 3 stopped installing, with their replacement.
+LEGACY_COMPONENTS = {
+    "dash_core_components": "from dash import dcc",
+    "dash_html_components": "from dash import html",
+    "dash_table": "from dash import dash_table",
+}
+DASH_WITHOUT_LEGACY = "3.0.0"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+# Names that say what a credential is for, not the credential: token_url, password_field, ...
+_NOT_A_SECRET = re.compile(r"(url|uri|path|route|endpoint|file|dir|name|label|placeholder|field|header|type)s?$", re.I)
 _SECRET_NAME = re.compile(r"secret|token|passw(or)?d|api_?key|private_?key|access_?key|credential", re.I)
 
 
@@ -82,8 +95,11 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
     else:
         platform = target or ("enterprise" if procfile is not None else "cloud")
         server = procfile.web.server if procfile and procfile.web else None
-        findings += requirements_findings(source, requirements, server if server in SERVERS else None, platform)
-    if target == "enterprise" and source.server_name is None:
+        server = SERVER_PACKAGES.get(server, server) if server in SERVERS else None
+        findings += requirements_findings(source, requirements, server, platform)
+    # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
+    # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
+    if target == "enterprise" and source.server_name is None and BACKENDS[source.backend].asgi:
         findings.append(
             Finding(
                 ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
@@ -92,7 +108,8 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 f"Add `server = {source.entry.app_name}.server` after the app is created.", _deploy(target),
             )
         )  # fmt: skip
-    return findings + app_findings(source, root)
+    web = procfile.web if procfile else None
+    return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
 
 
 def _deploy(target: str | None, force: bool = False) -> str:
@@ -258,16 +275,18 @@ def requirements_findings(
                     f"Write {extra} on that line, keeping its version.", fix,
                 )
             )  # fmt: skip
-        if not allows_backends(have.specifier):
+        needs = needs_backends(source)
+        if needs and not allows_backends(have.specifier):
             findings.append(
                 Finding(
                     ERROR, "requirements-dash-too-old", found.file.name, index + 1,
                     f"requirements.txt pins {have.name}{have.specifier}, which rules out every Dash with server "
-                    f"backends (from {DASH_MIN_VERSION}), so the app cannot start.",
+                    f"backends (from {DASH_MIN_VERSION}), so this {BACKENDS[source.backend].label} app "
+                    "cannot start.",
                     f"Raise the pin, e.g. dash>={DASH_MIN_VERSION}.",
                 )
             )  # fmt: skip
-        elif not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
+        elif needs and not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
             findings.append(
                 Finding(
                     WARNING, "requirements-dash-unbounded", found.file.name, index + 1,
@@ -287,12 +306,35 @@ def requirements_findings(
     return findings
 
 
+def needs_backends(source: AppSource) -> bool:
+    """Whether the app needs a Dash with server backends: `Dash(backend=...)` or a FastAPI or
+    Quart server. A plain Flask app runs on any Dash (Dash 2.18 serves it as well)."""
+    call = dash_call(source)
+    return BACKENDS[source.backend].asgi or any(keyword.arg == "backend" for keyword in call.keywords)
+
+
+def dash_call(source: AppSource) -> ast.Call:
+    """The `Dash(...)` call that creates the app."""
+    for statement in source.tree.body:
+        if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
+            value = getattr(statement, "value", None)
+            if isinstance(value, ast.Call):
+                return value
+    raise AssertionError(f"no Dash(...) call on line {source.app_line}")
+
+
 def allows_backends(specifier) -> bool:
-    """Whether a dash pin admits some Dash >= DASH_MIN_VERSION: tried on that version and on the
-    versions the pin itself names, and the next ones after them."""
+    """Whether a dash pin admits some Dash >= DASH_MIN_VERSION."""
+    return admits(specifier, DASH_MIN_VERSION)
+
+
+def admits(specifier, minimum_version: str) -> bool:
+    """Whether a pin admits some version >= `minimum_version` (so pip, which installs the newest
+    it admits, installs one): tried on that version and on the versions the pin itself names,
+    and the next ones after them."""
     from packaging.version import InvalidVersion, Version
 
-    minimum = Version(DASH_MIN_VERSION)
+    minimum = Version(minimum_version)
     candidates = {minimum}
     for spec in specifier:
         try:
@@ -312,7 +354,62 @@ def allows_backends(specifier) -> bool:
 # --- The app's own source -----------------------------------------------------------------
 
 
-def app_findings(source: AppSource, root: Path) -> list[Finding]:
+@dataclass(frozen=True)
+class Installed:
+    """What pip installs from requirements.txt, as far as the app's source depends on it."""
+
+    requirements: Requirements | None
+
+    def dash_from(self, version: str) -> bool:
+        """Whether the Dash pip installs is `version` or later: the newest that every dash line
+        (constraints too) admits, the newest of all when nothing pins it."""
+        from packaging.specifiers import SpecifierSet
+
+        if self.requirements is None:
+            return True
+        lines = [line for line in (*self.requirements.entries, *self.requirements.included) if line.name == "dash"]
+        pins = SpecifierSet()
+        for line in lines:
+            pins &= line.specifier
+        return admits(pins, version)
+
+    def lists(self, package: str) -> bool:
+        return self.requirements is not None and self.requirements.lists(package)
+
+
+def installed_from(root: Path) -> Installed:
+    from dashgen.requirements import read_requirements
+
+    return Installed(read_requirements(root))
+
+
+def app_findings(
+    source: AppSource,
+    root: Path,
+    *,
+    target: str | None = None,
+    installed: Installed | None = None,
+    web: WebCommand | None = None,
+) -> list[Finding]:
+    """What breaks in the app's own source; `web` is the Procfile's web command."""
+    installed = installed or installed_from(root)
+    findings = _route_findings(source) + _pathname_findings(source, target)
+    findings += _run_findings(source, installed, web)
+    findings += _legacy_import_findings(source, installed)
+    findings += _secret_findings(source)
+    if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
+        findings.append(
+            Finding(
+                WARNING, "environment-yml-ignored", "environment.yml", 0,
+                "environment.yml is beside requirements.txt, so Dash Enterprise uses only the pip buildpack "
+                "and ignores environment.yml.",
+                "Keep one of the two files.",
+            )
+        )  # fmt: skip
+    return findings
+
+
+def _route_findings(source: AppSource) -> list[Finding]:
     name = source.path.name
     findings = []
     for route in source.routes:
@@ -327,6 +424,7 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                 )
             )  # fmt: skip
         elif not route.prefixed:
+            # No command: add-route refuses a path the app already registers, by design.
             verb = "mounts" if route.methods == ("MOUNT",) else f"registers {'/'.join(route.methods)}"
             findings.append(
                 Finding(
@@ -334,11 +432,41 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                     f"{name} {verb} {route.path} without {PREFIX_ENV}, so on Dash Enterprise (below /<app-name>/) "
                     "it is unreachable.",
                     f'Register it at f"{{PREFIX}}{route.path.lstrip("/")}".',
-                    f"dashgen add-route {route.path}" if route.methods != ("MOUNT",) else "",
                 )
             )  # fmt: skip
+    return findings
+
+
+def _pathname_findings(source: AppSource, target: str | None) -> list[Finding]:
+    """Dash's URL keywords against the prefix variables Dash Enterprise sets."""
+    name = source.path.name
+    keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
+    severity = ERROR if target == "enterprise" else WARNING
+    url_base = keywords.get("url_base_pathname")
+    requests = keywords.get("requests_pathname_prefix")
+    if url_base is not None and not (isinstance(url_base, ast.Constant) and url_base.value is None):
+        return [
+            Finding(
+                severity, "url-base-with-prefix", name, url_base.lineno,
+                f"Dash(url_base_pathname=...) cannot be combined with the {PREFIX_ENV} Dash Enterprise sets, "
+                "so the app stops at import with InvalidConfig.",
+                'Use routes_pathname_prefix=f"{PREFIX}..." instead (PREFIX read from '
+                f'{PREFIX_ENV}, default "/"), as `dashgen new --mount` writes it.',
+            )
+        ]  # fmt: skip
+    literal_requests = isinstance(requests, ast.Constant) and isinstance(requests.value, str)
+    if literal_requests and "routes_pathname_prefix" not in keywords:
+        return [
+            Finding(
+                severity, "literal-requests-prefix", name, requests.lineno,
+                f"requests_pathname_prefix={requests.value!r} is written in the source while Dash serves its "
+                f"routes below {PREFIX_ENV}, so on Dash Enterprise the page asks for its layout and callbacks "
+                "where nothing answers.",
+                "Remove it (Dash reads DASH_REQUESTS_PATHNAME_PREFIX itself), or read it from that variable.",
+            )
+        ]  # fmt: skip
     if source.dash_mount is not None and not source.dash_mount.prefixed:
-        findings.append(
+        return [
             Finding(
                 WARNING, "dash-mount-without-prefix", name, source.dash_mount.line,
                 f"Dash is mounted at the literal {source.dash_mount.path}, which ignores {PREFIX_ENV}, so on Dash "
@@ -346,52 +474,132 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                 f'Compose it: routes_pathname_prefix=f"{{PREFIX}}{source.dash_mount.path.lstrip("/")}" '
                 "(as `dashgen new --mount` writes it).",
             )
-        )  # fmt: skip
-    for line, call in source.import_time_runs:
-        debug = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
-        findings.append(
-            Finding(
-                WARNING, "run-at-import", name, line,
-                f"{call} runs at import time{debug}, so the production server starts a second server "
-                "(and exposes the debugger) when it imports the module.",
-                'Move it under `if __name__ == "__main__":`.',
-            )
-        )  # fmt: skip
-    findings += _secret_findings(source)
-    if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
-        findings.append(
-            Finding(
-                WARNING, "environment-yml-ignored", "environment.yml", 0,
-                "environment.yml is beside requirements.txt, so Dash Enterprise uses only the pip buildpack "
-                "and ignores environment.yml.",
-                "Keep one of the two files.",
-            )
-        )  # fmt: skip
-    return findings
+        ]  # fmt: skip
+    return []
 
 
-def _secret_findings(source: AppSource) -> list[Finding]:
+def _run_findings(source: AppSource, installed: Installed, web: WebCommand | None) -> list[Finding]:
+    name = source.path.name
+    # `python app.py` serves through the module's own run call (procfile_findings warns about it).
+    dev_server = web is not None and web.server == "python"
+    dash_3 = installed.dash_from(DASH_WITHOUT_LEGACY)
     findings = []
-    for node in ast.walk(source.tree):
-        named = None
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_literal_secret(node.value):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            named = next((_target_name(t) for t in targets if _SECRET_NAME.search(_target_name(t))), None)
-        elif isinstance(node, ast.keyword) and node.arg and _SECRET_NAME.search(node.arg):
-            named = node.arg if _is_literal_secret(node.value) else None
-        if named:
+    for line, call in source.import_time_runs:
+        removed = ".run_server(" in call and dash_3
+        if removed:
+            problem = f"{call} runs at import time, and Dash 3 removed run_server, so the module cannot be imported."
+        elif dev_server:
+            continue
+        else:
+            debug = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
+            problem = (
+                f"{call} runs at import time{debug}, so every worker of the production server starts Dash's "
+                "development server instead and never answers."
+            )
+        findings.append(
+            Finding(
+                ERROR, "run-at-import", name, line, problem,
+                'Move it under `if __name__ == "__main__":`' + (" and call app.run instead." if removed else "."),
+            )
+        )  # fmt: skip
+    if dash_3:
+        for line in _guarded_run_server_lines(source):
             findings.append(
                 Finding(
-                    WARNING, "secret-in-source", source.path.name, node.value.lineno,
-                    f"{named} is written in the source, so everyone with the code has it.",
-                    f'Read it from the environment: os.environ["{named.upper()}"].',
+                    ERROR if dev_server else WARNING, "run-server-removed", name, line,
+                    f"`python {name}` calls run_server, which Dash 3 removed, so it stops with AttributeError.",
+                    "Call app.run(...) instead.",
                 )
             )  # fmt: skip
     return findings
 
 
+def _guarded_run_server_lines(source: AppSource) -> list[int]:
+    if source.main_line is None:
+        return []
+    block = next(statement for statement in source.tree.body if statement.lineno == source.main_line)
+    return [
+        node.lineno
+        for node in ast.walk(block)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run_server"
+    ]
+
+
+def _legacy_import_findings(source: AppSource, installed: Installed) -> list[Finding]:
+    """Imports of the component packages Dash 3 no longer installs, at the module's top level
+    (a `try: ... except ImportError:` fallback is left alone)."""
+    if not installed.dash_from(DASH_WITHOUT_LEGACY):
+        return []
+    findings = []
+    for statement in source.tree.body:
+        if isinstance(statement, ast.Import):
+            modules = [alias.name for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
+            modules = [statement.module or ""]
+        else:
+            continue
+        for module in modules:
+            package = module.split(".")[0]
+            if package in LEGACY_COMPONENTS and not installed.lists(package):
+                findings.append(
+                    Finding(
+                        ERROR, "legacy-component-import", source.path.name, statement.lineno,
+                        f"{source.path.name} imports {package}, which Dash 3 and later no longer install, so the "
+                        "app cannot be imported.",
+                        f"Write `{LEGACY_COMPONENTS[package]}` instead.",
+                    )
+                )  # fmt: skip
+    return findings
+
+
+def _secret_findings(source: AppSource) -> list[Finding]:
+    # Only the statements spanning a line that names a secret are walked: a large app is mostly
+    # callbacks that name none.
+    marked = _lines_matching(source.text, _SECRET_NAME)
+    findings = []
+    for statement in source.tree.body:
+        first = bisect.bisect_left(marked, statement.lineno)
+        if first == len(marked) or marked[first] > (statement.end_lineno or statement.lineno):
+            continue
+        for node in ast.walk(statement):
+            named = None
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_literal_secret(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                named = next((_target_name(t) for t in targets if _is_secret_name(_target_name(t))), None)
+            elif isinstance(node, ast.keyword) and node.arg and _is_secret_name(node.arg):
+                named = node.arg if _is_literal_secret(node.value) else None
+            if named:
+                findings.append(
+                    Finding(
+                        WARNING, "secret-in-source", source.path.name, node.value.lineno,
+                        f"{named} is written in the source, so everyone with the code has it.",
+                        f'Read it from the environment: os.environ["{named.upper()}"].',
+                    )
+                )  # fmt: skip
+    return findings
+
+
+def _lines_matching(text: str, pattern: re.Pattern) -> list[int]:
+    """The numbers of the lines, as Python counts them, where `pattern` matches."""
+    starts = [match.start() for match in pattern.finditer(text)]
+    if not starts:
+        return []
+    ends = [match.end() for match in _LINE_END.finditer(text)]
+    return sorted({bisect.bisect_right(ends, start) + 1 for start in starts})
+
+
+def _is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
+
+
 def _is_literal_secret(value) -> bool:
-    return isinstance(value, ast.Constant) and isinstance(value.value, str) and len(value.value) >= 4
+    """A string that could be a credential: not a path, a plain URL or words."""
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and len(value.value) >= 4):
+        return False
+    text = value.value
+    if any(character.isspace() for character in text):
+        return False
+    return "@" in text or not text.startswith(("/", "./", "../", "http://", "https://"))
 
 
 def _target_name(target: ast.expr) -> str:

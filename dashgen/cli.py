@@ -79,7 +79,8 @@ def _plain(text: str) -> str:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # emoji=False: `app.py:100:` in a finding is a line number, not rich's :100: emoji.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
@@ -263,7 +264,7 @@ def check(
         console = _console()
         for finding in findings:
             style = "red" if finding.severity == ERROR else "yellow"
-            console.print(f"[{style}]{finding.severity:>7}[/]  {finding.where}  {_plain(finding.problem)}")
+            console.print(f"[{style}]{finding.severity:>7}[/]  {_plain(finding.where)}  {_plain(finding.problem)}")
             console.print(f"         fix: {finding.fix}", markup=False)
             if finding.command:
                 console.print(f"         run: {finding.command}", markup=False)
@@ -275,7 +276,10 @@ def check(
 def _print_warnings(findings) -> None:
     console = _console(stderr=True)
     for finding in findings:
-        console.print(f"[yellow]warning:[/] {finding.where}: {_plain(finding.problem)} {_plain(finding.fix)}")
+        style = "red" if finding.severity == "error" else "yellow"
+        console.print(
+            f"[{style}]{finding.severity}:[/] {_plain(finding.where)}: {_plain(finding.problem)} {_plain(finding.fix)}"
+        )
 
 
 def main() -> None:

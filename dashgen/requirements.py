@@ -123,10 +123,7 @@ def _parse(
     if text is None:
         read_bytes(path, MAX_TEXT_BYTES)  # a FIFO or a huge file is refused before the library opens it
     try:
-        if text is None:
-            parsed = RequirementsFile.from_file(str(path), include_nested=False)
-        else:
-            parsed = _parse_text(text)
+        parsed = RequirementsFile.from_file(str(path), include_nested=False) if text is None else _parse_text(text)
     except (PipError, UnicodeError, OSError) as error:
         reason = str(error).split("|n")[0].strip().rstrip(".")
         raise Refused(f"pip cannot read {path.name} ({reason}): fix the file.") from None

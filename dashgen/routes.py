@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
-from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line
+from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line, python_lines
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import IDENTICAL, INSERT, FileChange, Plan
 from dashgen.source import AppSource, Route
@@ -159,15 +158,20 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
         return _same_route(source, spec, existing, plan, prefix)
     name = _function_name(source, spec)
     code, imports = route_code(source.backend, spec, server=source.server_expression, prefix=prefix, name=name)
-    text = _insert_route(source, code)
+    text, line = _insert_route(source, code)
+    # Everything else goes into the leading import block, above the route: the route moves down
+    # by what is added there, and only that block is parsed again.
+    header = last_import_line(source.tree)
+    lines_before = len(python_lines(text))
     if source.prefix_name is None:
-        text = _insert_prefix(text, prefix)
+        text = _insert_prefix(text, prefix, header)
         imports = ["os", *imports]
     for needed in imports:
         module, _, imported = needed.partition(":")
-        text = ensure_import(text, module, imported or None)
+        grown = len(python_lines(text)) - lines_before
+        text = ensure_import(text, module, imported or None, header=header + grown)
+    line += len(python_lines(text)) - lines_before
     compile(text, str(source.path), "exec")
-    line = _function_line(text, name)
     plan.changes = [
         FileChange(
             source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}", encoding=source.encoding
@@ -186,7 +190,7 @@ def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
 def _same_route(source: AppSource, spec: RouteSpec, existing: Route, plan: Plan, prefix: str) -> Plan:
     name = spec.name or existing.function
     code, _ = route_code(source.backend, spec, server=source.server_expression, prefix=prefix, name=name)
-    lines = source.text.splitlines()[existing.line - 1 : existing.end_line]
+    lines = python_lines(source.text)[existing.line - 1 : existing.end_line]
     if "\n".join(line.rstrip() for line in lines) == code:
         where = f"{source.path.name}:{existing.line}"
         plan.changes = [FileChange(source.path.name, IDENTICAL, source.text, source.text, where=where)]
@@ -213,20 +217,18 @@ def _function_name(source: AppSource, spec: RouteSpec) -> str:
     return next(name for name in (base, *(f"{base}_{n}" for n in range(2, 1000))) if name not in taken)
 
 
-def _insert_route(source: AppSource, code: str) -> str:
+def _insert_route(source: AppSource, code: str) -> tuple[str, int]:
     after = max(source.server_line, source.registrations_end, source.prefix_line)
     if source.main_line is not None and after >= source.main_line:
         raise Refused(
             f"{source.path.name} defines its server or routes after its __main__ block (line {source.main_line}): "
             "move that block to the end of the file."
         )
-    return insert_after_line(source.text, after, code, blank_before=2, blank_after=2)[0]
+    return insert_after_line(source.text, after, code, blank_before=2, blank_after=2)
 
 
-def _insert_prefix(text: str, name: str) -> str:
-    tree = ast.parse(text)
-    after = last_import_line(tree)
-    following = next((line for line in text.splitlines()[after:] if line.strip()), "")
+def _insert_prefix(text: str, name: str, after: int) -> str:
+    following = next((line for line in python_lines(text)[after:] if line.strip()), "")
     blank_after = 2 if following.startswith(("def ", "async def ", "class ", "@")) else 1
     block = (
         "# Dash Enterprise serves the app below /<app-name>/ and says so in this variable; routes\n"
@@ -234,10 +236,3 @@ def _insert_prefix(text: str, name: str) -> str:
         f'{name} = os.environ.get("{PREFIX_ENV}", "/")'
     )
     return insert_after_line(text, after, block, blank_before=1, blank_after=blank_after)[0]
-
-
-def _function_line(text: str, name: str) -> int:
-    for statement in ast.parse(text).body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
-            return min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
-    raise AssertionError(f"the inserted route {name} is not in the result")

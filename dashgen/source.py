@@ -134,11 +134,12 @@ def read_app(path: Path | PythonFile) -> AppSource:
         raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
     app_statement, app_name, call = created
     backend, evidence, server_expression, server_line = _backend_and_server(tree, names, app_statement, app_name, call)
-    prefix_name, prefix_line = _prefix_variable(tree)
+    prefix_name, prefix_line = _prefix_variable(tree, names)
     prefix_names = {prefix_name} if prefix_name else set()
     server_expressions = {server_expression, f"{app_name}.server"}
     routes, registrations_end = _routes(tree, server_expressions, prefix_names)
-    mount = _keyword(call, "routes_pathname_prefix")
+    # url_base_pathname sets the routes prefix too.
+    mount = _keyword(call, "routes_pathname_prefix") or _keyword(call, "url_base_pathname")
     dash_mount = None
     if mount is not None:
         found = _route_path(mount, prefix_names)
@@ -166,14 +167,27 @@ def read_app(path: Path | PythonFile) -> AppSource:
     )
 
 
+def _module_level(statements: list[ast.stmt]):
+    """Every statement that runs at import time, in `if`/`try`/`with` blocks too, but not the
+    bodies of functions and classes: what a large app has most of is never walked."""
+    for statement in statements:
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _module_level(getattr(statement, field, []))
+        for handler in getattr(statement, "handlers", []):
+            yield from _module_level(handler.body)
+
+
 def creates_dash(tree: ast.Module) -> bool:
     return _dash_creation(tree, _import_aliases(tree)) is not None
 
 
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> dotted name, from every import in the module."""
+    """Local name -> dotted name, from every import that runs at import time."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _module_level(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -267,14 +281,28 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
     return backend, evidence, app_server, app_statement.end_lineno
 
 
-def _prefix_variable(tree: ast.Module) -> tuple[str | None, int]:
+def _prefix_variable(tree: ast.Module, names: dict[str, str]) -> tuple[str | None, int]:
+    """The variable holding the routes prefix, reused only when it is exactly the prefix with
+    Dash's own default: `os.environ.get(PREFIX_ENV, "/")` or `os.getenv(PREFIX_ENV, "/")`.
+    Anything else (no default, `.strip()`, a value composed from it) can hold None or a path
+    without its slashes, and a route built on it would not be where Dash serves."""
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and any(
-            isinstance(node, ast.Constant) and node.value == PREFIX_ENV for node in ast.walk(assigned[1])
-        ):
+        if assigned and _reads_prefix(assigned[1], names):
             return assigned[0], statement.end_lineno or statement.lineno
     return None, 0
+
+
+def _reads_prefix(value: ast.expr, names: dict[str, str]) -> bool:
+    if not isinstance(value, ast.Call) or _dotted(value.func, names) not in ("os.environ.get", "os.getenv"):
+        return False
+    arguments = [*value.args, *(keyword.value for keyword in value.keywords if keyword.arg == "default")]
+    return (
+        len(arguments) == 2
+        and len(value.keywords) == len(arguments) - len(value.args)
+        and all(isinstance(argument, ast.Constant) for argument in arguments)
+        and [argument.value for argument in arguments] == [PREFIX_ENV, "/"]
+    )
 
 
 def _route_path(node: ast.expr, prefix_names: set[str]) -> tuple[str, bool] | None:
@@ -376,7 +404,7 @@ def _import_time_runs(tree: ast.Module, app_name: str) -> tuple[tuple[int, str],
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(statement, ast.If) and _main_block_line(ast.Module(body=[statement], type_ignores=[])):
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
             continue
         for node in ast.walk(statement):
             if (

@@ -149,7 +149,7 @@ def test_force_drops_an_asgi_worker_class_on_flask_and_says_why(tmp_path):
 
 
 def test_a_launch_script_that_runs_the_right_server_is_kept(tmp_path):
-    project = copy_app(tmp_path, "launch_script")
+    project = copy_app(tmp_path, "launch_script_continued")
     (project / "Procfile").write_text("web: bash launch.sh\n")
     result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
     assert result.returncode == 0, result.stderr
@@ -161,7 +161,7 @@ def test_a_launch_script_that_runs_the_right_server_is_kept(tmp_path):
 
 
 def test_a_launch_script_dashgen_cannot_read_is_kept_and_said(tmp_path):
-    project = copy_app(tmp_path, "launch_script")
+    project = copy_app(tmp_path, "launch_script_continued")
     (project / "launch.sh").write_text("#!/bin/sh\n./start-the-thing\n")
     (project / "Procfile").write_text("web: sh launch.sh\n")
     result = run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project)
@@ -171,7 +171,7 @@ def test_a_launch_script_dashgen_cannot_read_is_kept_and_said(tmp_path):
 
 
 def test_a_launch_script_with_the_wrong_server_is_refused_and_replaced_only_by_force(tmp_path):
-    project = copy_app(tmp_path, "launch_script")
+    project = copy_app(tmp_path, "launch_script_continued")
     (project / "launch.sh").write_text("#!/bin/sh\nexec uvicorn app:server --port $PORT\n")
     (project / "Procfile").write_text("web: ./launch.sh\n")
     before = snapshot(project)
