@@ -99,7 +99,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
         findings += requirements_findings(source, requirements, server, platform)
     # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
     # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
-    if target == "enterprise" and source.server_name is None and BACKENDS[source.backend].asgi:
+    if target == "enterprise" and source.server_name is None and source.serving.asgi:
         findings.append(
             Finding(
                 ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
@@ -131,7 +131,7 @@ def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
                 "Add a web: line that starts the production server.", fix_command,
             )
         ]  # fmt: skip
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     expected = production_command(source)
     number = web.line
     if web.server == "":
@@ -198,7 +198,7 @@ def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> li
             return []  # another module of the app: not the one this check read
         problem = f"The Procfile loads the module {module!r}, which does not exist, so the server cannot start."
         return [Finding(ERROR, "procfile-module-missing", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable == served.app_name and BACKENDS[source.backend].asgi and web.interface != "asgi3":
+    if variable == served.app_name and source.serving.asgi and web.interface != "asgi3":
         problem = (
             f"The Procfile serves the Dash object {variable!r} instead of its server, so every request fails with 500."
         )
@@ -234,9 +234,9 @@ def _point_at(source: AppSource) -> str:
 
 
 def needed_requirements(source: AppSource) -> list[str]:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     dash = backend.async_callbacks_requirement if source.async_callbacks else backend.dash_requirement
-    return [dash, backend.server_requirement]
+    return [dash, backend.server_requirement, *backend.extra_requirements]
 
 
 def requirements_findings(
@@ -246,7 +246,7 @@ def requirements_findings(
     from packaging.requirements import Requirement
 
     findings = []
-    dash_line, server_line = needed_requirements(source)
+    dash_line, server_line, *frameworks = needed_requirements(source)
     fix = _deploy(target)
     want = Requirement(dash_line)
     found = requirements.get("dash")
@@ -303,6 +303,16 @@ def requirements_findings(
                 f"Add {server_line if Requirement(server_line).name == server else server}.", fix,
             )
         )  # fmt: skip
+    for framework in frameworks:
+        if not requirements.lists(framework):
+            findings.append(
+                Finding(
+                    ERROR, "requirements-missing-framework", "requirements.txt", 0,
+                    f"requirements.txt does not list {framework}, which the served {source.module} imports, so "
+                    "the app cannot start.",
+                    f"Add {framework}.", fix,
+                )
+            )  # fmt: skip
     return findings
 
 

@@ -8,7 +8,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field, replace
 
-from dashgen.backends import BACKENDS, Backend
+from dashgen.backends import Backend
 from dashgen.checks import (
     SERVERS,
     Finding,
@@ -70,7 +70,7 @@ def validate_python(version: str | None) -> str:
 def plan_deploy(
     source: AppSource, target: str, *, python: str, force: bool = False, dry_run: bool = False
 ) -> Deployment:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     root = source.project_root
     served = source.entry
     if not served.importable:
@@ -218,7 +218,7 @@ def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSo
 
 
 def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[str, list[str]]:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     wanted = backend.server_name
     words = {word.text for word in web.words}
     target = command.split()[1] if command.split()[1] not in ("--chdir", "--app-dir") else command.split()[3]
@@ -260,7 +260,7 @@ def _bind_for(server: str, value: str) -> str:
 
 def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, list[str]]:
     """Only the words that are wrong are rewritten, in place: quoting, order, comments stay."""
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     edits: list[tuple[int, int, str]] = []
     dropped = []
     module = target.partition(":")[0]

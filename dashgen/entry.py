@@ -14,7 +14,7 @@ from dashgen.errors import Refused
 from dashgen.procfile import Procfile, WebCommand, read_procfile
 from dashgen.project import ANSWERS_FILE
 from dashgen.reading import PythonFile, is_readable_file, read_python
-from dashgen.source import AppSource, ServedModule, creates_dash, read_app
+from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
 PROJECT_FILES = ("Procfile", "requirements.txt")
@@ -126,17 +126,37 @@ class _Project:
                 "choose one with --app FILE."
             )
         chosen = apps[0]
-        reason = "it creates the app" if chosen in creators else f"it sets the layout of the app {chosen.name} imports"
+        if chosen in creators:
+            reason = "it creates the app"
+        elif any((file := self.python(chosen)) and self._wraps(file, creator) for creator in creators):
+            reason = "its ASGI app mounts Dash's server"
+        else:
+            reason = f"it sets the layout of the app {chosen.name} imports"
         return chosen, reason
 
     def _completing(self, path: Path) -> Path | None:
         """The one module that imports the app from `path` and sets its layout, when `path`
         creates a Dash app without setting its layout itself."""
         file = self.python(path)
-        if file is None or not creates_dash(file.tree) or _layout_targets(file.tree) or _sets_layout_in_call(file):
+        if file is None or not creates_dash(file.tree) or self._wraps(file, path):
             return None
-        roots = [other for other in self._root_modules() if other != path and self._sets_layout_from(other, path)]
+        modules = [other for other in self._root_modules() if other != path]
+        wrapping = [other for other in modules if (found := self.python(other)) and self._wraps(found, path)]
+        if len(wrapping) == 1:
+            return wrapping[0]  # the ASGI app that mounts Dash's server is what the platform serves
+        if _layout_targets(file.tree) or _sets_layout_in_call(file):
+            return None
+        roots = [other for other in modules if self._sets_layout_from(other, path)]
         return roots[0] if len(roots) == 1 else None
+
+    def _wraps(self, file: PythonFile, creator: Path) -> bool:
+        """Whether `file` mounts the app created in `creator` in an ASGI app."""
+        if file.path == creator:
+            source = read_app(file)
+            return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
+        if creates_dash(file.tree):
+            return False
+        return any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator))
 
     def _root_modules(self) -> list[Path]:
         try:
@@ -227,7 +247,8 @@ class _Project:
         parts = relative.with_suffix("").parts
         dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         if file.path == source.path:
-            return ServedModule(file, dotted, app_dir, source.app_name, source.app_line, source.own_server_name)
+            served = ServedModule(file, dotted, app_dir, source.app_name, source.app_line, source.own_server_name)
+            return self._wrapped(served)
         app_name, app_line, server_name = source.app_name, 0, None
         for local, original in self._imported_names(file, source.path):
             statement_end = _import_end(file.tree, local)
@@ -239,7 +260,14 @@ class _Project:
             assigned = _name_assigned(statement)
             if assigned and assigned[1] == f"{app_name}.server":
                 server_name = assigned[0]
-        return ServedModule(file, dotted, app_dir, app_name, app_line, server_name)
+        return self._wrapped(ServedModule(file, dotted, app_dir, app_name, app_line, server_name))
+
+    def _wrapped(self, served: ServedModule) -> ServedModule:
+        """The served module's ASGI app, when it mounts Dash's Flask server: that is what runs."""
+        found = asgi_wrapper(served.file.tree, served.app_name, served.server_name)
+        if found is None:
+            return served
+        return replace(served, server_name=found[0], wrapper=found[1])
 
     def _app_dir(self, path: Path, web: WebCommand | None) -> str:
         """The folder the server imports from, relative to the root: the Procfile's, else the

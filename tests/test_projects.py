@@ -270,6 +270,35 @@ def test_an_app_in_a_subfolder_is_served_from_the_project_root(tmp_path):
         assert "In a subfolder" in request(f"{server.base}/p/_dash-layout").text
 
 
+@pytest.mark.server
+def test_an_asgi_app_mounting_dash_is_served_by_uvicorn_with_its_own_routes(tmp_path):
+    project = copy_app(tmp_path, "fastapi_wraps_dash")  # Dash made by a factory, mounted with WSGIMiddleware
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 1 and "does not list fastapi" in check.stdout
+    result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert procfile_command(project).startswith("uvicorn main:app ")
+    requirements = (project / "requirements.txt").read_text().splitlines()
+    assert "fastapi" in requirements and "uvicorn[standard]>=0.30" in requirements
+    assert (project / "main.py").read_text() == (APPS / "fastapi_wraps_dash" / "main.py").read_text()
+    with boot(project, procfile_command(project)) as server:
+        assert request(f"{server.base}/api/status").json() == {"status": "ok"}
+        assert "Mounted in FastAPI" in request(f"{server.base}/dash/_dash-layout").text
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+
+
+def test_force_keeps_the_procfiles_other_processes(tmp_path):
+    procfile = (
+        "release: python migrate.py\nweb: gunicorn main:server\nworker: python printing.py\nclock: python clock.py"
+    )
+    project = project_with(
+        tmp_path, {"app.py": FLASK_APP, "requirements.txt": "dash\ngunicorn\n", "Procfile": procfile}
+    )
+    result = run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "Procfile").read_text() == procfile.replace("main:server", "app:server")
+
+
 def test_several_dash_apps_follow_the_procfile_else_refuse_with_the_list(tmp_path):
     project = copy_app(tmp_path, "two_apps")
     before = snapshot(project)
