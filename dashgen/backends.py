@@ -33,6 +33,8 @@ class Backend:
     # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
     path_param_style: str
     websocket_routes: bool
+    # What else the app needs installed (an ASGI framework wrapping Dash's Flask server).
+    extra_requirements: tuple[str, ...] = ()
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -107,3 +109,35 @@ BACKENDS: dict[str, Backend] = {
 }
 
 DEFAULT_BACKEND = "flask"
+
+
+def _wrapping(framework: str, label: str, module: str, server_class: str) -> Backend:
+    """A Flask Dash app whose server an ASGI app mounts with WSGIMiddleware: served as that ASGI
+    app by uvicorn; its routes are still added to Dash's Flask server."""
+    flask = BACKENDS["flask"]
+    return Backend(
+        name="flask",
+        label=f"{label} (mounting Dash's Flask server)",
+        server_module=module,
+        server_class=server_class,
+        asgi=True,
+        dash_requirement=flask.dash_requirement,
+        async_callbacks_requirement=flask.async_callbacks_requirement,
+        server_requirement=BACKENDS["fastapi"].server_requirement,
+        server_name="uvicorn",
+        app_dir_option="--app-dir",
+        server_command=_UVICORN,
+        route_style=flask.route_style,
+        async_handlers=flask.async_handlers,
+        path_param_style=flask.path_param_style,
+        websocket_routes=flask.websocket_routes,
+        extra_requirements=(framework,),
+    )
+
+
+# ASGI apps that mount a Flask Dash app, by the dotted name of their class.
+ASGI_WRAPPERS: dict[str, Backend] = {
+    "fastapi.FastAPI": _wrapping("fastapi", "FastAPI", "fastapi", "FastAPI"),
+    "fastapi.applications.FastAPI": _wrapping("fastapi", "FastAPI", "fastapi", "FastAPI"),
+    "starlette.applications.Starlette": _wrapping("starlette", "Starlette", "starlette.applications", "Starlette"),
+}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
+from dashgen.errors import Refused
 from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
 from dashgen.requirements import Requirements
 from dashgen.source import AppSource
@@ -60,8 +61,17 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
     from dashgen.requirements import read_requirements
 
     root = source.project_root
-    procfile = read_procfile(root)
     findings: list[Finding] = []
+    try:
+        procfile = read_procfile(root)
+    except Refused as unreadable:
+        procfile = None
+        findings.append(
+            Finding(
+                ERROR, "procfile-unreadable", "Procfile", 0, unreadable.message,
+                "Write the web: command as bash runs it.", _deploy("enterprise", force=True),
+            )
+        )  # fmt: skip
     if procfile is not None:
         findings += procfile_findings(source, procfile.text)
     elif target == "enterprise":
@@ -89,7 +99,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
         findings += requirements_findings(source, requirements, server, platform)
     # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
     # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
-    if target == "enterprise" and source.server_name is None and BACKENDS[source.backend].asgi:
+    if target == "enterprise" and source.server_name is None and source.serving.asgi:
         findings.append(
             Finding(
                 ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
@@ -121,7 +131,7 @@ def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
                 "Add a web: line that starts the production server.", fix_command,
             )
         ]  # fmt: skip
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     expected = production_command(source)
     number = web.line
     if web.server == "":
@@ -176,16 +186,25 @@ def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> li
         fix = f"Rename {served.path.name} to {importable}.py and point the Procfile at it."
         return [Finding(ERROR, "procfile-module-not-importable", "Procfile", line, problem, fix, "")]
     if module != served.dotted:
-        if _module_exists(source, web, module):
+        loaded = _module_path(source, web, module)
+        if loaded is not None and loaded.resolve() == source.path.resolve() and served.path != source.path:
+            problem = (
+                f"The Procfile serves {module}, which creates the app but never sets its layout "
+                f"({served.path.name} does, after importing it), so /_dash-layout fails with 500."
+            )
+            fix = _point_at(source)
+            return [Finding(ERROR, "procfile-app-incomplete", "Procfile", line, problem, fix, fix_command)]
+        if loaded is not None:
             return []  # another module of the app: not the one this check read
         problem = f"The Procfile loads the module {module!r}, which does not exist, so the server cannot start."
         return [Finding(ERROR, "procfile-module-missing", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable == served.app_name and BACKENDS[source.backend].asgi and web.interface != "asgi3":
+    if variable == served.app_name and source.serving.asgi and web.interface != "asgi3":
         problem = (
             f"The Procfile serves the Dash object {variable!r} instead of its server, so every request fails with 500."
         )
         return [Finding(ERROR, "procfile-dash-object", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable.split(".")[0].split("(")[0] not in bound_names(served.file.tree):
+    name = variable.split(".")[0].split("(")[0]
+    if name not in bound_names(served.file.tree) and name != served.server_name:
         problem = (
             f"The Procfile loads {web.target}, but {served.path.name} defines no {variable!r}, "
             "so the server cannot start."
@@ -194,13 +213,14 @@ def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> li
     return []
 
 
-def _module_exists(source: AppSource, web: WebCommand, module: str) -> bool:
+def _module_path(source: AppSource, web: WebCommand, module: str) -> Path | None:
     root = source.project_root
     for folder in (*web.import_dirs, "."):
         base = root / folder / Path(*module.split("."))
-        if base.with_name(base.name + ".py").is_file() or (base / "__init__.py").is_file():
-            return True
-    return False
+        for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if path.is_file():
+                return path
+    return None
 
 
 def _point_at(source: AppSource) -> str:
@@ -214,9 +234,9 @@ def _point_at(source: AppSource) -> str:
 
 
 def needed_requirements(source: AppSource) -> list[str]:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     dash = backend.async_callbacks_requirement if source.async_callbacks else backend.dash_requirement
-    return [dash, backend.server_requirement]
+    return [dash, backend.server_requirement, *backend.extra_requirements]
 
 
 def requirements_findings(
@@ -226,7 +246,7 @@ def requirements_findings(
     from packaging.requirements import Requirement
 
     findings = []
-    dash_line, server_line = needed_requirements(source)
+    dash_line, server_line, *frameworks = needed_requirements(source)
     fix = _deploy(target)
     want = Requirement(dash_line)
     found = requirements.get("dash")
@@ -283,6 +303,16 @@ def requirements_findings(
                 f"Add {server_line if Requirement(server_line).name == server else server}.", fix,
             )
         )  # fmt: skip
+    for framework in frameworks:
+        if not requirements.lists(framework):
+            findings.append(
+                Finding(
+                    ERROR, "requirements-missing-framework", "requirements.txt", 0,
+                    f"requirements.txt does not list {framework}, which the served {source.module} imports, so "
+                    "the app cannot start.",
+                    f"Add {framework}.", fix,
+                )
+            )  # fmt: skip
     return findings
 
 

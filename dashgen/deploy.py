@@ -8,7 +8,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field, replace
 
-from dashgen.backends import BACKENDS, Backend
+from dashgen.backends import Backend
 from dashgen.checks import (
     SERVERS,
     Finding,
@@ -70,7 +70,7 @@ def validate_python(version: str | None) -> str:
 def plan_deploy(
     source: AppSource, target: str, *, python: str, force: bool = False, dry_run: bool = False
 ) -> Deployment:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     root = source.project_root
     served = source.entry
     if not served.importable:
@@ -129,7 +129,7 @@ def _procfile_change(source: AppSource, command: str, force: bool, deployment: D
     mended: only what is wrong is replaced, the user's compatible settings stay."""
     root = source.project_root
     wanted = f"web: {command}\n"
-    procfile = read_procfile(root)
+    procfile = read_procfile(root)  # one that bash cannot read is refused, with the line
     if procfile is None:
         return FileChange("Procfile", CREATE, wanted)
     errors = [finding for finding in procfile_findings(source, procfile.text) if finding.severity == "error"]
@@ -218,12 +218,12 @@ def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSo
 
 
 def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[str, list[str]]:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     wanted = backend.server_name
     words = {word.text for word in web.words}
     target = command.split()[1] if command.split()[1] not in ("--chdir", "--app-dir") else command.split()[3]
-    if web.server == wanted and (web.is_asgi == backend.asgi):
-        return _same_server(web, target, source)
+    if web.server == wanted or web.is_asgi == backend.asgi:
+        return _same_server(web, target, source)  # the server fits the app (or will, without its -k)
     dropped = []
     kept: list[str] = []
     shared = _SHARED_OPTIONS.get((web.server, wanted), {})
@@ -260,7 +260,7 @@ def _bind_for(server: str, value: str) -> str:
 
 def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, list[str]]:
     """Only the words that are wrong are rewritten, in place: quoting, order, comments stay."""
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     edits: list[tuple[int, int, str]] = []
     dropped = []
     module = target.partition(":")[0]
@@ -363,7 +363,7 @@ def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
 
 def _with_extras(line: str, extras: set[str]) -> str:
     """The same line with the extras added to the name; specifier, markers and comment as written."""
-    match = re.match(r"(\ufeff?\s*)([A-Za-z0-9._-]+)(\s*\[[^\]]*\])?", line)
+    match = re.match(r"(\s*)([A-Za-z0-9._-]+)(\s*\[[^\]]*\])?", line)
     assert match is not None
     names = ",".join(sorted(extras))
     return line[: match.start(2)] + f"{match.group(2)}[{names}]" + line[match.end() :]

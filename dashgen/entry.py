@@ -14,7 +14,7 @@ from dashgen.errors import Refused
 from dashgen.procfile import Procfile, WebCommand, read_procfile
 from dashgen.project import ANSWERS_FILE
 from dashgen.reading import PythonFile, is_readable_file, read_python
-from dashgen.source import AppSource, ServedModule, creates_dash, read_app
+from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
 PROJECT_FILES = ("Procfile", "requirements.txt")
@@ -32,7 +32,11 @@ def find_app(directory: Path, app: Path | None = None) -> AppSource:
         if not is_readable_file(given):
             raise Refused(f"{app} is not a Python file dashgen can read: give --app the module that creates the app.")
     root = project_root(given.parent if given else directory.absolute())
-    return _Project(root, read_procfile(root)).app(given)
+    try:
+        procfile = read_procfile(root)
+    except Refused:
+        procfile = None  # check and deploy-files say what is wrong with it; the app is found without it
+    return _Project(root, procfile).app(given)
 
 
 def project_root(start: Path) -> Path:
@@ -62,6 +66,11 @@ class _Project:
     def app(self, given: Path | None) -> AppSource:
         web = self.procfile.web if self.procfile else None
         served_path, note = self._procfile_module(web)
+        if served_path is not None:
+            completing = self._completing(served_path)
+            if completing is not None:
+                served_path = completing
+                note = f"the Procfile serves {web.target}, but {completing.name} sets the layout of that app"
         if served_path is None and given is None and (self.root / ANSWERS_FILE).is_file():
             served_path, note = self.root / "app.py", f"{ANSWERS_FILE} names app.py"
         if given is not None and (served_path is None or not self._reaches(served_path, given)):
@@ -79,7 +88,7 @@ class _Project:
             )
         source = read_app(creator)
         served = self._served(file, source, web)
-        notes = (f"served module {served.dotted} ({note})",) if note else ()
+        notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
 
     # --- which module is served -------------------------------------------------------------
@@ -107,10 +116,7 @@ class _Project:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
             )
-        completing = {}
-        for creator in creators:
-            roots = [path for path in modules if path != creator and self._sets_layout_from(path, creator)]
-            completing[creator] = roots[0] if len(roots) == 1 else creator
+        completing = {creator: self._completing(creator) or creator for creator in creators}
         served = sorted(set(completing.values()), key=_usual_first)
         apps = [path for path in served if not any(other != path and self._reaches(other, path) for other in served)]
         if len(apps) > 1:
@@ -120,8 +126,37 @@ class _Project:
                 "choose one with --app FILE."
             )
         chosen = apps[0]
-        reason = "it creates the app" if chosen in creators else f"it sets the layout of the app {chosen.name} imports"
+        if chosen in creators:
+            reason = "it creates the app"
+        elif any((file := self.python(chosen)) and self._wraps(file, creator) for creator in creators):
+            reason = "its ASGI app mounts Dash's server"
+        else:
+            reason = f"it sets the layout of the app {chosen.name} imports"
         return chosen, reason
+
+    def _completing(self, path: Path) -> Path | None:
+        """The one module that imports the app from `path` and sets its layout, when `path`
+        creates a Dash app without setting its layout itself."""
+        file = self.python(path)
+        if file is None or not creates_dash(file.tree) or self._wraps(file, path):
+            return None
+        modules = [other for other in self._root_modules() if other != path]
+        wrapping = [other for other in modules if (found := self.python(other)) and self._wraps(found, path)]
+        if len(wrapping) == 1:
+            return wrapping[0]  # the ASGI app that mounts Dash's server is what the platform serves
+        if _layout_targets(file.tree) or _sets_layout_in_call(file):
+            return None
+        roots = [other for other in modules if self._sets_layout_from(other, path)]
+        return roots[0] if len(roots) == 1 else None
+
+    def _wraps(self, file: PythonFile, creator: Path) -> bool:
+        """Whether `file` mounts the app created in `creator` in an ASGI app."""
+        if file.path == creator:
+            source = read_app(file)
+            return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
+        if creates_dash(file.tree):
+            return False
+        return any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator))
 
     def _root_modules(self) -> list[Path]:
         try:
@@ -212,7 +247,8 @@ class _Project:
         parts = relative.with_suffix("").parts
         dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         if file.path == source.path:
-            return ServedModule(file, dotted, app_dir, source.app_name, source.app_line, source.own_server_name)
+            served = ServedModule(file, dotted, app_dir, source.app_name, source.app_line, source.own_server_name)
+            return self._wrapped(served)
         app_name, app_line, server_name = source.app_name, 0, None
         for local, original in self._imported_names(file, source.path):
             statement_end = _import_end(file.tree, local)
@@ -224,7 +260,14 @@ class _Project:
             assigned = _name_assigned(statement)
             if assigned and assigned[1] == f"{app_name}.server":
                 server_name = assigned[0]
-        return ServedModule(file, dotted, app_dir, app_name, app_line, server_name)
+        return self._wrapped(ServedModule(file, dotted, app_dir, app_name, app_line, server_name))
+
+    def _wrapped(self, served: ServedModule) -> ServedModule:
+        """The served module's ASGI app, when it mounts Dash's Flask server: that is what runs."""
+        found = asgi_wrapper(served.file.tree, served.app_name, served.server_name)
+        if found is None:
+            return served
+        return replace(served, server_name=found[0], wrapper=found[1])
 
     def _app_dir(self, path: Path, web: WebCommand | None) -> str:
         """The folder the server imports from, relative to the root: the Procfile's, else the
@@ -270,6 +313,14 @@ def _layout_targets(tree: ast.Module) -> set[str]:
             if isinstance(target, ast.Attribute) and target.attr == "layout" and isinstance(target.value, ast.Name):
                 names.add(target.value.id)
     return names
+
+
+def _sets_layout_in_call(file: PythonFile) -> bool:
+    """Dash(layout=...) or Dash(use_pages=True): the app is complete where it is created."""
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.Call) and any(k.arg in ("layout", "use_pages") for k in node.keywords):
+            return True
+    return False
 
 
 def _import_end(tree: ast.Module, local: str) -> int:

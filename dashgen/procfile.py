@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashgen.backends import BACKENDS
 from dashgen.errors import Refused
 from dashgen.reading import read_text
 
@@ -278,7 +277,7 @@ def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
 def production_command(source) -> str:
     """The `web:` command dashgen writes for the app (an AppSource): its backend's production
     server on the served module's server variable, from the folder that module imports from."""
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     command = backend.command(f"{source.module}:{source.server_name or 'server'}")
     app_dir = source.entry.app_dir
     if app_dir:

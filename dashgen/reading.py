@@ -71,8 +71,8 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
 @dataclass(frozen=True)
 class PythonFile:
     path: Path
-    text: str  # decoded as Python decodes it; a UTF-8 BOM stays as U+FEFF so a write keeps it
-    encoding: str  # what to encode it with when writing it back
+    text: str  # decoded as Python decodes it (without a BOM)
+    encoding: str  # what to encode it with when writing it back: "utf-8-sig" writes the BOM again
     tree: ast.Module
 
 
@@ -83,7 +83,7 @@ def read_python(path: Path) -> PythonFile:
         raise Refused(f"{path} does not exist: give --app the path of the module that creates the Dash app.")
     try:
         encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-        text = data.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+        text = data.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
         raise Refused(f"{path} cannot be decoded as Python decodes it ({error}): fix its encoding.") from None
     try:
@@ -93,4 +93,4 @@ def read_python(path: Path) -> PythonFile:
         raise Refused(f"{path} is not valid Python (line {error.lineno}: {error.msg}): fix it first.") from None
     except (RecursionError, MemoryError):
         raise Refused(f"{path} is nested too deeply for Python to compile it: split the long expression.") from None
-    return PythonFile(path, text, "utf-8" if encoding == "utf-8-sig" else encoding, tree)
+    return PythonFile(path, text, encoding, tree)

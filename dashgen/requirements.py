@@ -41,7 +41,7 @@ class Requirement:
 @dataclass(frozen=True)
 class Requirements:
     path: Path
-    text: str  # decoded, line endings and a UTF-8 BOM as they are (a write keeps them)
+    text: str  # decoded (without a BOM), line endings as they are
     encoding: str  # what to write it back with
     entries: tuple[Requirement, ...]  # this file's own requirement lines
     included: tuple[Requirement, ...]  # from the files it includes with -r / -c
@@ -105,8 +105,8 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
                 text = data.decode(encoding if encoding != "utf-8" else "utf-8-sig")
             except UnicodeDecodeError:
                 break
-            # UTF-8 keeps its BOM in the text; UTF-16 writes its own BOM again when encoded.
-            return ("\ufeff" + text if encoding == "utf-8" else text), encoding
+            # Written back with a BOM again: utf-8-sig and utf-16 encode one.
+            return text, ("utf-8-sig" if encoding == "utf-8" else encoding)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as error:
@@ -123,10 +123,7 @@ def _parse(
     if text is None:
         read_bytes(path, MAX_TEXT_BYTES)  # a FIFO or a huge file is refused before the library opens it
     try:
-        if text is None:
-            parsed = RequirementsFile.from_file(str(path), include_nested=False)
-        else:
-            parsed = _parse_text(text.removeprefix("\ufeff"))
+        parsed = RequirementsFile.from_file(str(path), include_nested=False) if text is None else _parse_text(text)
     except (PipError, UnicodeError, OSError) as error:
         reason = str(error).split("|n")[0].strip().rstrip(".")
         raise Refused(f"pip cannot read {path.name} ({reason}): fix the file.") from None

@@ -180,7 +180,11 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
         text = ensure_import(text, module, imported or None, header=header + grown)
     line += line_count(text) - lines_before
     compile(text, str(source.path), "exec")
-    plan.changes = [FileChange(source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}")]
+    plan.changes = [
+        FileChange(
+            source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}", encoding=source.encoding
+        )
+    ]
     plan.notes.append(code)
     return plan
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashgen.backends import BACKENDS, PREFIX_ENV
+from dashgen.backends import ASGI_WRAPPERS, BACKENDS, PREFIX_ENV, Backend
 from dashgen.errors import Refused
 from dashgen.reading import PythonFile, read_python
 
@@ -51,6 +51,8 @@ class ServedModule:
     def path(self) -> Path:
         return self.file.path
 
+    wrapper: str = ""  # the ASGI class (ASGI_WRAPPERS' key) whose app mounts Dash's Flask server
+
     @property
     def importable(self) -> bool:
         """Whether an import statement can name it: `my-app.py` and `my.app.py` cannot."""
@@ -92,6 +94,11 @@ class AppSource:
             return self.served
         file = PythonFile(self.path, self.text, self.encoding, self.tree)
         return ServedModule(file, self.path.stem, "", self.app_name, self.app_line, self.own_server_name)
+
+    @property
+    def serving(self) -> Backend:
+        """How the platform serves the app: its backend's row, or the ASGI app's that mounts it."""
+        return ASGI_WRAPPERS.get(self.entry.wrapper) or BACKENDS[self.backend]
 
     @property
     def module(self) -> str:
@@ -223,13 +230,62 @@ def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _dash_creation(tree: ast.Module, names: dict[str, str]):
-    """The statement creating the app that is in effect when the import ends: the last one."""
+    """The statement creating the app that is in effect when the import ends (the last one):
+    `app = Dash(...)`, or `app = make_app(...)` where the module's make_app returns a Dash(...)."""
+    factories = _dash_factories(tree, names)
     found = None
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
+        if not assigned or not isinstance(assigned[1], ast.Call):
+            continue
+        if _is_dash_class(assigned[1].func, names):
             found = statement, assigned[0], assigned[1]
+        elif isinstance(assigned[1].func, ast.Name) and assigned[1].func.id in factories:
+            found = statement, assigned[0], factories[assigned[1].func.id]
     return found
+
+
+def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, ast.Call]:
+    """Module-level functions that create a Dash app and return it: name -> the Dash(...) call."""
+    factories = {}
+    for statement in tree.body:
+        if not isinstance(statement, ast.FunctionDef):
+            continue
+        created = {}
+        for node in statement.body:
+            assigned = _assignment(node)
+            if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
+                created[assigned[0]] = assigned[1]
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in created:
+                factories[statement.name] = created[node.value.id]
+    return factories
+
+
+def asgi_wrapper(tree: ast.Module, app_name: str, server_name: str | None) -> tuple[str, str] | None:
+    """(variable, class) of a module-level ASGI app that mounts the Dash app's Flask server with
+    WSGIMiddleware, when the module has one."""
+    names = _import_aliases(tree)
+    apps = {}
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        if assigned and isinstance(assigned[1], ast.Call) and _dotted(assigned[1].func, names) in ASGI_WRAPPERS:
+            apps[assigned[0]] = _dotted(assigned[1].func, names)
+    served = {f"{app_name}.server", *([server_name] if server_name else [])}
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "mount"):
+            continue
+        owner = _dotted(call.func.value, {})
+        for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+            if (
+                owner in apps
+                and isinstance(argument, ast.Call)
+                and _dotted(argument.func, names).endswith("WSGIMiddleware")
+                and argument.args
+                and _dotted(argument.args[0], {}) in served
+            ):
+                return owner, apps[owner]
+    return None
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
