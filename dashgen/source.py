@@ -4,6 +4,7 @@ Dash app, its backend, server variable, prefix variable, routes and main block."
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,12 +175,16 @@ def read_app(path: Path | PythonFile) -> AppSource:
     )
 
 
+# Statements whose bodies run when the module is imported.
+_BLOCKS = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, getattr(ast, "TryStar", ast.Try))
+
+
 def _module_level(statements: list[ast.stmt]):
     """Every statement that runs at import time, in `if`/`try`/`with` blocks too, but not the
     bodies of functions and classes: what a large app has most of is never walked."""
     for statement in statements:
         yield statement
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if not isinstance(statement, _BLOCKS):
             continue
         for field in ("body", "orelse", "finalbody"):
             yield from _module_level(getattr(statement, field, []))
@@ -191,6 +196,8 @@ def creates_dash(tree: ast.Module) -> bool:
     return _dash_creation(tree, _import_aliases(tree)) is not None
 
 
+# Finding the app and reading it ask for the same module's imports; a tree is keyed by identity.
+@functools.lru_cache(maxsize=16)
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted name, from every import that runs at import time."""
     names: dict[str, str] = {}
