@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -537,30 +538,77 @@ def _guarded_run_server_lines(source: AppSource) -> list[int]:
 
 
 def _legacy_import_findings(source: AppSource, installed: Installed) -> list[Finding]:
-    """Imports of the component packages Dash 3 no longer installs, at the module's top level
-    (a `try: ... except ImportError:` fallback is left alone)."""
+    """Imports of the component packages Dash 3 no longer installs, at the top level of the served
+    module and of the project's own modules it imports (a `try: ... except ImportError:` fallback
+    is left alone)."""
     if not installed.dash_from(DASH_WITHOUT_LEGACY):
         return []
     findings = []
-    for statement in source.tree.body:
-        if isinstance(statement, ast.Import):
-            modules = [alias.name for alias in statement.names]
-        elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
-            modules = [statement.module or ""]
-        else:
-            continue
-        for module in modules:
-            package = module.split(".")[0]
-            if package in LEGACY_COMPONENTS and not installed.lists(package):
-                findings.append(
-                    Finding(
-                        ERROR, "legacy-component-import", source.path.name, statement.lineno,
-                        f"{source.path.name} imports {package}, which Dash 3 and later no longer install, so the "
-                        "app cannot be imported.",
-                        f"Write `{LEGACY_COMPONENTS[package]}` instead.",
-                    )
-                )  # fmt: skip
+    root = source.project_root
+    for path, tree in project_modules(source):
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        for statement in tree.body:
+            for module in _imported(statement):
+                package = module.split(".")[0]
+                if package in LEGACY_COMPONENTS and not installed.lists(package):
+                    findings.append(
+                        Finding(
+                            ERROR, "legacy-component-import", shown, statement.lineno,
+                            f"{shown} imports {package}, which Dash 3 and later no longer install, so the app "
+                            "cannot be imported.",
+                            f"Write `{LEGACY_COMPONENTS[package]}` instead.",
+                        )
+                    )  # fmt: skip
     return findings
+
+
+def _imported(statement: ast.stmt) -> list[str]:
+    """The absolute modules a top-level import statement names ("" for a relative one)."""
+    if isinstance(statement, ast.Import):
+        return [alias.name for alias in statement.names]
+    if isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+        return [statement.module, *(f"{statement.module}.{alias.name}" for alias in statement.names)]
+    return []
+
+
+# Enough for any app's own package; a vendored library is not followed past it.
+_MAX_MODULES = 200
+
+
+def project_modules(source: AppSource) -> list[tuple[Path, ast.Module]]:
+    """The module that creates the app, the one the platform serves, and the project's own modules
+    they import at module level, transitively (each read once; one that cannot be read is skipped)."""
+    from dashgen.reading import read_python
+
+    root = source.project_root
+    queue = [(source.path, source.tree)]
+    if source.entry.path != source.path:
+        queue.append((source.entry.path, source.entry.file.tree))
+    seen = {path for path, _ in queue}
+    found: list[tuple[Path, ast.Module]] = []
+    while queue and len(found) < _MAX_MODULES:
+        path, tree = queue.pop(0)
+        found.append((path, tree))
+        for statement in tree.body:
+            for module in _imported(statement) + _relative(statement):
+                for folder in {path.parent, root}:
+                    base = folder / Path(*module.split("."))
+                    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+                        if candidate in seen or not candidate.is_file():
+                            continue
+                        seen.add(candidate)
+                        with contextlib.suppress(Refused):
+                            queue.append((candidate, read_python(candidate).tree))
+    return found
+
+
+def _relative(statement: ast.stmt) -> list[str]:
+    """`from . import x` / `from .pkg import y`: modules beside the importing one."""
+    if not (isinstance(statement, ast.ImportFrom) and statement.level == 1):
+        return []
+    base = statement.module or ""
+    names = [f"{base}.{alias.name}" if base else alias.name for alias in statement.names]
+    return [base, *names] if base else names
 
 
 def _secret_findings(source: AppSource) -> list[Finding]:

@@ -83,6 +83,29 @@ def test_dash_2_component_packages_are_fine_where_requirements_install_them(tmp_
 
 
 @pytest.mark.server
+def test_dash_2_component_packages_are_found_in_the_modules_the_app_imports(tmp_path):
+    project = shape(tmp_path, "dash2_components")
+    app = project / "app.py"
+    edit(app, "import dash_core_components as dcc\nimport dash_html_components as html\n", "")
+    edit(
+        app,
+        "from dash.dependencies import Input, Output\n",
+        "from dash import Input, Output\n\nfrom parts import dcc, html\n",
+    )
+    (project / "parts").mkdir()
+    (project / "parts" / "__init__.py").write_text("from .components import dcc, html\n")
+    (project / "parts" / "components.py").write_text(
+        "import dash_core_components as dcc\nimport dash_html_components as html\n"
+    )
+    report = check(project)
+    assert {(item["file"], item["line"]) for item in report["findings"] if item["severity"] == "error"} == {
+        ("parts/components.py", 1),
+        ("parts/components.py", 2),
+    }
+    assert not serves(project, procfile_command(project))
+
+
+@pytest.mark.server
 @pytest.mark.parametrize("name", ["run_server_at_import", "run_at_import"])
 def test_a_server_started_at_import_time_never_serves_until_it_moves_under_main(tmp_path, name):
     project = shape(tmp_path, name)
