@@ -51,6 +51,7 @@ class Deployment:
     warnings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was kept, dropped or left alone, and why
     refusal: str = ""  # a file left alone on purpose, said after the rest was written (exit 1)
+    refusal_detail: str = ""
 
 
 def validate_target(target: str) -> str:
@@ -152,18 +153,28 @@ def _procfile_change(source: AppSource, command: str, force: bool, deployment: D
 
 
 def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
+    """A file that would change is refused. A Procfile that is not wrong for the app (a dev
+    server, a command dashgen does not know) blocks nothing else: the rest is written, then the
+    refusal is said."""
     conflicts = deployment.plan.conflicts
     if not conflicts:
         return
     reasons = []
+    blocking = False
     for change in conflicts:
         findings = procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
-        problems = " ".join(finding.problem for finding in findings if finding.severity == "error")
-        reasons.append(f"{change.path} differs" + (f" and is wrong ({problems})" if problems else ""))
-    raise Refused(
-        f"{', '.join(reasons)}: run again with --force to replace it (the diff is below).",
-        detail="".join(change.diff() for change in conflicts),
-    )
+        errors = " ".join(finding.problem for finding in findings if finding.severity == "error")
+        others = " ".join(finding.problem for finding in findings if finding.severity != "error")
+        blocking = blocking or change.path != "Procfile" or bool(errors)
+        why = f" and is wrong ({errors})" if errors else f" ({others})" if others else ""
+        reasons.append(f"{change.path} differs{why}")
+    message = f"{', '.join(reasons)}: run again with --force to replace it (the diff is below)."
+    detail = "".join(change.diff() for change in conflicts)
+    if blocking:
+        raise Refused(message, detail=detail)
+    written = ", ".join(change.path for change in deployment.plan.writes)
+    deployment.refusal = message + (f" Written all the same: {written}." if written else "")
+    deployment.refusal_detail = detail
 
 
 def _with_server_variable(source: AppSource) -> tuple[str, str]:

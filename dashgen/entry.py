@@ -13,7 +13,7 @@ from pathlib import Path
 from dashgen.errors import Refused
 from dashgen.procfile import Procfile, WebCommand, read_procfile
 from dashgen.project import ANSWERS_FILE
-from dashgen.reading import PythonFile, is_readable_file, read_python
+from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
@@ -111,7 +111,11 @@ class _Project:
     def _served_by_layout(self) -> tuple[Path, str]:
         """Without a Procfile: the module that completes the one Dash app in the project."""
         modules = self._root_modules()
-        creators = [path for path in modules if (file := self.python(path)) and creates_dash(file.tree)]
+        creators = [
+            path
+            for path in modules
+            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
+        ]
         if not creators:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
@@ -140,7 +144,8 @@ class _Project:
         file = self.python(path)
         if file is None or not creates_dash(file.tree) or self._wraps(file, path):
             return None
-        modules = [other for other in self._root_modules() if other != path]
+        # Only a module that names the creator can import the app from it: the others are not parsed.
+        modules = [other for other in self._root_modules() if other != path and _mentions(other, path.stem.encode())]
         wrapping = [other for other in modules if (found := self.python(other)) and self._wraps(found, path)]
         if len(wrapping) == 1:
             return wrapping[0]  # the ASGI app that mounts Dash's server is what the platform serves
@@ -285,6 +290,14 @@ class _Project:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _mentions(path: Path, word: bytes) -> bool:
+    """Whether the module's bytes hold `word`: a cheap test before parsing it."""
+    try:
+        return word in (read_bytes(path, MAX_SOURCE_BYTES) or b"")
+    except Refused:
+        return False
 
 
 def _usual_first(path: Path) -> tuple[int, str]:
