@@ -324,13 +324,14 @@ def needs_backends(source: AppSource) -> bool:
 
 
 def dash_call(source: AppSource) -> ast.Call:
-    """The `Dash(...)` call that creates the app."""
+    """The `Dash(...)` call that creates the app (at module level or in a factory function);
+    a call without arguments when it cannot be found."""
     for statement in source.tree.body:
         if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
-            value = getattr(statement, "value", None)
-            if isinstance(value, ast.Call):
-                return value
-    raise AssertionError(f"no Dash(...) call on line {source.app_line}")
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Dash":
+                    return node
+    return ast.Call(func=ast.Name("Dash"), args=[], keywords=[])
 
 
 def allows_backends(specifier) -> bool:

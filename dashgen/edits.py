@@ -20,6 +20,12 @@ def python_lines(text: str) -> list[str]:
     return _PYTHON_LINE.findall(text)
 
 
+def line_count(text: str) -> int:
+    """len(python_lines(text)), without building the list."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
 def newline_of(text: str) -> str:
     first = text.find("\n")
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
-from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line, python_lines
+from dashgen.edits import (
+    bound_names,
+    ensure_import,
+    insert_after_line,
+    last_import_line,
+    line_count,
+    python_lines,
+)
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import IDENTICAL, INSERT, FileChange, Plan
 from dashgen.source import AppSource, Route
@@ -135,7 +143,7 @@ def route_code(backend: str, spec: RouteSpec, *, server: str, prefix: str, name:
     below = spec.backend_path(facts.path_param_style)
     # In an f-string, a FastAPI parameter's braces are written twice.
     path = 'f"{' + prefix + "}" + below.replace("{", "{{").replace("}", "}}") + '"' if below else prefix
-    routes = template_module(backend, "_route.py.jinja")
+    routes = template_module(backend, "route.py.jinja")
     code = routes.route(server, path, spec.method, spec.kind, name, spec.parameters, spec.label)
     return str(code).strip("\n"), list(routes.imports[spec.kind])
 
@@ -162,15 +170,15 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
     # Everything else goes into the leading import block, above the route: the route moves down
     # by what is added there, and only that block is parsed again.
     header = last_import_line(source.tree)
-    lines_before = len(python_lines(text))
+    lines_before = line_count(text)
     if source.prefix_name is None:
         text = _insert_prefix(text, prefix, header)
         imports = ["os", *imports]
     for needed in imports:
         module, _, imported = needed.partition(":")
-        grown = len(python_lines(text)) - lines_before
+        grown = line_count(text) - lines_before
         text = ensure_import(text, module, imported or None, header=header + grown)
-    line += len(python_lines(text)) - lines_before
+    line += line_count(text) - lines_before
     compile(text, str(source.path), "exec")
     plan.changes = [
         FileChange(
@@ -185,6 +193,49 @@ def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
     collision = source.dash_collision(spec.path)
     if collision:
         raise InvalidInput(f"{spec.path} collides with {collision}: choose another path.")
+    page = dash_pages(source).get(spec.path.rstrip("/") or "/")
+    if page is not None:
+        # A route on the server answers before Dash's catch-all: the page would be gone.
+        raise InvalidInput(f"{spec.path} is the Dash page of {page}: choose another path.")
+
+
+def dash_pages(source: AppSource) -> dict[str, str]:
+    """{page path: its file} of the pages `dash.register_page` registers, when the app uses pages."""
+    from dashgen.checks import dash_call
+
+    keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
+    use_pages, folder = keywords.get("use_pages"), keywords.get("pages_folder")
+    named_folder = isinstance(folder, ast.Constant) and isinstance(folder.value, str) and folder.value
+    if not (isinstance(use_pages, ast.Constant) and use_pages.value is True) and not named_folder:
+        return {}
+    pages = source.path.parent / (folder.value if named_folder else "pages")
+    found: dict[str, str] = {}
+    for file in sorted(pages.rglob("*.py")) if pages.is_dir() else []:
+        text = file.read_text(encoding="utf-8", errors="replace")
+        if "register_page" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "register_page":
+                relative = file.relative_to(pages).with_suffix("")
+                path = _page_path(node, relative.parts)
+                found[path.rstrip("/") or "/"] = file.relative_to(source.path.parent).as_posix()
+    return found
+
+
+def _page_path(call: ast.Call, module_parts: tuple[str, ...]) -> str:
+    """Where Dash serves a page: its path=, else its path_template= with "none" for each
+    variable, else the module's path in the pages folder (as dash._pages._infer_path does)."""
+    given = {keyword.arg: keyword.value for keyword in call.keywords}
+    for name in ("path", "path_template"):
+        value = given.get(name)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            path = re.sub("<.*?>", "none", value.value)
+            return path if path.startswith("/") else "/" + path
+    return "/" + "/".join(module_parts).replace("_", "-").lower()
 
 
 def _same_route(source: AppSource, spec: RouteSpec, existing: Route, plan: Plan, prefix: str) -> Plan:

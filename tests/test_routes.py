@@ -331,3 +331,28 @@ def test_a_prefix_variable_is_reused_only_when_it_is_the_prefix_with_dashs_defau
     assert _answers(tmp_path, "/api/health", None) == 200
     assert _answers(tmp_path, "/p/api/health", "/p/") == 200
     assert run_dashgen("add-route", "/api/health", cwd=tmp_path).stdout.count("identical") == 1
+
+
+@pytest.mark.parametrize("path", ["/login", "/login/", "/", "/report/none"])
+def test_a_path_a_dash_page_serves_is_refused(tmp_path, path):
+    shutil.copytree(APPS / "pages_app", tmp_path / "app")
+    before = snapshot(tmp_path / "app")
+    result = run_dashgen("add-route", path, cwd=tmp_path / "app")
+    assert result.returncode == 2
+    assert "Dash" in result.stderr and "choose another path" in result.stderr
+    assert snapshot(tmp_path / "app") == before
+
+
+def test_routes_beside_dash_pages_leave_the_pages_served(tmp_path):
+    project = tmp_path / "app"
+    shutil.copytree(APPS / "pages_app", project)
+    result = run_dashgen("add-route", "/api/health", cwd=project)
+    assert result.returncode == 0, result.stderr
+    probe = (
+        "import app\nclient = app.server.test_client()\n"
+        "print(client.get('/api/health').status_code, '_dash-config' in client.get('/login').get_data(as_text=True))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DASH_ROUTES_PATHNAME_PREFIX"}
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split()[-2:] == ["200", "True"]
