@@ -21,6 +21,7 @@ from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
 from dashgen.procfile import WebCommand, production_command, read_procfile
+from dashgen.reading import read_text
 from dashgen.requirements import FILE, Requirements, read_requirements
 from dashgen.source import AppSource
 
@@ -99,6 +100,8 @@ def plan_deploy(
     if target == "enterprise":
         plan.changes.append(_procfile_change(source, command, force, deployment))
     if target == "docker":
+        for name in ("Dockerfile", ".dockerignore"):
+            read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
         includes = requirements.includes if requirements else ()
         plan.changes.append(
             change_for(

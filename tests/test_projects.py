@@ -452,6 +452,13 @@ def test_a_fifo_where_a_file_is_expected_is_one_sentence(tmp_path):
     result = run_dashgen("check", cwd=project)
     assert result.returncode == 1 and "not a regular file" in result.stderr
     one_sentence(result)
+    (project / "requirements.txt").unlink()
+    os.mkfifo(project / "Dockerfile")
+    before = {path.name for path in project.iterdir()}
+    docker = run_dashgen("deploy-files", "--target", "docker", cwd=project)
+    assert docker.returncode == 1 and "Dockerfile is not a regular file" in docker.stderr
+    one_sentence(docker)
+    assert {path.name for path in project.iterdir()} == before
 
 
 def test_latin1_and_bom_modules_work_and_keep_their_bytes(tmp_path):
