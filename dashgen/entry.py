@@ -261,6 +261,9 @@ class _Project:
                 app_name, app_line = local, max(app_line, statement_end)
             elif original == source.own_server_name:
                 server_name = local
+        # Below the import block the app's import is in, so the imports stay together.
+        block_end = _import_block_end(file.tree)
+        app_line = block_end if 0 < app_line <= block_end else app_line
         for statement in file.tree.body:
             assigned = _name_assigned(statement)
             if assigned and assigned[1] == f"{app_name}.server":
@@ -341,6 +344,19 @@ def _import_end(tree: ast.Module, local: str) -> int:
         if isinstance(statement, ast.ImportFrom) and any((a.asname or a.name) == local for a in statement.names):
             return statement.end_lineno or statement.lineno
     return 0
+
+
+def _import_block_end(tree: ast.Module) -> int:
+    """The last line of the module's leading imports (after its docstring)."""
+    end = 0
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
+            index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            end = statement.end_lineno or statement.lineno
+        else:
+            break
+    return end
 
 
 def _name_assigned(statement: ast.stmt) -> tuple[str, str] | None:
