@@ -16,7 +16,7 @@ import typer
 
 from dashgen import __version__
 from dashgen.backends import BACKENDS, DEFAULT_BACKEND
-from dashgen.errors import DashgenError
+from dashgen.errors import DashgenError, Refused
 
 app = typer.Typer(
     add_completion=False,
@@ -224,6 +224,8 @@ def deploy_files(
         if not quiet:
             for note in deployment.notes:
                 _console().print(note, markup=False, highlight=False)
+        if deployment.refusal and not dry_run:
+            raise Refused(deployment.refusal, detail=deployment.refusal_detail)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
 from dashgen.procfile import WebCommand, production_command, read_procfile
+from dashgen.reading import read_text
 from dashgen.requirements import FILE, Requirements, read_requirements
 from dashgen.source import AppSource
 
@@ -51,6 +52,7 @@ class Deployment:
     warnings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was kept, dropped or left alone, and why
     refusal: str = ""  # a file left alone on purpose, said after the rest was written (exit 1)
+    refusal_detail: str = ""
 
 
 def validate_target(target: str) -> str:
@@ -98,6 +100,8 @@ def plan_deploy(
     if target == "enterprise":
         plan.changes.append(_procfile_change(source, command, force, deployment))
     if target == "docker":
+        for name in ("Dockerfile", ".dockerignore"):
+            read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
         includes = requirements.includes if requirements else ()
         plan.changes.append(
             change_for(
@@ -152,18 +156,28 @@ def _procfile_change(source: AppSource, command: str, force: bool, deployment: D
 
 
 def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
+    """A file that would change is refused. A Procfile that is not wrong for the app (a dev
+    server, a command dashgen does not know) blocks nothing else: the rest is written, then the
+    refusal is said."""
     conflicts = deployment.plan.conflicts
     if not conflicts:
         return
     reasons = []
+    blocking = False
     for change in conflicts:
         findings = procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
-        problems = " ".join(finding.problem for finding in findings if finding.severity == "error")
-        reasons.append(f"{change.path} differs" + (f" and is wrong ({problems})" if problems else ""))
-    raise Refused(
-        f"{', '.join(reasons)}: run again with --force to replace it (the diff is below).",
-        detail="".join(change.diff() for change in conflicts),
-    )
+        errors = " ".join(finding.problem for finding in findings if finding.severity == "error")
+        others = " ".join(finding.problem for finding in findings if finding.severity != "error")
+        blocking = blocking or change.path != "Procfile" or bool(errors)
+        why = f" and is wrong ({errors})" if errors else f" ({others})" if others else ""
+        reasons.append(f"{change.path} differs{why}")
+    message = f"{', '.join(reasons)}: run again with --force to replace it (the diff is below)."
+    detail = "".join(change.diff() for change in conflicts)
+    if blocking:
+        raise Refused(message, detail=detail)
+    written = ", ".join(change.path for change in deployment.plan.writes)
+    deployment.refusal = message + (f" Written all the same: {written}." if written else "")
+    deployment.refusal_detail = detail
 
 
 def _with_server_variable(source: AppSource) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from dashgen.errors import Refused
 from dashgen.procfile import Procfile, WebCommand, read_procfile
 from dashgen.project import ANSWERS_FILE
-from dashgen.reading import PythonFile, is_readable_file, read_python
+from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
@@ -111,7 +111,11 @@ class _Project:
     def _served_by_layout(self) -> tuple[Path, str]:
         """Without a Procfile: the module that completes the one Dash app in the project."""
         modules = self._root_modules()
-        creators = [path for path in modules if (file := self.python(path)) and creates_dash(file.tree)]
+        creators = [
+            path
+            for path in modules
+            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
+        ]
         if not creators:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
@@ -140,7 +144,8 @@ class _Project:
         file = self.python(path)
         if file is None or not creates_dash(file.tree) or self._wraps(file, path):
             return None
-        modules = [other for other in self._root_modules() if other != path]
+        # Only a module that names the creator can import the app from it: the others are not parsed.
+        modules = [other for other in self._root_modules() if other != path and _mentions(other, path.stem.encode())]
         wrapping = [other for other in modules if (found := self.python(other)) and self._wraps(found, path)]
         if len(wrapping) == 1:
             return wrapping[0]  # the ASGI app that mounts Dash's server is what the platform serves
@@ -256,6 +261,9 @@ class _Project:
                 app_name, app_line = local, max(app_line, statement_end)
             elif original == source.own_server_name:
                 server_name = local
+        # Below the import block the app's import is in, so the imports stay together.
+        block_end = _import_block_end(file.tree)
+        app_line = block_end if 0 < app_line <= block_end else app_line
         for statement in file.tree.body:
             assigned = _name_assigned(statement)
             if assigned and assigned[1] == f"{app_name}.server":
@@ -285,6 +293,14 @@ class _Project:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _mentions(path: Path, word: bytes) -> bool:
+    """Whether the module's bytes hold `word`: a cheap test before parsing it."""
+    try:
+        return word in (read_bytes(path, MAX_SOURCE_BYTES) or b"")
+    except Refused:
+        return False
 
 
 def _usual_first(path: Path) -> tuple[int, str]:
@@ -328,6 +344,19 @@ def _import_end(tree: ast.Module, local: str) -> int:
         if isinstance(statement, ast.ImportFrom) and any((a.asname or a.name) == local for a in statement.names):
             return statement.end_lineno or statement.lineno
     return 0
+
+
+def _import_block_end(tree: ast.Module) -> int:
+    """The last line of the module's leading imports (after its docstring)."""
+    end = 0
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
+            index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            end = statement.end_lineno or statement.lineno
+        else:
+            break
+    return end
 
 
 def _name_assigned(statement: ast.stmt) -> tuple[str, str] | None:

@@ -317,6 +317,11 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
                 if backend:
                     evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {statement.lineno}"
                     return backend, evidence, server.id, statement.end_lineno
+        for node in ast.walk(tree):  # made inside a factory function: reached as app.server only
+            assigned = _assignment(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if assigned and assigned[0] == server.id and (backend := _server_backend(assigned[1], names)):
+                evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {node.lineno}"
+                return backend, evidence, f"{app_name}.server", app_statement.end_lineno
         raise Refused(
             f"Cannot tell which server {server.id!r} (Dash(server=...) on line {line}) is: "
             "create it with Flask(...), FastAPI() or Quart(...) in the same module."

@@ -184,6 +184,24 @@ def test_a_launch_script_with_the_wrong_server_is_refused_and_replaced_only_by_f
     assert "`./launch.sh` is replaced" in forced.stdout and "read from ./launch.sh" in forced.stdout
 
 
+def test_a_dev_server_procfile_is_refused_without_blocking_the_rest_and_replaced_by_force(tmp_path):
+    app = FLASK_APP.replace("server = app.server\n", "") + '\nif __name__ == "__main__":\n    app.run()\n'
+    project = project_with(tmp_path, {"app.py": app, "requirements.txt": "dash\n", "Procfile": "web: python app.py\n"})
+    check = run_dashgen("check", cwd=project)
+    assert "development server" in check.stdout and "gunicorn app:server" in check.stdout
+    result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert result.returncode == 1 and "Procfile differs" in result.stderr and "--force" in result.stderr
+    one_sentence(result)
+    assert "Written all the same: app.py, requirements.txt." in result.stderr
+    assert (project / "Procfile").read_text() == "web: python app.py\n"
+    assert "server = app.server" in (project / "app.py").read_text()
+    assert "gunicorn>=23.0" in (project / "requirements.txt").read_text()
+    forced = run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project)
+    assert forced.returncode == 0, forced.stderr
+    assert procfile_command(project).startswith("gunicorn app:server")
+    assert "`python app.py` is replaced" in forced.stdout
+
+
 def test_a_procfile_bash_cannot_read_is_one_sentence(tmp_path):
     project = project_with(tmp_path, {"app.py": FLASK_APP, "Procfile": "web: gunicorn 'app:server\n"})
     before = snapshot(project)
@@ -434,6 +452,13 @@ def test_a_fifo_where_a_file_is_expected_is_one_sentence(tmp_path):
     result = run_dashgen("check", cwd=project)
     assert result.returncode == 1 and "not a regular file" in result.stderr
     one_sentence(result)
+    (project / "requirements.txt").unlink()
+    os.mkfifo(project / "Dockerfile")
+    before = {path.name for path in project.iterdir()}
+    docker = run_dashgen("deploy-files", "--target", "docker", cwd=project)
+    assert docker.returncode == 1 and "Dockerfile is not a regular file" in docker.stderr
+    one_sentence(docker)
+    assert {path.name for path in project.iterdir()} == before
 
 
 def test_latin1_and_bom_modules_work_and_keep_their_bytes(tmp_path):
