@@ -361,7 +361,9 @@ def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
         found = existing.get(want.name) if existing else None
         if found is None:
             missing.append(line)
-        elif not want.extras <= found.extras:
+        elif not want.extras <= found.extras and found.name == "dash":
+            # Only Dash's extras decide whether the app starts; a server listed as the user wrote
+            # it (uvicorn without [standard]) serves HTTP and is left as it is.
             if found.file == existing.path and found.url is None:
                 index = found.line - 1
                 lines[index] = _with_extras(lines[index], found.extras | want.extras)

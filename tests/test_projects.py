@@ -487,3 +487,9 @@ def test_a_deep_but_valid_expression_never_raises_recursion_error(tmp_path):
         assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr, result.stderr
         assert result.returncode in (0, 1)
     compile((project / "app.py").read_text(), "app.py", "exec")
+
+
+def test_a_server_the_user_lists_is_left_as_written(tmp_path):
+    project = project_with(tmp_path, {"app.py": FASTAPI_APP, "requirements.txt": "dash[fastapi]>=4.2.0\nuvicorn\n"})
+    _deploy(project)
+    assert (project / "requirements.txt").read_text() == "dash[fastapi]>=4.2.0\nuvicorn\n"
