@@ -23,6 +23,8 @@ class Backend:
     async_callbacks_requirement: str  # the same when callbacks are `async def`
     server_requirement: str  # requirements.txt's line for the production server
     server_name: str  # the production server's executable
+    # The server's option naming the folder it imports the module from (an app in a subfolder).
+    app_dir_option: str
     # Procfile `web:` command; {target} is `module:server`.
     server_command: str
     # "method": @server.get(path); "route": @server.route(path, methods=[...]).
@@ -31,6 +33,8 @@ class Backend:
     # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
     path_param_style: str
     websocket_routes: bool
+    # What else the app needs installed (an ASGI framework wrapping Dash's Flask server).
+    extra_requirements: tuple[str, ...] = ()
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -56,6 +60,7 @@ BACKENDS: dict[str, Backend] = {
             async_callbacks_requirement=f"dash[async]>={DASH_MIN_VERSION}",
             server_requirement="gunicorn>=23.0",
             server_name="gunicorn",
+            app_dir_option="--chdir",
             # Dash Enterprise's documented command, with the worker count open to WEB_CONCURRENCY
             # as uvicorn has it; gunicorn binds to $PORT when the platform sets it.
             server_command="gunicorn {target} --workers ${{WEB_CONCURRENCY:-2}}",
@@ -75,6 +80,7 @@ BACKENDS: dict[str, Backend] = {
             # [standard] brings the websocket library; without it handshakes hit Dash's catch-all.
             server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
+            app_dir_option="--app-dir",
             server_command=_UVICORN,
             route_style="method",
             async_handlers=True,
@@ -92,6 +98,7 @@ BACKENDS: dict[str, Backend] = {
             # dash[quart] brings no ASGI server at all.
             server_requirement="uvicorn[standard]>=0.30",
             server_name="uvicorn",
+            app_dir_option="--app-dir",
             server_command=_UVICORN,
             route_style="route",
             async_handlers=True,
@@ -102,3 +109,35 @@ BACKENDS: dict[str, Backend] = {
 }
 
 DEFAULT_BACKEND = "flask"
+
+
+def _wrapping(framework: str, label: str, module: str, server_class: str) -> Backend:
+    """A Flask Dash app whose server an ASGI app mounts with WSGIMiddleware: served as that ASGI
+    app by uvicorn; its routes are still added to Dash's Flask server."""
+    flask = BACKENDS["flask"]
+    return Backend(
+        name="flask",
+        label=f"{label} (mounting Dash's Flask server)",
+        server_module=module,
+        server_class=server_class,
+        asgi=True,
+        dash_requirement=flask.dash_requirement,
+        async_callbacks_requirement=flask.async_callbacks_requirement,
+        server_requirement=BACKENDS["fastapi"].server_requirement,
+        server_name="uvicorn",
+        app_dir_option="--app-dir",
+        server_command=_UVICORN,
+        route_style=flask.route_style,
+        async_handlers=flask.async_handlers,
+        path_param_style=flask.path_param_style,
+        websocket_routes=flask.websocket_routes,
+        extra_requirements=(framework,),
+    )
+
+
+# ASGI apps that mount a Flask Dash app, by the dotted name of their class.
+ASGI_WRAPPERS: dict[str, Backend] = {
+    "fastapi.FastAPI": _wrapping("fastapi", "FastAPI", "fastapi", "FastAPI"),
+    "fastapi.applications.FastAPI": _wrapping("fastapi", "FastAPI", "fastapi", "FastAPI"),
+    "starlette.applications.Starlette": _wrapping("starlette", "Starlette", "starlette.applications", "Starlette"),
+}

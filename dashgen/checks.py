@@ -8,19 +8,33 @@ files say; what cannot be demonstrated that way is a warning.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
-import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
-from dashgen.plan import read_text
+from dashgen.errors import Refused
+from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
+from dashgen.requirements import Requirements
 from dashgen.source import AppSource
 
 ERROR = "error"
 WARNING = "warning"
-ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
+SERVERS = WSGI_SERVERS + ASGI_SERVERS
+# The pip package of a server whose executable is named otherwise.
+SERVER_PACKAGES = {"waitress-serve": "waitress"}
+# Packages Dash 2 installed beside itself and Dash 3 stopped installing, with their replacement.
+LEGACY_COMPONENTS = {
+    "dash_core_components": "from dash import dcc",
+    "dash_html_components": "from dash import html",
+    "dash_table": "from dash import dash_table",
+}
+DASH_WITHOUT_LEGACY = "3.0.0"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+# Names that say what a credential is for, not the credential: token_url, password_field, ...
+_NOT_A_SECRET = re.compile(r"(url|uri|path|route|endpoint|file|dir|name|label|placeholder|field|header|type)s?$", re.I)
 _SECRET_NAME = re.compile(r"secret|token|passw(or)?d|api_?key|private_?key|access_?key|credential", re.I)
 
 
@@ -43,12 +57,23 @@ class Finding:
 
 
 def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
-    """Every finding for the app in its folder; `target` adds what that platform needs."""
-    root = source.path.parent
-    procfile_text = read_text(root / "Procfile")
+    """Every finding for the app in its project; `target` adds what that platform needs."""
+    from dashgen.requirements import read_requirements
+
+    root = source.project_root
     findings: list[Finding] = []
-    if procfile_text is not None:
-        findings += procfile_findings(source, procfile_text)
+    try:
+        procfile = read_procfile(root)
+    except Refused as unreadable:
+        procfile = None
+        findings.append(
+            Finding(
+                ERROR, "procfile-unreadable", "Procfile", 0, unreadable.message,
+                "Write the web: command as bash runs it.", _deploy("enterprise", force=True),
+            )
+        )  # fmt: skip
+    if procfile is not None:
+        findings += procfile_findings(source, procfile.text)
     elif target == "enterprise":
         findings.append(
             Finding(
@@ -57,9 +82,9 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 "Add one naming the production server.", _deploy(target),
             )
         )  # fmt: skip
-    requirements = read_text(root / "requirements.txt")
+    requirements = read_requirements(root)
     if requirements is None:
-        if target is not None or procfile_text is not None:
+        if target is not None or procfile is not None:
             findings.append(
                 Finding(
                     ERROR, "requirements-missing", "requirements.txt", 0,
@@ -68,18 +93,23 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 )
             )  # fmt: skip
     else:
-        platform = target or ("enterprise" if procfile_text is not None else "cloud")
-        findings += requirements_findings(source, requirements, _procfile_server(procfile_text), platform)
-    if target == "enterprise" and source.server_name is None:
+        platform = target or ("enterprise" if procfile is not None else "cloud")
+        server = procfile.web.server if procfile and procfile.web else None
+        server = SERVER_PACKAGES.get(server, server) if server in SERVERS else None
+        findings += requirements_findings(source, requirements, server, platform)
+    # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
+    # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
+    if target == "enterprise" and source.server_name is None and source.serving.asgi:
         findings.append(
             Finding(
-                ERROR, "server-variable-missing", source.path.name, source.app_line,
-                f"{source.path.name} names no server variable, so a Procfile cannot point at the server "
-                f"(gunicorn cannot load {source.module}:{source.server_expression}).",
-                f"Add `server = {source.server_expression}` after the app is created.", _deploy(target),
+                ERROR, "server-variable-missing", source.entry.path.name, source.entry.app_line,
+                f"{source.entry.path.name} names no server variable, so a Procfile cannot point at the server "
+                f"(gunicorn cannot load {source.module}:{source.entry.app_name}.server).",
+                f"Add `server = {source.entry.app_name}.server` after the app is created.", _deploy(target),
             )
         )  # fmt: skip
-    return findings + app_findings(source, root)
+    web = procfile.web if procfile else None
+    return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
 
 
 def _deploy(target: str | None, force: bool = False) -> str:
@@ -89,25 +119,11 @@ def _deploy(target: str | None, force: bool = False) -> str:
 # --- Procfile -----------------------------------------------------------------------------
 
 
-def _web_line(procfile_text: str) -> tuple[int, str] | None:
-    for number, line in enumerate(procfile_text.splitlines(), start=1):
-        if line.startswith("web:"):
-            return number, line.removeprefix("web:").strip()
-    return None
-
-
-def _procfile_server(procfile_text: str | None) -> str | None:
-    web = _web_line(procfile_text or "")
-    if web is None or not web[1]:
-        return None
-    return Path(shlex.split(web[1])[0]).name
-
-
 def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
     """What would break if the platform ran this Procfile for this app."""
     fix_command = _deploy("enterprise", force=True)
-    web = _web_line(procfile_text)
-    if web is None or not web[1]:
+    web = web_command(procfile_text, source.project_root)
+    if web is None or not web.text:
         return [
             Finding(
                 ERROR, "procfile-no-web", "Procfile", 0,
@@ -115,98 +131,125 @@ def procfile_findings(source: AppSource, procfile_text: str) -> list[Finding]:
                 "Add a web: line that starts the production server.", fix_command,
             )
         ]  # fmt: skip
-    number, command = web
-    words = shlex.split(command)
-    server = Path(words[0]).name
-    backend = BACKENDS[source.backend]
-    expected = backend.command(f"{source.module}:{source.server_name or 'server'}")
+    backend = source.serving
+    expected = production_command(source)
+    number = web.line
+    if web.server == "":
+        what = f"the script {web.script}" if web.script else f"`{web.text}`"
+        return [
+            Finding(
+                WARNING, "procfile-unknown-server", "Procfile", number,
+                f"dashgen cannot tell which server {what} starts, so it cannot check that it serves the app.",
+                f"If it does not start a production server, use: web: {expected}",
+            )
+        ]  # fmt: skip
+    if web.server == "python":
+        return [
+            Finding(
+                WARNING, "procfile-dev-server", "Procfile", number,
+                f"`{web.text}` runs Dash's development server, which serves one request at a time and is not "
+                "meant for production.",
+                f"Use the production server: web: {expected}", fix_command,
+            )
+        ]  # fmt: skip
     findings = []
-    if server == "gunicorn" and backend.asgi and not any("UvicornWorker" in word for word in words):
+    if backend.asgi and not web.is_asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-wsgi-server-for-asgi", "Procfile", number,
-                f"gunicorn serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
-                f"Serve it with uvicorn: web: {expected}", fix_command,
+                f"{web.server} serves this {backend.label} (ASGI) app as WSGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    if server in ASGI_SERVERS and not backend.asgi:
+    if web.is_asgi and not backend.asgi:
         findings.append(
             Finding(
                 ERROR, "procfile-asgi-server-for-wsgi", "Procfile", number,
-                f"{server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
-                f"Serve it with gunicorn: web: {expected}", fix_command,
+                f"{web.server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
+                f"Serve it with {backend.server_name}: web: {expected}", fix_command,
             )
         )  # fmt: skip
-    target = next((word for word in words[1:] if re.fullmatch(r"[\w.]+:[\w.()]+", word)), None)
-    if target is not None:
-        findings += _target_findings(source, target, number, fix_command)
+    if web.target is not None:
+        findings += _target_findings(source, web, fix_command)
     return findings
 
 
-def _target_findings(source: AppSource, target: str, line: int, fix_command: str) -> list[Finding]:
-    module, _, variable = target.partition(":")
-    if module != source.module:
-        if (source.path.parent / f"{module.replace('.', '/')}.py").is_file():
+def _target_findings(source: AppSource, web: WebCommand, fix_command: str) -> list[Finding]:
+    module, variable, line = web.module or "", web.variable or "", web.line
+    served = source.entry
+    if not served.importable:
+        problem = (
+            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
+            "so the server cannot load it."
+        )
+        importable = re.sub(r"\W", "_", served.path.stem)
+        fix = f"Rename {served.path.name} to {importable}.py and point the Procfile at it."
+        return [Finding(ERROR, "procfile-module-not-importable", "Procfile", line, problem, fix, "")]
+    if module != served.dotted:
+        loaded = _module_path(source, web, module)
+        if loaded is not None and loaded.resolve() == source.path.resolve() and served.path != source.path:
+            problem = (
+                f"The Procfile serves {module}, which creates the app but never sets its layout "
+                f"({served.path.name} does, after importing it), so /_dash-layout fails with 500."
+            )
+            fix = _point_at(source)
+            return [Finding(ERROR, "procfile-app-incomplete", "Procfile", line, problem, fix, fix_command)]
+        if loaded is not None:
             return []  # another module of the app: not the one this check read
         problem = f"The Procfile loads the module {module!r}, which does not exist, so the server cannot start."
         return [Finding(ERROR, "procfile-module-missing", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable == source.app_name and BACKENDS[source.backend].asgi:
+    if variable == served.app_name and source.serving.asgi and web.interface != "asgi3":
         problem = (
             f"The Procfile serves the Dash object {variable!r} instead of its server, so every request fails with 500."
         )
         return [Finding(ERROR, "procfile-dash-object", "Procfile", line, problem, _point_at(source), fix_command)]
-    if variable.split(".")[0] not in bound_names(source.tree):
+    name = variable.split(".")[0].split("(")[0]
+    if name not in bound_names(served.file.tree) and name != served.server_name:
         problem = (
-            f"The Procfile loads {target}, but {source.path.name} defines no {variable!r}, so the server cannot start."
+            f"The Procfile loads {web.target}, but {served.path.name} defines no {variable!r}, "
+            "so the server cannot start."
         )
         return [Finding(ERROR, "procfile-variable-missing", "Procfile", line, problem, _point_at(source), fix_command)]
     return []
 
 
+def _module_path(source: AppSource, web: WebCommand, module: str) -> Path | None:
+    root = source.project_root
+    for folder in (*web.import_dirs, "."):
+        base = root / folder / Path(*module.split("."))
+        for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if path.is_file():
+                return path
+    return None
+
+
 def _point_at(source: AppSource) -> str:
     server = source.server_name or "server"
     return f"Point it at {source.module}:{server}" + (
-        "." if source.server_name else f", after adding `server = {source.server_expression}` to the app."
+        "." if source.server_name else f", after adding `server = {source.entry.app_name}.server` to the app."
     )
 
 
 # --- requirements.txt ---------------------------------------------------------------------
 
 
-def parse_requirements(text: str) -> dict[str, tuple[int, object]]:
-    """{canonical name: (0-based line index, Requirement)} for the lines that are requirements."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    parsed: dict[str, tuple[int, object]] = {}
-    for index, line in enumerate(text.splitlines()):
-        body = line.split(" #", 1)[0].strip()
-        if not body or body.startswith(("#", "-")) or "://" in body:
-            continue
-        try:
-            requirement = Requirement(body)
-        except InvalidRequirement:
-            continue
-        parsed.setdefault(canonicalize_name(requirement.name), (index, requirement))
-    return parsed
-
-
 def needed_requirements(source: AppSource) -> list[str]:
-    backend = BACKENDS[source.backend]
+    backend = source.serving
     dash = backend.async_callbacks_requirement if source.async_callbacks else backend.dash_requirement
-    return [dash, backend.server_requirement]
+    return [dash, backend.server_requirement, *backend.extra_requirements]
 
 
-def requirements_findings(source: AppSource, text: str, procfile_server: str | None, target: str) -> list[Finding]:
+def requirements_findings(
+    source: AppSource, requirements: Requirements, procfile_server: str | None, target: str
+) -> list[Finding]:
+    """What the requirements (as pip reads them, includes followed) lack for this app."""
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
-    parsed = parse_requirements(text)
     findings = []
-    dash_line, server_line = needed_requirements(source)
+    dash_line, server_line, *frameworks = needed_requirements(source)
     fix = _deploy(target)
     want = Requirement(dash_line)
-    found = parsed.get("dash")
+    found = requirements.get("dash")
     if found is None:
         findings.append(
             Finding(
@@ -216,8 +259,8 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
         )  # fmt: skip
     else:
-        index, have = found
-        missing = sorted(want.extras - have.extras)
+        have, index = found.requirement, found.line - 1
+        missing = sorted(want.extras - set(have.extras))
         if missing:
             extra = f"dash[{','.join(missing)}]"
             why = (
@@ -227,30 +270,32 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
             )
             findings.append(
                 Finding(
-                    ERROR, "requirements-missing-extra", "requirements.txt", index + 1,
+                    ERROR, "requirements-missing-extra", found.file.name, index + 1,
                     f"requirements.txt lists dash without the {extra} extra, so {why}.",
                     f"Write {extra} on that line, keeping its version.", fix,
                 )
             )  # fmt: skip
-        if not allows_backends(have.specifier):
+        needs = needs_backends(source)
+        if needs and not allows_backends(have.specifier):
             findings.append(
                 Finding(
-                    ERROR, "requirements-dash-too-old", "requirements.txt", index + 1,
+                    ERROR, "requirements-dash-too-old", found.file.name, index + 1,
                     f"requirements.txt pins {have.name}{have.specifier}, which rules out every Dash with server "
-                    f"backends (from {DASH_MIN_VERSION}), so the app cannot start.",
+                    f"backends (from {DASH_MIN_VERSION}), so this {BACKENDS[source.backend].label} app "
+                    "cannot start.",
                     f"Raise the pin, e.g. dash>={DASH_MIN_VERSION}.",
                 )
             )  # fmt: skip
-        elif not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
+        elif needs and not any(spec.operator in (">=", "==", "~=", ">", "===") for spec in have.specifier):
             findings.append(
                 Finding(
-                    WARNING, "requirements-dash-unbounded", "requirements.txt", index + 1,
+                    WARNING, "requirements-dash-unbounded", found.file.name, index + 1,
                     "dash has no lower bound, so an old Dash without server backends can be installed.",
                     f"Write dash>={DASH_MIN_VERSION} (with the extra it needs).",
                 )
             )  # fmt: skip
     server = procfile_server or (Requirement(server_line).name if target in ("enterprise", "docker") else None)
-    if server and canonicalize_name(server) not in parsed:
+    if server and not requirements.lists(server):
         findings.append(
             Finding(
                 ERROR, "requirements-missing-server", "requirements.txt", 0,
@@ -258,18 +303,55 @@ def requirements_findings(source: AppSource, text: str, procfile_server: str | N
                 f"Add {server_line if Requirement(server_line).name == server else server}.", fix,
             )
         )  # fmt: skip
+    for framework in frameworks:
+        if not requirements.lists(framework):
+            findings.append(
+                Finding(
+                    ERROR, "requirements-missing-framework", "requirements.txt", 0,
+                    f"requirements.txt does not list {framework}, which the served {source.module} imports, so "
+                    "the app cannot start.",
+                    f"Add {framework}.", fix,
+                )
+            )  # fmt: skip
     return findings
 
 
-def allows_backends(specifier) -> bool:
-    """Whether a dash pin admits some Dash >= DASH_MIN_VERSION: tried on that version and on the
-    versions the pin itself names, and the next ones after them."""
-    from packaging.version import Version
+def needs_backends(source: AppSource) -> bool:
+    """Whether the app needs a Dash with server backends: `Dash(backend=...)` or a FastAPI or
+    Quart server. A plain Flask app runs on any Dash (Dash 2.18 serves it as well)."""
+    call = dash_call(source)
+    return BACKENDS[source.backend].asgi or any(keyword.arg == "backend" for keyword in call.keywords)
 
-    minimum = Version(DASH_MIN_VERSION)
+
+def dash_call(source: AppSource) -> ast.Call:
+    """The `Dash(...)` call that creates the app (at module level or in a factory function);
+    a call without arguments when it cannot be found."""
+    for statement in source.tree.body:
+        if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Dash":
+                    return node
+    return ast.Call(func=ast.Name("Dash"), args=[], keywords=[])
+
+
+def allows_backends(specifier) -> bool:
+    """Whether a dash pin admits some Dash >= DASH_MIN_VERSION."""
+    return admits(specifier, DASH_MIN_VERSION)
+
+
+def admits(specifier, minimum_version: str) -> bool:
+    """Whether a pin admits some version >= `minimum_version` (so pip, which installs the newest
+    it admits, installs one): tried on that version and on the versions the pin itself names,
+    and the next ones after them."""
+    from packaging.version import InvalidVersion, Version
+
+    minimum = Version(minimum_version)
     candidates = {minimum}
     for spec in specifier:
-        named = Version(spec.version.replace(".*", ""))
+        try:
+            named = Version(spec.version.replace(".*", ""))
+        except InvalidVersion:
+            continue  # `===foo` names no version: only the candidates below can satisfy it, or none
         major, minor, micro = (*named.release, 0, 0)[:3]
         candidates |= {
             named,
@@ -283,7 +365,62 @@ def allows_backends(specifier) -> bool:
 # --- The app's own source -----------------------------------------------------------------
 
 
-def app_findings(source: AppSource, root: Path) -> list[Finding]:
+@dataclass(frozen=True)
+class Installed:
+    """What pip installs from requirements.txt, as far as the app's source depends on it."""
+
+    requirements: Requirements | None
+
+    def dash_from(self, version: str) -> bool:
+        """Whether the Dash pip installs is `version` or later: the newest that every dash line
+        (constraints too) admits, the newest of all when nothing pins it."""
+        from packaging.specifiers import SpecifierSet
+
+        if self.requirements is None:
+            return True
+        lines = [line for line in (*self.requirements.entries, *self.requirements.included) if line.name == "dash"]
+        pins = SpecifierSet()
+        for line in lines:
+            pins &= line.specifier
+        return admits(pins, version)
+
+    def lists(self, package: str) -> bool:
+        return self.requirements is not None and self.requirements.lists(package)
+
+
+def installed_from(root: Path) -> Installed:
+    from dashgen.requirements import read_requirements
+
+    return Installed(read_requirements(root))
+
+
+def app_findings(
+    source: AppSource,
+    root: Path,
+    *,
+    target: str | None = None,
+    installed: Installed | None = None,
+    web: WebCommand | None = None,
+) -> list[Finding]:
+    """What breaks in the app's own source; `web` is the Procfile's web command."""
+    installed = installed or installed_from(root)
+    findings = _route_findings(source) + _pathname_findings(source, target)
+    findings += _run_findings(source, installed, web)
+    findings += _legacy_import_findings(source, installed)
+    findings += _secret_findings(source)
+    if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
+        findings.append(
+            Finding(
+                WARNING, "environment-yml-ignored", "environment.yml", 0,
+                "environment.yml is beside requirements.txt, so Dash Enterprise uses only the pip buildpack "
+                "and ignores environment.yml.",
+                "Keep one of the two files.",
+            )
+        )  # fmt: skip
+    return findings
+
+
+def _route_findings(source: AppSource) -> list[Finding]:
     name = source.path.name
     findings = []
     for route in source.routes:
@@ -298,6 +435,7 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                 )
             )  # fmt: skip
         elif not route.prefixed:
+            # No command: add-route refuses a path the app already registers, by design.
             verb = "mounts" if route.methods == ("MOUNT",) else f"registers {'/'.join(route.methods)}"
             findings.append(
                 Finding(
@@ -305,11 +443,41 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                     f"{name} {verb} {route.path} without {PREFIX_ENV}, so on Dash Enterprise (below /<app-name>/) "
                     "it is unreachable.",
                     f'Register it at f"{{PREFIX}}{route.path.lstrip("/")}".',
-                    f"dashgen add-route {route.path}" if route.methods != ("MOUNT",) else "",
                 )
             )  # fmt: skip
+    return findings
+
+
+def _pathname_findings(source: AppSource, target: str | None) -> list[Finding]:
+    """Dash's URL keywords against the prefix variables Dash Enterprise sets."""
+    name = source.path.name
+    keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
+    severity = ERROR if target == "enterprise" else WARNING
+    url_base = keywords.get("url_base_pathname")
+    requests = keywords.get("requests_pathname_prefix")
+    if url_base is not None and not (isinstance(url_base, ast.Constant) and url_base.value is None):
+        return [
+            Finding(
+                severity, "url-base-with-prefix", name, url_base.lineno,
+                f"Dash(url_base_pathname=...) cannot be combined with the {PREFIX_ENV} Dash Enterprise sets, "
+                "so the app stops at import with InvalidConfig.",
+                'Use routes_pathname_prefix=f"{PREFIX}..." instead (PREFIX read from '
+                f'{PREFIX_ENV}, default "/"), as `dashgen new --mount` writes it.',
+            )
+        ]  # fmt: skip
+    literal_requests = isinstance(requests, ast.Constant) and isinstance(requests.value, str)
+    if literal_requests and "routes_pathname_prefix" not in keywords:
+        return [
+            Finding(
+                severity, "literal-requests-prefix", name, requests.lineno,
+                f"requests_pathname_prefix={requests.value!r} is written in the source while Dash serves its "
+                f"routes below {PREFIX_ENV}, so on Dash Enterprise the page asks for its layout and callbacks "
+                "where nothing answers.",
+                "Remove it (Dash reads DASH_REQUESTS_PATHNAME_PREFIX itself), or read it from that variable.",
+            )
+        ]  # fmt: skip
     if source.dash_mount is not None and not source.dash_mount.prefixed:
-        findings.append(
+        return [
             Finding(
                 WARNING, "dash-mount-without-prefix", name, source.dash_mount.line,
                 f"Dash is mounted at the literal {source.dash_mount.path}, which ignores {PREFIX_ENV}, so on Dash "
@@ -317,52 +485,132 @@ def app_findings(source: AppSource, root: Path) -> list[Finding]:
                 f'Compose it: routes_pathname_prefix=f"{{PREFIX}}{source.dash_mount.path.lstrip("/")}" '
                 "(as `dashgen new --mount` writes it).",
             )
-        )  # fmt: skip
-    for line, call in source.import_time_runs:
-        debug = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
-        findings.append(
-            Finding(
-                WARNING, "run-at-import", name, line,
-                f"{call} runs at import time{debug}, so the production server starts a second server "
-                "(and exposes the debugger) when it imports the module.",
-                'Move it under `if __name__ == "__main__":`.',
-            )
-        )  # fmt: skip
-    findings += _secret_findings(source)
-    if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
-        findings.append(
-            Finding(
-                WARNING, "environment-yml-ignored", "environment.yml", 0,
-                "environment.yml is beside requirements.txt, so Dash Enterprise uses only the pip buildpack "
-                "and ignores environment.yml.",
-                "Keep one of the two files.",
-            )
-        )  # fmt: skip
-    return findings
+        ]  # fmt: skip
+    return []
 
 
-def _secret_findings(source: AppSource) -> list[Finding]:
+def _run_findings(source: AppSource, installed: Installed, web: WebCommand | None) -> list[Finding]:
+    name = source.path.name
+    # `python app.py` serves through the module's own run call (procfile_findings warns about it).
+    dev_server = web is not None and web.server == "python"
+    dash_3 = installed.dash_from(DASH_WITHOUT_LEGACY)
     findings = []
-    for node in ast.walk(source.tree):
-        named = None
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_literal_secret(node.value):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            named = next((_target_name(t) for t in targets if _SECRET_NAME.search(_target_name(t))), None)
-        elif isinstance(node, ast.keyword) and node.arg and _SECRET_NAME.search(node.arg):
-            named = node.arg if _is_literal_secret(node.value) else None
-        if named:
+    for line, call in source.import_time_runs:
+        removed = ".run_server(" in call and dash_3
+        if removed:
+            problem = f"{call} runs at import time, and Dash 3 removed run_server, so the module cannot be imported."
+        elif dev_server:
+            continue
+        else:
+            debug = " with debug=True" if "debug=True" in call.replace(" ", "") else ""
+            problem = (
+                f"{call} runs at import time{debug}, so every worker of the production server starts Dash's "
+                "development server instead and never answers."
+            )
+        findings.append(
+            Finding(
+                ERROR, "run-at-import", name, line, problem,
+                'Move it under `if __name__ == "__main__":`' + (" and call app.run instead." if removed else "."),
+            )
+        )  # fmt: skip
+    if dash_3:
+        for line in _guarded_run_server_lines(source):
             findings.append(
                 Finding(
-                    WARNING, "secret-in-source", source.path.name, node.value.lineno,
-                    f"{named} is written in the source, so everyone with the code has it.",
-                    f'Read it from the environment: os.environ["{named.upper()}"].',
+                    ERROR if dev_server else WARNING, "run-server-removed", name, line,
+                    f"`python {name}` calls run_server, which Dash 3 removed, so it stops with AttributeError.",
+                    "Call app.run(...) instead.",
                 )
             )  # fmt: skip
     return findings
 
 
+def _guarded_run_server_lines(source: AppSource) -> list[int]:
+    if source.main_line is None:
+        return []
+    block = next(statement for statement in source.tree.body if statement.lineno == source.main_line)
+    return [
+        node.lineno
+        for node in ast.walk(block)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run_server"
+    ]
+
+
+def _legacy_import_findings(source: AppSource, installed: Installed) -> list[Finding]:
+    """Imports of the component packages Dash 3 no longer installs, at the module's top level
+    (a `try: ... except ImportError:` fallback is left alone)."""
+    if not installed.dash_from(DASH_WITHOUT_LEGACY):
+        return []
+    findings = []
+    for statement in source.tree.body:
+        if isinstance(statement, ast.Import):
+            modules = [alias.name for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0:
+            modules = [statement.module or ""]
+        else:
+            continue
+        for module in modules:
+            package = module.split(".")[0]
+            if package in LEGACY_COMPONENTS and not installed.lists(package):
+                findings.append(
+                    Finding(
+                        ERROR, "legacy-component-import", source.path.name, statement.lineno,
+                        f"{source.path.name} imports {package}, which Dash 3 and later no longer install, so the "
+                        "app cannot be imported.",
+                        f"Write `{LEGACY_COMPONENTS[package]}` instead.",
+                    )
+                )  # fmt: skip
+    return findings
+
+
+def _secret_findings(source: AppSource) -> list[Finding]:
+    # Only the statements spanning a line that names a secret are walked: a large app is mostly
+    # callbacks that name none.
+    marked = _lines_matching(source.text, _SECRET_NAME)
+    findings = []
+    for statement in source.tree.body:
+        first = bisect.bisect_left(marked, statement.lineno)
+        if first == len(marked) or marked[first] > (statement.end_lineno or statement.lineno):
+            continue
+        for node in ast.walk(statement):
+            named = None
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_literal_secret(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                named = next((_target_name(t) for t in targets if _is_secret_name(_target_name(t))), None)
+            elif isinstance(node, ast.keyword) and node.arg and _is_secret_name(node.arg):
+                named = node.arg if _is_literal_secret(node.value) else None
+            if named:
+                findings.append(
+                    Finding(
+                        WARNING, "secret-in-source", source.path.name, node.value.lineno,
+                        f"{named} is written in the source, so everyone with the code has it.",
+                        f'Read it from the environment: os.environ["{named.upper()}"].',
+                    )
+                )  # fmt: skip
+    return findings
+
+
+def _lines_matching(text: str, pattern: re.Pattern) -> list[int]:
+    """The numbers of the lines, as Python counts them, where `pattern` matches."""
+    starts = [match.start() for match in pattern.finditer(text)]
+    if not starts:
+        return []
+    ends = [match.end() for match in _LINE_END.finditer(text)]
+    return sorted({bisect.bisect_right(ends, start) + 1 for start in starts})
+
+
+def _is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET.search(name)
+
+
 def _is_literal_secret(value) -> bool:
-    return isinstance(value, ast.Constant) and isinstance(value.value, str) and len(value.value) >= 4
+    """A string that could be a credential: not a path, a plain URL or words."""
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and len(value.value) >= 4):
+        return False
+    text = value.value
+    if any(character.isspace() for character in text):
+        return False
+    return "@" in text or not text.startswith(("/", "./", "../", "http://", "https://"))
 
 
 def _target_name(target: ast.expr) -> str:

@@ -16,7 +16,7 @@ import typer
 
 from dashgen import __version__
 from dashgen.backends import BACKENDS, DEFAULT_BACKEND
-from dashgen.errors import DashgenError
+from dashgen.errors import DashgenError, Refused
 
 app = typer.Typer(
     add_completion=False,
@@ -79,7 +79,8 @@ def _plain(text: str) -> str:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # emoji=False: `app.py:100:` in a finding is a line number, not rich's :100: emoji.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
@@ -172,8 +173,8 @@ def add_route(
     quiet: Quiet = False,
 ) -> None:
     """Add a prefix-aware custom route to an existing Dash app, generated or hand-written."""
+    from dashgen.entry import find_app
     from dashgen.routes import plan_add_route, route_spec
-    from dashgen.source import find_app
 
     with _reported():
         spec = route_spec(path, method=method, kind=kind, name=name)
@@ -188,10 +189,13 @@ def _print_found(source) -> None:
     from dashgen.backends import BACKENDS
 
     prefix = f"prefix variable {source.prefix_name}" if source.prefix_name else "no prefix variable yet"
-    _console().print(
+    console = _console()
+    console.print(
         f"Found the Dash app in {_plain(source.path.name)}: {BACKENDS[source.backend].label} "
         f"({_plain(source.evidence)}), server `{_plain(source.server_expression)}`, {prefix}."
     )
+    if source.entry.path != source.path:
+        console.print(f"The platform serves {_plain(source.notes[0] if source.notes else source.module)}.")
 
 
 @app.command("deploy-files")
@@ -205,7 +209,7 @@ def deploy_files(
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
     from dashgen.deploy import plan_deploy, validate_python, validate_target
-    from dashgen.source import find_app
+    from dashgen.entry import find_app
 
     with _reported():
         target = validate_target(target)
@@ -217,6 +221,11 @@ def deploy_files(
             _console().print(f"Production server target: {deployment.target}")
         _print_warnings(deployment.warnings)
         _show_or_apply(deployment.plan, quiet=quiet, dry_run=dry_run)
+        if not quiet:
+            for note in deployment.notes:
+                _console().print(note, markup=False, highlight=False)
+        if deployment.refusal and not dry_run:
+            raise Refused(deployment.refusal, detail=deployment.refusal_detail)
 
 
 @app.command()
@@ -230,7 +239,7 @@ def check(
     """Find what would break when the app is deployed. Exit 1 when there is an error."""
     from dashgen.checks import ERROR, check_app
     from dashgen.deploy import validate_target
-    from dashgen.source import find_app
+    from dashgen.entry import find_app
 
     with _reported():
         if target is not None:
@@ -257,7 +266,7 @@ def check(
         console = _console()
         for finding in findings:
             style = "red" if finding.severity == ERROR else "yellow"
-            console.print(f"[{style}]{finding.severity:>7}[/]  {finding.where}  {_plain(finding.problem)}")
+            console.print(f"[{style}]{finding.severity:>7}[/]  {_plain(finding.where)}  {_plain(finding.problem)}")
             console.print(f"         fix: {finding.fix}", markup=False)
             if finding.command:
                 console.print(f"         run: {finding.command}", markup=False)
@@ -269,7 +278,10 @@ def check(
 def _print_warnings(findings) -> None:
     console = _console(stderr=True)
     for finding in findings:
-        console.print(f"[yellow]warning:[/] {finding.where}: {_plain(finding.problem)} {_plain(finding.fix)}")
+        style = "red" if finding.severity == "error" else "yellow"
+        console.print(
+            f"[{style}]{finding.severity}:[/] {_plain(finding.where)}: {_plain(finding.problem)} {_plain(finding.fix)}"
+        )
 
 
 def main() -> None:

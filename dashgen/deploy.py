@@ -6,20 +6,23 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from dashgen.backends import BACKENDS, Backend
+from dashgen.backends import Backend
 from dashgen.checks import (
+    SERVERS,
     Finding,
     app_findings,
     needed_requirements,
-    parse_requirements,
     procfile_findings,
     requirements_findings,
 )
 from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
-from dashgen.plan import CREATE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for, read_text
+from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
+from dashgen.procfile import WebCommand, production_command, read_procfile
+from dashgen.reading import read_text
+from dashgen.requirements import FILE, Requirements, read_requirements
 from dashgen.source import AppSource
 
 TARGETS = ("enterprise", "cloud", "docker")
@@ -47,6 +50,9 @@ class Deployment:
     plan: Plan
     target: str  # module:server
     warnings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was kept, dropped or left alone, and why
+    refusal: str = ""  # a file left alone on purpose, said after the rest was written (exit 1)
+    refusal_detail: str = ""
 
 
 def validate_target(target: str) -> str:
@@ -66,81 +72,245 @@ def validate_python(version: str | None) -> str:
 def plan_deploy(
     source: AppSource, target: str, *, python: str, force: bool = False, dry_run: bool = False
 ) -> Deployment:
-    backend = BACKENDS[source.backend]
-    root = source.path.parent
-    app_text, server = _with_server_variable(source)
+    backend = source.serving
+    root = source.project_root
+    served = source.entry
+    if not served.importable:
+        raise Refused(
+            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
+            f"so no server can load it: rename it to {re.sub(r'[^A-Za-z0-9_]', '_', served.path.stem)}.py first."
+        )
+    served_text, server = _with_server_variable(source)
+    source = replace(source, served=replace(served, server_name=server))
     module_target = f"{source.module}:{server}"
     plan = Plan(root)
-    if app_text != source.text:
-        where = f"{source.path.name}:{source.app_line + 1}"
-        plan.changes.append(FileChange(source.path.name, INSERT, app_text, source.text, where=where))
+    relative_served = served.path.relative_to(root).as_posix()
+    if served_text != served.file.text:
+        where = f"{relative_served}:{served.app_line + 1}"
+        plan.changes.append(
+            FileChange(
+                relative_served, INSERT, served_text, served.file.text, where=where, encoding=served.file.encoding
+            )
+        )
+    deployment = Deployment(plan, module_target)
 
-    requirements = merge_requirements(read_text(root / "requirements.txt"), needed_requirements(source))
-    files: dict[str, str] = {}
+    requirements = read_requirements(root)
+    merged = merge_requirements(requirements, needed_requirements(source))
+    command = production_command(source)
     if target == "enterprise":
-        files["Procfile"] = procfile(backend, module_target)
+        plan.changes.append(_procfile_change(source, command, force, deployment))
     if target == "docker":
-        files["Dockerfile"] = dockerfile(backend, module_target, python, _page_path(source))
-        files[".dockerignore"] = DOCKERIGNORE
-    for name, text in files.items():
-        plan.changes.append(change_for(root, name, text, force=force))
-    old_requirements = read_text(root / "requirements.txt")
-    action = CREATE if old_requirements is None else IDENTICAL if old_requirements == requirements else UPDATE
-    plan.changes.append(FileChange("requirements.txt", action, requirements, old_requirements))
+        for name in ("Dockerfile", ".dockerignore"):
+            read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
+        includes = requirements.includes if requirements else ()
+        plan.changes.append(
+            change_for(
+                root, "Dockerfile", dockerfile(backend, command, python, _page_path(source), includes), force=force
+            )
+        )
+        plan.changes.append(change_for(root, ".dockerignore", DOCKERIGNORE, force=force))
+    old_requirements = requirements.text if requirements else None
+    action = CREATE if old_requirements is None else IDENTICAL if old_requirements == merged else UPDATE
+    encoding = requirements.encoding if requirements else "utf-8"
+    plan.changes.append(FileChange(FILE, action, merged, old_requirements, encoding=encoding))
 
     # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
-    remaining = requirements_findings(source, requirements, None, target)
-    deployment = Deployment(plan, module_target, [*remaining, *app_findings(source, root)])
+    after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
+    deployment.warnings += [*requirements_findings(source, after, None, target), *app_findings(source, root)]
     if not dry_run:
         _refuse_conflicts(deployment, source)
     return deployment
 
 
+def _fresh_requirements(root, text: str):
+    from dashgen.requirements import Requirements
+
+    return Requirements(root / FILE, "", "utf-8", (), (), ()).with_text(text)
+
+
+def _procfile_change(source: AppSource, command: str, force: bool, deployment: Deployment) -> FileChange:
+    """The Procfile: created, kept when it is right for the app, else refused or (with --force)
+    mended: only what is wrong is replaced, the user's compatible settings stay."""
+    root = source.project_root
+    wanted = f"web: {command}\n"
+    procfile = read_procfile(root)  # one that bash cannot read is refused, with the line
+    if procfile is None:
+        return FileChange("Procfile", CREATE, wanted)
+    errors = [finding for finding in procfile_findings(source, procfile.text) if finding.severity == "error"]
+    web = procfile.web
+    if web is not None and web.server in SERVERS and not errors:
+        deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
+        return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
+    if web is not None and web.script and web.server == "":
+        deployment.notes.append(
+            f"Procfile kept: it runs {web.script}, and dashgen cannot tell which server that script starts; "
+            f"make sure it runs `{command}`."
+        )
+        return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
+    mended, dropped = mend_procfile(procfile.text, web, command, source)
+    deployment.notes += dropped
+    if web is not None and web.script:
+        deployment.notes.append(f"Procfile: `{web.text}` is replaced by the server command itself ({web.notes[0]}).")
+    action = FORCE if force else CONFLICT
+    return FileChange("Procfile", action, mended, procfile.text)
+
+
 def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
+    """A file that would change is refused. A Procfile that is not wrong for the app (a dev
+    server, a command dashgen does not know) blocks nothing else: the rest is written, then the
+    refusal is said."""
     conflicts = deployment.plan.conflicts
     if not conflicts:
         return
     reasons = []
+    blocking = False
     for change in conflicts:
         findings = procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
-        problems = " ".join(finding.problem for finding in findings)
-        reasons.append(f"{change.path} differs" + (f" and is wrong ({problems})" if problems else ""))
-    raise Refused(
-        f"{', '.join(reasons)}: run again with --force to replace it (the diff is below).",
-        detail="".join(change.diff() for change in conflicts),
-    )
+        errors = " ".join(finding.problem for finding in findings if finding.severity == "error")
+        others = " ".join(finding.problem for finding in findings if finding.severity != "error")
+        blocking = blocking or change.path != "Procfile" or bool(errors)
+        why = f" and is wrong ({errors})" if errors else f" ({others})" if others else ""
+        reasons.append(f"{change.path} differs{why}")
+    message = f"{', '.join(reasons)}: run again with --force to replace it (the diff is below)."
+    detail = "".join(change.diff() for change in conflicts)
+    if blocking:
+        raise Refused(message, detail=detail)
+    written = ", ".join(change.path for change in deployment.plan.writes)
+    deployment.refusal = message + (f" Written all the same: {written}." if written else "")
+    deployment.refusal_detail = detail
 
 
 def _with_server_variable(source: AppSource) -> tuple[str, str]:
-    """The app's text with a module-level server variable, and that variable's name.
+    """The served module's text with a module-level server variable, and that variable's name.
 
     Dash Enterprise's docs require `server = app.server`, and gunicorn cannot load `app:app.server`."""
-    if source.server_name is not None:
-        return source.text, source.server_name
-    taken = bound_names(source.tree)
+    served = source.entry
+    if served.server_name is not None:
+        return served.file.text, served.server_name
+    taken = bound_names(served.file.tree)
     name = next(candidate for candidate in ("server", "dash_server", "wsgi_server") if candidate not in taken)
-    line = f"{name} = {source.server_expression}"
-    text, _ = insert_after_line(source.text, source.app_line, line, blank_before=0, blank_after=0)
+    line = f"{name} = {served.app_name}.server"
+    text, _ = insert_after_line(served.file.text, served.app_line, line, blank_before=0, blank_after=0)
     return text, name
 
 
-def procfile(backend: Backend, target: str) -> str:
-    return f"web: {backend.command(target)}\n"
+# Options the replacement server understands the same way, by the user's spelling: kept, with
+# their value, when --force moves a Procfile to another server.
+_SHARED_OPTIONS = {
+    ("gunicorn", "uvicorn"): {"-w": "--workers", "--workers": "--workers", "--log-level": "--log-level",
+                              "--root-path": "--root-path", "--forwarded-allow-ips": "--forwarded-allow-ips"},
+    ("uvicorn", "gunicorn"): {"--workers": "--workers", "--log-level": "--log-level",
+                              "--forwarded-allow-ips": "--forwarded-allow-ips"},
+    ("hypercorn", "uvicorn"): {"-w": "--workers", "--workers": "--workers", "--log-level": "--log-level",
+                               "--root-path": "--root-path"},
+    ("waitress-serve", "gunicorn"): {},
+}  # fmt: skip
+_BIND_OPTIONS = ("-b", "--bind", "--listen")
 
 
-def docker_command(backend: Backend, target: str) -> list[str]:
+def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSource) -> tuple[str, list[str]]:
+    """The Procfile with its web: command mended for the app, every other line as it was, and
+    what was dropped, with why. On the same server only the module:variable and an unfitting
+    worker class change; on another server the options it shares are carried over."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if web is None or web.script or web.server not in SERVERS:
+        new_command, dropped = command, []
+        if web is not None and web.text and not web.script:
+            dropped = [f"Procfile: `{web.text}` is replaced: it does not start a production server for the app."]
+    else:
+        new_command, dropped = _mended_command(web, command, source)
+    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text) if text else []
+    lines = [line for line in lines if line]
+    if web is None:
+        head = lines and not lines[-1].endswith(("\n", "\r"))
+        return "".join(lines) + (newline if head else "") + f"web: {new_command}{newline}", dropped
+    old = lines[web.line - 1]
+    ending = old[len(old.rstrip("\r\n")) :]
+    match = re.match(r"(\ufeff?\s*web\s*:\s*)", old)
+    lines[web.line - 1] = f"{match.group(1)}{new_command}{ending}"
+    return "".join(lines), dropped
+
+
+def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[str, list[str]]:
+    backend = source.serving
+    wanted = backend.server_name
+    words = {word.text for word in web.words}
+    target = command.split()[1] if command.split()[1] not in ("--chdir", "--app-dir") else command.split()[3]
+    if web.server == wanted or web.is_asgi == backend.asgi:
+        return _same_server(web, target, source)  # the server fits the app (or will, without its -k)
+    dropped = []
+    kept: list[str] = []
+    shared = _SHARED_OPTIONS.get((web.server, wanted), {})
+    for option in web.options:
+        if option.name in shared and option.value is not None:
+            kept.append(f"{shared[option.name]} {option.value}")
+        elif option.name in _BIND_OPTIONS and option.value:
+            kept.append(_bind_for(wanted, option.value))
+        elif option.name in ("--host", "--port") and option.value and wanted == "gunicorn":
+            continue  # gathered into --bind below
+        else:
+            spelled = " ".join(word.text for word in option.words)
+            dropped.append(f"Procfile: dropped `{spelled}`: {wanted} has no such option for a {backend.label} app.")
+    if wanted == "gunicorn" and {"--host", "--port"} & words:
+        host = web.option("--host")
+        port = web.option("--port")
+        kept.append(f"--bind {(host.value if host else '0.0.0.0')}:{port.value if port else '8000'}")
+    base = command
+    if any(option.startswith("--workers ") for option in kept):
+        base = re.sub(r" --workers \S+", "", base)
+    if any(option.startswith(("--host", "--bind")) for option in kept):
+        base = re.sub(r" --host \S+ --port \S+", "", base)
+    reason = f"{web.server} cannot serve a {backend.label} app ({'ASGI' if backend.asgi else 'WSGI'})"
+    dropped.insert(0, f"Procfile: {web.server} is replaced by {wanted}: {reason}.")
+    return " ".join([base, *kept]), dropped
+
+
+def _bind_for(server: str, value: str) -> str:
+    if server == "gunicorn":
+        return f"--bind {value}"
+    host, _, port = value.rpartition(":")
+    return f"--host {host or '0.0.0.0'} --port {port}"
+
+
+def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, list[str]]:
+    """Only the words that are wrong are rewritten, in place: quoting, order, comments stay."""
+    backend = source.serving
+    edits: list[tuple[int, int, str]] = []
+    dropped = []
+    module = target.partition(":")[0]
+    if web.target_word is None:
+        edits.append((web.words[0].end, web.words[0].end, f" {target}"))
+    elif web.target != target:
+        edits.append((web.target_word.start, web.target_word.end, target))
+        dropped.append(f"Procfile: `{web.target}` is replaced by `{target}`, what the app's module defines.")
+    worker = web.option("-k", "--worker-class")
+    if worker is not None and backend.asgi != web.is_asgi:
+        edits.append((worker.words[0].start, worker.words[-1].end, ""))
+        dropped.append(f"Procfile: dropped `-k {worker.value}`: that worker cannot serve a {backend.label} app.")
+    app_dir = source.entry.app_dir
+    if app_dir and app_dir not in web.import_dirs and module == source.module:
+        anchor = web.words[0].end
+        edits.append((anchor, anchor, f" {backend.app_dir_option} {app_dir}"))
+    text = web.text
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return re.sub(r"  +", " ", text).strip(), dropped
+
+
+def docker_command(command: str) -> list[str]:
     """The Procfile's command as a container runs it: gunicorn must bind to all interfaces, and
     ${WEB_CONCURRENCY:-2} needs a shell to expand."""
-    command = backend.command(target)
-    if "--host" not in command:
+    if "--host" not in command and "--bind" not in command:
         command += " --bind 0.0.0.0:8000"
     if "$" in command:
         return ["sh", "-c", f"exec {command}"]
     return shlex.split(command)
 
 
-def dockerfile(backend: Backend, target: str, python: str, page: str) -> str:
-    command = ", ".join(f'"{word}"' for word in docker_command(backend, target))
+def dockerfile(backend: Backend, command: str, python: str, page: str, includes: tuple[str, ...] = ()) -> str:
+    words = ", ".join(f'"{word}"' for word in docker_command(command))
+    # pip follows -r/-c lines when it installs, so the files they name must be there first.
+    copied = " ".join(["requirements.txt", *includes]) + (" ./" if includes else " .")
     return f"""\
 # Built by `dashgen deploy-files --target docker`: a {backend.label} Dash app served by {backend.server_name}.
 FROM python:{python}-slim
@@ -152,8 +322,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \\
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when requirements.txt changes.
-COPY requirements.txt .
+# Dependencies in their own layer: rebuilt only when the requirements change.
+COPY {copied}
 RUN pip install -r requirements.txt
 
 RUN useradd --create-home --uid 10001 dash
@@ -163,7 +333,7 @@ USER dash
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \\
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000{page}', timeout=4)"
-CMD [{command}]
+CMD [{words}]
 """
 
 
@@ -175,24 +345,29 @@ def _page_path(source: AppSource) -> str:
 # --- requirements.txt -------------------------------------------------------------------
 
 
-def merge_requirements(existing: str | None, wanted: list[str]) -> str:
+def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
     """Every existing line kept as written; a missing extra added to the user's own line; what
     is missing appended under a marker comment. A version specifier is never changed."""
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
-    text = existing or ""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines()
-    parsed = parse_requirements(text)
+    text = existing.text if existing else ""
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    lines = re.split(r"\r\n|\n|\r", text)
+    if lines and lines[-1] == "":
+        lines.pop()
     missing: list[str] = []
     for line in wanted:
         want = Requirement(line)
-        found = parsed.get(canonicalize_name(want.name))
+        found = existing.get(want.name) if existing else None
         if found is None:
             missing.append(line)
-        elif not want.extras <= found[1].extras:
-            lines[found[0]] = _with_extras(lines[found[0]], found[1], want.extras)
+        elif not want.extras <= found.extras:
+            if found.file == existing.path and found.url is None:
+                index = found.line - 1
+                lines[index] = _with_extras(lines[index], found.extras | want.extras)
+            else:
+                # Declared in an included file (left as it is) or as a URL: pip merges the extras.
+                missing.append(f"{want.name}[{','.join(sorted(want.extras))}]")
     if missing:
         if lines and lines[-1].strip():
             lines.append("")
@@ -200,9 +375,9 @@ def merge_requirements(existing: str | None, wanted: list[str]) -> str:
     return newline.join(lines) + newline
 
 
-def _with_extras(line: str, requirement, extras: set[str]) -> str:
+def _with_extras(line: str, extras: set[str]) -> str:
     """The same line with the extras added to the name; specifier, markers and comment as written."""
-    match = re.match(r"\s*([A-Za-z0-9._-]+)(\s*\[[^\]]*\])?", line)
+    match = re.match(r"(\s*)([A-Za-z0-9._-]+)(\s*\[[^\]]*\])?", line)
     assert match is not None
-    names = ",".join(sorted(requirement.extras | extras))
-    return line[: match.start(1)] + f"{match.group(1)}[{names}]" + line[match.end() :]
+    names = ",".join(sorted(extras))
+    return line[: match.start(2)] + f"{match.group(2)}[{names}]" + line[match.end() :]

@@ -7,7 +7,23 @@ lines, in the file's own line endings. Imports are placed where isort/ruff would
 from __future__ import annotations
 
 import ast
+import re
 import sys
+
+# The line ends Python's tokenizer knows; str.splitlines() also splits on U+2028, form feed and
+# others, which Python reads as characters inside a line (a string, a comment).
+_PYTHON_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def python_lines(text: str) -> list[str]:
+    """The lines of `text` as Python numbers them, each with its line end."""
+    return _PYTHON_LINE.findall(text)
+
+
+def line_count(text: str) -> int:
+    """len(python_lines(text)), without building the list."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
 
 
 def newline_of(text: str) -> str:
@@ -19,7 +35,7 @@ def insert_after_line(text: str, line: int, block: str, *, blank_before: int, bl
     """Insert `block` (lines joined by "\\n") after 1-based `line` (0: at the top), with at least
     the given blank lines around it. Returns the new text and the block's first line number."""
     newline = newline_of(text)
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text)
     if lines and not lines[-1].endswith(("\n", "\r")) and line >= len(lines):
         lines[-1] += newline
     head, tail = lines[:line], lines[line:]
@@ -65,9 +81,12 @@ def bound_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def ensure_import(text: str, module: str, name: str | None = None) -> str:
-    """`import module` (name None) or `from module import name`, unless it is already there."""
-    tree = ast.parse(text)
+def ensure_import(text: str, module: str, name: str | None = None, *, header: int | None = None) -> str:
+    """`import module` (name None) or `from module import name`, unless it is already there.
+
+    `header`: how many leading lines hold the docstring and the import block, when the caller
+    knows; only they are parsed, so a large module costs no second parse."""
+    tree = ast.parse("".join(python_lines(text)[:header]) if header is not None else text)
     imports = _top_imports(tree)
     if name is None:
         if any(isinstance(s, ast.Import) and any(a.name == module and not a.asname for a in s.names) for s in imports):

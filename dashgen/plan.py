@@ -29,6 +29,7 @@ class FileChange:
     new_text: str
     old_text: str | None = None
     where: str = ""  # a location worth naming, such as "app.py:42"
+    encoding: str = "utf-8"  # the file's own (a latin-1 module, a UTF-16 requirements.txt)
 
     def diff(self) -> str:
         old = (self.old_text or "").splitlines(keepends=True)
@@ -68,7 +69,7 @@ class Plan:
         try:
             os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it private; a project is not
             for change in self.writes:
-                _write(stage / change.path, change.new_text)
+                _write(stage / change.path, change.new_text, change.encoding)
             os.rename(stage, self.root)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
@@ -83,7 +84,7 @@ class Plan:
                 made_dirs.extend(_make_parents(target.parent))
                 handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
                 os.close(handle)
-                _write(Path(temporary), change.new_text)
+                _write(Path(temporary), change.new_text, change.encoding)
                 if target.exists():
                     shutil.copymode(target, temporary)
                 staged.append((Path(temporary), target))
@@ -99,10 +100,10 @@ class Plan:
             raise
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # newline="" writes the text's own line endings, so a CRLF file stays CRLF.
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with path.open("w", encoding=encoding, newline="") as handle:
         handle.write(text)
 
 

@@ -8,7 +8,14 @@ import re
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
-from dashgen.edits import bound_names, ensure_import, insert_after_line, last_import_line
+from dashgen.edits import (
+    bound_names,
+    ensure_import,
+    insert_after_line,
+    last_import_line,
+    line_count,
+    python_lines,
+)
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import IDENTICAL, INSERT, FileChange, Plan
 from dashgen.source import AppSource, Route
@@ -159,16 +166,25 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
         return _same_route(source, spec, existing, plan, prefix)
     name = _function_name(source, spec)
     code, imports = route_code(source.backend, spec, server=source.server_expression, prefix=prefix, name=name)
-    text = _insert_route(source, code)
+    text, line = _insert_route(source, code)
+    # Everything else goes into the leading import block, above the route: the route moves down
+    # by what is added there, and only that block is parsed again.
+    header = last_import_line(source.tree)
+    lines_before = line_count(text)
     if source.prefix_name is None:
-        text = _insert_prefix(text, prefix)
+        text = _insert_prefix(text, prefix, header)
         imports = ["os", *imports]
     for needed in imports:
         module, _, imported = needed.partition(":")
-        text = ensure_import(text, module, imported or None)
+        grown = line_count(text) - lines_before
+        text = ensure_import(text, module, imported or None, header=header + grown)
+    line += line_count(text) - lines_before
     compile(text, str(source.path), "exec")
-    line = _function_line(text, name)
-    plan.changes = [FileChange(source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}")]
+    plan.changes = [
+        FileChange(
+            source.path.name, INSERT, text, source.text, where=f"{source.path.name}:{line}", encoding=source.encoding
+        )
+    ]
     plan.notes.append(code)
     return plan
 
@@ -177,12 +193,55 @@ def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
     collision = source.dash_collision(spec.path)
     if collision:
         raise InvalidInput(f"{spec.path} collides with {collision}: choose another path.")
+    page = dash_pages(source).get(spec.path.rstrip("/") or "/")
+    if page is not None:
+        # A route on the server answers before Dash's catch-all: the page would be gone.
+        raise InvalidInput(f"{spec.path} is the Dash page of {page}: choose another path.")
+
+
+def dash_pages(source: AppSource) -> dict[str, str]:
+    """{page path: its file} of the pages `dash.register_page` registers, when the app uses pages."""
+    from dashgen.checks import dash_call
+
+    keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
+    use_pages, folder = keywords.get("use_pages"), keywords.get("pages_folder")
+    named_folder = isinstance(folder, ast.Constant) and isinstance(folder.value, str) and folder.value
+    if not (isinstance(use_pages, ast.Constant) and use_pages.value is True) and not named_folder:
+        return {}
+    pages = source.path.parent / (folder.value if named_folder else "pages")
+    found: dict[str, str] = {}
+    for file in sorted(pages.rglob("*.py")) if pages.is_dir() else []:
+        text = file.read_text(encoding="utf-8", errors="replace")
+        if "register_page" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "register_page":
+                relative = file.relative_to(pages).with_suffix("")
+                path = _page_path(node, relative.parts)
+                found[path.rstrip("/") or "/"] = file.relative_to(source.path.parent).as_posix()
+    return found
+
+
+def _page_path(call: ast.Call, module_parts: tuple[str, ...]) -> str:
+    """Where Dash serves a page: its path=, else its path_template= with "none" for each
+    variable, else the module's path in the pages folder (as dash._pages._infer_path does)."""
+    given = {keyword.arg: keyword.value for keyword in call.keywords}
+    for name in ("path", "path_template"):
+        value = given.get(name)
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            path = re.sub("<.*?>", "none", value.value)
+            return path if path.startswith("/") else "/" + path
+    return "/" + "/".join(module_parts).replace("_", "-").lower()
 
 
 def _same_route(source: AppSource, spec: RouteSpec, existing: Route, plan: Plan, prefix: str) -> Plan:
     name = spec.name or existing.function
     code, _ = route_code(source.backend, spec, server=source.server_expression, prefix=prefix, name=name)
-    lines = source.text.splitlines()[existing.line - 1 : existing.end_line]
+    lines = python_lines(source.text)[existing.line - 1 : existing.end_line]
     if "\n".join(line.rstrip() for line in lines) == code:
         where = f"{source.path.name}:{existing.line}"
         plan.changes = [FileChange(source.path.name, IDENTICAL, source.text, source.text, where=where)]
@@ -209,20 +268,18 @@ def _function_name(source: AppSource, spec: RouteSpec) -> str:
     return next(name for name in (base, *(f"{base}_{n}" for n in range(2, 1000))) if name not in taken)
 
 
-def _insert_route(source: AppSource, code: str) -> str:
+def _insert_route(source: AppSource, code: str) -> tuple[str, int]:
     after = max(source.server_line, source.registrations_end, source.prefix_line)
     if source.main_line is not None and after >= source.main_line:
         raise Refused(
             f"{source.path.name} defines its server or routes after its __main__ block (line {source.main_line}): "
             "move that block to the end of the file."
         )
-    return insert_after_line(source.text, after, code, blank_before=2, blank_after=2)[0]
+    return insert_after_line(source.text, after, code, blank_before=2, blank_after=2)
 
 
-def _insert_prefix(text: str, name: str) -> str:
-    tree = ast.parse(text)
-    after = last_import_line(tree)
-    following = next((line for line in text.splitlines()[after:] if line.strip()), "")
+def _insert_prefix(text: str, name: str, after: int) -> str:
+    following = next((line for line in python_lines(text)[after:] if line.strip()), "")
     blank_after = 2 if following.startswith(("def ", "async def ", "class ", "@")) else 1
     block = (
         "# Dash Enterprise serves the app below /<app-name>/ and says so in this variable; routes\n"
@@ -230,10 +287,3 @@ def _insert_prefix(text: str, name: str) -> str:
         f'{name} = os.environ.get("{PREFIX_ENV}", "/")'
     )
     return insert_after_line(text, after, block, blank_before=1, blank_after=blank_after)[0]
-
-
-def _function_line(text: str, name: str) -> int:
-    for statement in ast.parse(text).body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
-            return min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
-    raise AssertionError(f"the inserted route {name} is not in the result")

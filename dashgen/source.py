@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashgen.backends import BACKENDS, PREFIX_ENV
+from dashgen.backends import ASGI_WRAPPERS, BACKENDS, PREFIX_ENV, Backend
 from dashgen.errors import Refused
-from dashgen.project import ANSWERS_FILE
+from dashgen.reading import PythonFile, read_python
 
 # Paths Dash serves itself below its routes prefix.
 DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
@@ -36,6 +36,31 @@ class Route:
 
 
 @dataclass(frozen=True)
+class ServedModule:
+    """The module the platform imports: the one that creates the app, or the import root that
+    completes it (`from server import app`, then `app.layout = ...`)."""
+
+    file: PythonFile
+    dotted: str  # its import name from the folder the server imports from
+    app_dir: str  # that folder, relative to the project root ("" for the root itself)
+    app_name: str  # the Dash app's name in it
+    app_line: int  # the last line after which the app (and a server variable) exists in it
+    server_name: str | None  # the name bound in it to the app's server, if any
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    wrapper: str = ""  # the ASGI class (ASGI_WRAPPERS' key) whose app mounts Dash's Flask server
+
+    @property
+    def importable(self) -> bool:
+        """Whether an import statement can name it: `my-app.py` and `my.app.py` cannot."""
+        stem = self.path.parent.name if self.path.name == "__init__.py" else self.path.stem
+        return stem.isidentifier() and all(part.isidentifier() for part in self.dotted.split("."))
+
+
+@dataclass(frozen=True)
 class AppSource:
     path: Path
     text: str
@@ -54,10 +79,31 @@ class AppSource:
     main_line: int | None  # the `if __name__ == "__main__":` line
     async_callbacks: bool  # some callback is `async def`
     import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
+    encoding: str = "utf-8"  # how the module is written back (PEP 263)
+    root: Path | None = None  # the project: the folder holding Procfile / requirements.txt
+    served: ServedModule | None = None  # what the platform imports, when not this module
+    notes: tuple[str, ...] = ()  # how the project was read, for the user
+
+    @property
+    def project_root(self) -> Path:
+        return self.root or self.path.parent
+
+    @property
+    def entry(self) -> ServedModule:
+        if self.served is not None:
+            return self.served
+        file = PythonFile(self.path, self.text, self.encoding, self.tree)
+        return ServedModule(file, self.path.stem, "", self.app_name, self.app_line, self.own_server_name)
+
+    @property
+    def serving(self) -> Backend:
+        """How the platform serves the app: its backend's row, or the ASGI app's that mounts it."""
+        return ASGI_WRAPPERS.get(self.entry.wrapper) or BACKENDS[self.backend]
 
     @property
     def module(self) -> str:
-        return self.path.stem
+        """The module the production server loads."""
+        return self.entry.dotted
 
     @property
     def dash_base(self) -> str:
@@ -76,57 +122,31 @@ class AppSource:
         return None
 
     @property
-    def server_name(self) -> str | None:
+    def own_server_name(self) -> str | None:
         return None if "." in self.server_expression else self.server_expression
 
-
-def find_app(directory: Path, app: Path | None = None) -> AppSource:
-    """The app to work on: --app, else the answers file's app.py, else the one module in
-    `directory` that constructs a Dash app (app.py preferred)."""
-    if app is not None:
-        path = app if app.is_absolute() else directory / app
-        if not path.is_file():
-            raise Refused(f"{app} does not exist: give --app the path of the module that creates the Dash app.")
-        return read_app(path)
-    if (directory / ANSWERS_FILE).is_file() and (directory / "app.py").is_file():
-        return read_app(directory / "app.py")
-    candidates = []
-    for path in sorted(directory.glob("*.py")):
-        try:
-            source = read_app(path)
-        except Refused:
-            continue
-        candidates.append(source)
-    if not candidates:
-        raise Refused(f"No module in {directory} creates a Dash app: run this in the app's folder or pass --app FILE.")
-    chosen = [source for source in candidates if source.path.name == "app.py"] or candidates
-    if len(chosen) > 1:
-        names = ", ".join(source.path.name for source in chosen)
-        raise Refused(f"Several modules create a Dash app ({names}): choose one with --app FILE.")
-    return chosen[0]
+    @property
+    def server_name(self) -> str | None:
+        """The server's name in the served module."""
+        return self.entry.server_name
 
 
-def read_app(path: Path) -> AppSource:
+def read_app(path: Path | PythonFile) -> AppSource:
     """Describe the Dash app in `path` from its syntax tree."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            text = handle.read()
-        tree = ast.parse(text, filename=str(path))
-    except (OSError, UnicodeDecodeError) as error:
-        raise Refused(f"Cannot read {path}: {error}.") from None
-    except SyntaxError as error:
-        raise Refused(f"{path} is not valid Python (line {error.lineno}: {error.msg}): fix it first.") from None
+    file = path if isinstance(path, PythonFile) else read_python(path)
+    path, text, tree = file.path, file.text, file.tree
     names = _import_aliases(tree)
     created = _dash_creation(tree, names)
     if created is None:
         raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
     app_statement, app_name, call = created
     backend, evidence, server_expression, server_line = _backend_and_server(tree, names, app_statement, app_name, call)
-    prefix_name, prefix_line = _prefix_variable(tree)
+    prefix_name, prefix_line = _prefix_variable(tree, names)
     prefix_names = {prefix_name} if prefix_name else set()
     server_expressions = {server_expression, f"{app_name}.server"}
     routes, registrations_end = _routes(tree, server_expressions, prefix_names)
-    mount = _keyword(call, "routes_pathname_prefix")
+    # url_base_pathname sets the routes prefix too.
+    mount = _keyword(call, "routes_pathname_prefix") or _keyword(call, "url_base_pathname")
     dash_mount = None
     if mount is not None:
         found = _route_path(mount, prefix_names)
@@ -150,13 +170,31 @@ def read_app(path: Path) -> AppSource:
         main_line=_main_block_line(tree),
         async_callbacks=_has_async_callbacks(tree),
         import_time_runs=_import_time_runs(tree, app_name),
+        encoding=file.encoding,
     )
 
 
+def _module_level(statements: list[ast.stmt]):
+    """Every statement that runs at import time, in `if`/`try`/`with` blocks too, but not the
+    bodies of functions and classes: what a large app has most of is never walked."""
+    for statement in statements:
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _module_level(getattr(statement, field, []))
+        for handler in getattr(statement, "handlers", []):
+            yield from _module_level(handler.body)
+
+
+def creates_dash(tree: ast.Module) -> bool:
+    return _dash_creation(tree, _import_aliases(tree)) is not None
+
+
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> dotted name, from every import in the module."""
+    """Local name -> dotted name, from every import that runs at import time."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _module_level(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -192,10 +230,61 @@ def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _dash_creation(tree: ast.Module, names: dict[str, str]):
+    """The statement creating the app that is in effect when the import ends (the last one):
+    `app = Dash(...)`, or `app = make_app(...)` where the module's make_app returns a Dash(...)."""
+    factories = _dash_factories(tree, names)
+    found = None
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
-            return statement, assigned[0], assigned[1]
+        if not assigned or not isinstance(assigned[1], ast.Call):
+            continue
+        if _is_dash_class(assigned[1].func, names):
+            found = statement, assigned[0], assigned[1]
+        elif isinstance(assigned[1].func, ast.Name) and assigned[1].func.id in factories:
+            found = statement, assigned[0], factories[assigned[1].func.id]
+    return found
+
+
+def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, ast.Call]:
+    """Module-level functions that create a Dash app and return it: name -> the Dash(...) call."""
+    factories = {}
+    for statement in tree.body:
+        if not isinstance(statement, ast.FunctionDef):
+            continue
+        created = {}
+        for node in statement.body:
+            assigned = _assignment(node)
+            if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
+                created[assigned[0]] = assigned[1]
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in created:
+                factories[statement.name] = created[node.value.id]
+    return factories
+
+
+def asgi_wrapper(tree: ast.Module, app_name: str, server_name: str | None) -> tuple[str, str] | None:
+    """(variable, class) of a module-level ASGI app that mounts the Dash app's Flask server with
+    WSGIMiddleware, when the module has one."""
+    names = _import_aliases(tree)
+    apps = {}
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        if assigned and isinstance(assigned[1], ast.Call) and _dotted(assigned[1].func, names) in ASGI_WRAPPERS:
+            apps[assigned[0]] = _dotted(assigned[1].func, names)
+    served = {f"{app_name}.server", *([server_name] if server_name else [])}
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "mount"):
+            continue
+        owner = _dotted(call.func.value, {})
+        for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+            if (
+                owner in apps
+                and isinstance(argument, ast.Call)
+                and _dotted(argument.func, names).endswith("WSGIMiddleware")
+                and argument.args
+                and _dotted(argument.args[0], {}) in served
+            ):
+                return owner, apps[owner]
     return None
 
 
@@ -221,6 +310,11 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
                 if backend:
                     evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {statement.lineno}"
                     return backend, evidence, server.id, statement.end_lineno
+        for node in ast.walk(tree):  # made inside a factory function: reached as app.server only
+            assigned = _assignment(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if assigned and assigned[0] == server.id and (backend := _server_backend(assigned[1], names)):
+                evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {node.lineno}"
+                return backend, evidence, f"{app_name}.server", app_statement.end_lineno
         raise Refused(
             f"Cannot tell which server {server.id!r} (Dash(server=...) on line {line}) is: "
             "create it with Flask(...), FastAPI() or Quart(...) in the same module."
@@ -243,19 +337,33 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
     app_server = f"{app_name}.server"
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and ast.unparse(assigned[1]) == app_server and statement.lineno > line:
+        if assigned and _dotted(assigned[1], {}) == app_server and statement.lineno > line:
             return backend, evidence, assigned[0], statement.end_lineno
     return backend, evidence, app_server, app_statement.end_lineno
 
 
-def _prefix_variable(tree: ast.Module) -> tuple[str | None, int]:
+def _prefix_variable(tree: ast.Module, names: dict[str, str]) -> tuple[str | None, int]:
+    """The variable holding the routes prefix, reused only when it is exactly the prefix with
+    Dash's own default: `os.environ.get(PREFIX_ENV, "/")` or `os.getenv(PREFIX_ENV, "/")`.
+    Anything else (no default, `.strip()`, a value composed from it) can hold None or a path
+    without its slashes, and a route built on it would not be where Dash serves."""
     for statement in tree.body:
         assigned = _assignment(statement)
-        if assigned and any(
-            isinstance(node, ast.Constant) and node.value == PREFIX_ENV for node in ast.walk(assigned[1])
-        ):
+        if assigned and _reads_prefix(assigned[1], names):
             return assigned[0], statement.end_lineno or statement.lineno
     return None, 0
+
+
+def _reads_prefix(value: ast.expr, names: dict[str, str]) -> bool:
+    if not isinstance(value, ast.Call) or _dotted(value.func, names) not in ("os.environ.get", "os.getenv"):
+        return False
+    arguments = [*value.args, *(keyword.value for keyword in value.keywords if keyword.arg == "default")]
+    return (
+        len(arguments) == 2
+        and len(value.keywords) == len(arguments) - len(value.args)
+        and all(isinstance(argument, ast.Constant) for argument in arguments)
+        and [argument.value for argument in arguments] == [PREFIX_ENV, "/"]
+    )
 
 
 def _route_path(node: ast.expr, prefix_names: set[str]) -> tuple[str, bool] | None:
@@ -307,7 +415,7 @@ def _registration(call: ast.Call, servers: set[str]) -> str | None:
     attribute = call.func.attr
     if attribute not in ROUTE_METHODS + _REGISTRATIONS:
         return None
-    return attribute if ast.unparse(call.func.value) in servers else None
+    return attribute if _dotted(call.func.value, {}) in servers else None
 
 
 def _methods(call: ast.Call, registration: str) -> tuple[str, ...]:
@@ -325,13 +433,19 @@ def _methods(call: ast.Call, registration: str) -> tuple[str, ...]:
 
 def _main_block_line(tree: ast.Module) -> int | None:
     for statement in tree.body:
-        if (
-            isinstance(statement, ast.If)
-            and isinstance(statement.test, ast.Compare)
-            and ast.unparse(statement.test).replace("'", '"') == '__name__ == "__main__"'
-        ):
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
             return statement.lineno
     return None
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [side for side in sides if isinstance(side, ast.Name) and side.id == "__name__"]
+    mains = [side for side in sides if isinstance(side, ast.Constant) and side.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
 
 
 def _has_async_callbacks(tree: ast.Module) -> bool:
@@ -351,14 +465,26 @@ def _import_time_runs(tree: ast.Module, app_name: str) -> tuple[tuple[int, str],
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(statement, ast.If) and _main_block_line(ast.Module(body=[statement], type_ignores=[])):
+        if isinstance(statement, ast.If) and _is_main_test(statement.test):
             continue
         for node in ast.walk(statement):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ("run", "run_server")
-                and ast.unparse(node.func.value) == app_name
+                and _dotted(node.func.value, {}) == app_name
             ):
-                runs.append((node.lineno, ast.unparse(node)))
+                runs.append((node.lineno, _call_text(node)))
     return tuple(runs)
+
+
+def _call_text(node: ast.Call) -> str:
+    """`app.run(...)` with its keyword names, without unparsing arbitrary user expressions."""
+    keywords = ", ".join(f"{keyword.arg}=" + _short(keyword.value) for keyword in node.keywords if keyword.arg)
+    return f"{_dotted(node.func, {})}({keywords})"
+
+
+def _short(value: ast.expr) -> str:
+    if isinstance(value, ast.Constant) and len(repr(value.value)) < 40:
+        return repr(value.value)
+    return "..."

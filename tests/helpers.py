@@ -108,6 +108,8 @@ def boot(project: Path, command: str, *, prefix: str | None = None, timeout: flo
     log = project.parent / f"server-{port}.log"
     environment = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     environment.pop("DASH_ROUTES_PATHNAME_PREFIX", None)
+    # As the platforms do: a launch script or `python app.py` listens where $PORT says.
+    environment["PORT"] = str(port)
     if prefix is not None:
         environment["DASH_ROUTES_PATHNAME_PREFIX"] = prefix
     with log.open("w") as sink:

@@ -166,11 +166,21 @@ def test_flask_async_callbacks_get_dash_async(tmp_path):
 
 
 def test_a_pin_without_backends_is_reported_not_changed(tmp_path):
-    project = hand_written(tmp_path, "flask_server_var")
+    # A FastAPI app needs Dash's server backends; a plain Flask app does not (next test).
+    project = hand_written(tmp_path, "fastapi_backend")
     (project / "requirements.txt").write_text("dash==2.18.2\n")
     result = run_dashgen("deploy-files", "--target", "cloud", cwd=project)
     assert result.returncode == 0
     assert "rules out every Dash with server backends" in result.stderr
+    assert (project / "requirements.txt").read_text().splitlines()[0] == "dash[fastapi]==2.18.2"
+
+
+def test_a_dash_2_pin_on_a_plain_flask_app_is_not_reported(tmp_path):
+    project = hand_written(tmp_path, "flask_server_var")
+    (project / "requirements.txt").write_text("dash==2.18.2\n")
+    result = run_dashgen("deploy-files", "--target", "cloud", cwd=project)
+    assert result.returncode == 0
+    assert "rules out" not in result.stderr
     assert (project / "requirements.txt").read_text().splitlines()[0] == "dash==2.18.2"
 
 

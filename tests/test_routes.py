@@ -2,6 +2,7 @@
 the routes answer below DASH_ROUTES_PATHNAME_PREFIX on the real server, websockets echo, SSE
 streams, every old line survives, re-runs are identical, and refusals change nothing."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -254,3 +255,104 @@ def test_a_path_without_its_leading_slash_is_fixed_silently(tmp_path):
     result = run_dashgen("add-route", "api/plain", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert '@server.route(f"{PREFIX}api/plain", methods=["GET"])' in (tmp_path / "flask_server_var.py").read_text()
+
+
+def _answers(project: Path, path: str, prefix: str | None) -> int:
+    """The status of GET `path` on the app's Flask server, imported with or without the prefix,
+    through Flask's own test client."""
+    env = {key: value for key, value in os.environ.items() if key != "DASH_ROUTES_PATHNAME_PREFIX"}
+    if prefix is not None:
+        env["DASH_ROUTES_PATHNAME_PREFIX"] = prefix
+    probe = f"import app; print(app.app.server.test_client().get({path!r}).status_code)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.split()[-1])
+
+
+# Characters str.splitlines() ends a line on and Python does not: inside a string or comment.
+NOT_LINE_ENDS = ["\u2028", "\u2029", "\x0c", "\x1c", "\x85", "\x0b"]
+
+
+@pytest.mark.parametrize("character", NOT_LINE_ENDS, ids=lambda c: f"U+{ord(c):04X}")
+def test_routes_land_where_python_counts_lines(tmp_path, character):
+    (tmp_path / "app.py").write_text(
+        '"""Notes.\n'
+        f"A docstring{character}with a separator.\n"
+        '"""\n'
+        "import os\n\n"
+        "from dash import Dash, html\n\n"
+        f'NOTE = "one{character}two{character}three"  # and a comment{character}too\n'
+        'PREFIX = os.environ.get("DASH_ROUTES_PATHNAME_PREFIX", "/")\n\n'
+        "app = Dash(__name__)\n"
+        "server = app.server\n"
+        'app.layout = html.Div("hello")\n',
+        encoding="utf-8",
+    )
+    result = run_dashgen("add-route", "/api/health", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "app.py").read_text(encoding="utf-8")
+    assert text.index("server = app.server") < text.index("@server.route")
+    line = text.count("\n", 0, text.index("@server.route")) + 1
+    assert f"insert  app.py:{line}" in result.stdout
+    assert _answers(tmp_path, "/api/health", None) == 200
+    assert _answers(tmp_path, "/p/api/health", "/p/") == 200
+
+
+PREFIX_SHAPES = {
+    # Read inside Dash(...): no variable to reuse (today it made f"{app}api/health").
+    "inside-dash": (
+        'app = Dash(__name__, routes_pathname_prefix=os.getenv("DASH_ROUTES_PATHNAME_PREFIX"))\n',
+        "PREFIX",
+    ),
+    # Without slashes or None: a route built on it would not be where Dash serves.
+    "stripped": (
+        'PREFIX = (os.getenv("DASH_ROUTES_PATHNAME_PREFIX") or "").strip("/")\napp = Dash(__name__)\n',
+        "ROUTES_PREFIX",
+    ),
+    "no-default": ('BASE = os.environ.get("DASH_ROUTES_PATHNAME_PREFIX")\napp = Dash(__name__)\n', "PREFIX"),
+    "getenv": ('BASE = os.getenv("DASH_ROUTES_PATHNAME_PREFIX", "/")\napp = Dash(__name__)\n', "BASE"),
+    "environ-imported": (
+        'from os import environ\n\nBASE = environ.get("DASH_ROUTES_PATHNAME_PREFIX", default="/")\n'
+        "app = Dash(__name__)\n",
+        "BASE",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(PREFIX_SHAPES))
+def test_a_prefix_variable_is_reused_only_when_it_is_the_prefix_with_dashs_default(tmp_path, shape):
+    creation, variable = PREFIX_SHAPES[shape]
+    (tmp_path / "app.py").write_text(
+        "import os\n\nfrom dash import Dash, html\n\n" + creation + 'app.layout = html.Div("hello")\n'
+    )
+    result = run_dashgen("add-route", "/api/health", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f'@app.server.route(f"{{{variable}}}api/health", methods=["GET"])' in (tmp_path / "app.py").read_text()
+    assert _answers(tmp_path, "/api/health", None) == 200
+    assert _answers(tmp_path, "/p/api/health", "/p/") == 200
+    assert run_dashgen("add-route", "/api/health", cwd=tmp_path).stdout.count("identical") == 1
+
+
+@pytest.mark.parametrize("path", ["/login", "/login/", "/", "/report/none"])
+def test_a_path_a_dash_page_serves_is_refused(tmp_path, path):
+    shutil.copytree(APPS / "pages_app", tmp_path / "app")
+    before = snapshot(tmp_path / "app")
+    result = run_dashgen("add-route", path, cwd=tmp_path / "app")
+    assert result.returncode == 2
+    assert "Dash" in result.stderr and "choose another path" in result.stderr
+    assert snapshot(tmp_path / "app") == before
+
+
+def test_routes_beside_dash_pages_leave_the_pages_served(tmp_path):
+    project = tmp_path / "app"
+    shutil.copytree(APPS / "pages_app", project)
+    result = run_dashgen("add-route", "/api/health", cwd=project)
+    assert result.returncode == 0, result.stderr
+    probe = (
+        "import app\nclient = app.server.test_client()\n"
+        "print(client.get('/api/health').status_code, '_dash-config' in client.get('/login').get_data(as_text=True))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DASH_ROUTES_PATHNAME_PREFIX"}
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split()[-2:] == ["200", "True"]

@@ -1,0 +1,367 @@
+"""An existing project as the platform will run it: its root (the folder holding Procfile or
+requirements.txt), the module the platform serves (the Procfile's first, then the answers
+file's, then the import root that completes the Dash app) and the Dash app behind it.
+
+Only the project's own modules that can be the app are parsed, each once; nothing is imported."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+from dashgen.errors import Refused
+from dashgen.procfile import Procfile, WebCommand, read_procfile
+from dashgen.project import ANSWERS_FILE
+from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
+from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
+
+USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
+PROJECT_FILES = ("Procfile", "requirements.txt")
+# A project folder with more modules than this is read only through its imports.
+_MAX_SCANNED = 200
+
+
+def find_app(directory: Path, app: Path | None = None) -> AppSource:
+    """The app the platform serves from the project that holds `directory` (or `--app`)."""
+    given = None
+    if app is not None:
+        given = (app if app.is_absolute() else directory / app).absolute()
+        if not given.exists():
+            raise Refused(f"{app} does not exist: give --app the path of the module that creates the Dash app.")
+        if not is_readable_file(given):
+            raise Refused(f"{app} is not a Python file dashgen can read: give --app the module that creates the app.")
+    root = project_root(given.parent if given else directory.absolute())
+    try:
+        procfile = read_procfile(root)
+    except Refused:
+        procfile = None  # check and deploy-files say what is wrong with it; the app is found without it
+    return _Project(root, procfile).app(given)
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder from `start` upwards holding a Procfile or requirements.txt; `start`
+    itself when none does (up to the repository's top or the home folder)."""
+    for folder in (start, *start.parents):
+        if any((folder / name).exists() for name in PROJECT_FILES):
+            return folder
+        if (folder / ".git").exists() or folder == Path.home():
+            break
+    return start
+
+
+class _Project:
+    def __init__(self, root: Path, procfile: Procfile | None) -> None:
+        self.root = root
+        self.procfile = procfile
+        self._files: dict[Path, PythonFile | None] = {}
+
+    def python(self, path: Path) -> PythonFile | None:
+        """The module at `path`, parsed once; None when it is not a readable module."""
+        path = path.absolute()
+        if path not in self._files:
+            self._files[path] = read_python(path) if is_readable_file(path) else None
+        return self._files[path]
+
+    def app(self, given: Path | None) -> AppSource:
+        web = self.procfile.web if self.procfile else None
+        served_path, note = self._procfile_module(web)
+        if served_path is not None:
+            completing = self._completing(served_path)
+            if completing is not None:
+                served_path = completing
+                note = f"the Procfile serves {web.target}, but {completing.name} sets the layout of that app"
+        if served_path is None and given is None and (self.root / ANSWERS_FILE).is_file():
+            served_path, note = self.root / "app.py", f"{ANSWERS_FILE} names app.py"
+        if given is not None and (served_path is None or not self._reaches(served_path, given)):
+            served_path, note = given, "--app"
+        if served_path is None:
+            served_path, note = self._served_by_layout()
+        file = self.python(served_path)
+        if file is None:
+            raise Refused(f"{self._show(served_path)} is not a Python file dashgen can read: pass the right --app.")
+        creator = self._creator(file)
+        if creator is None:
+            raise Refused(
+                f"{self._show(served_path)} does not create a Dash app at module level (app = Dash(...)), nor imports "
+                "one from the project's modules: pass the right --app."
+            )
+        source = read_app(creator)
+        served = self._served(file, source, web)
+        notes = (f"{served.dotted} ({note})",) if note else ()
+        return replace(source, root=self.root, served=served, notes=notes)
+
+    # --- which module is served -------------------------------------------------------------
+
+    def _procfile_module(self, web: WebCommand | None) -> tuple[Path | None, str]:
+        if web is None:
+            return None, ""
+        if web.server == "python" and web.target:
+            path = self.root / (web.chdir or ".") / web.target
+            return (path, f"the Procfile runs {web.target}") if path.is_file() else (None, "")
+        if not web.module:
+            return None, ""
+        for folder in (*web.import_dirs, "."):
+            base = self.root / folder / Path(*web.module.split("."))
+            for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
+                if path.is_file():
+                    return path, f"the Procfile serves {web.target}"
+        return None, ""
+
+    def _served_by_layout(self) -> tuple[Path, str]:
+        """Without a Procfile: the module that completes the one Dash app in the project."""
+        modules = self._root_modules()
+        creators = [
+            path
+            for path in modules
+            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
+        ]
+        if not creators:
+            raise Refused(
+                f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
+            )
+        completing = {creator: self._completing(creator) or creator for creator in creators}
+        served = sorted(set(completing.values()), key=_usual_first)
+        apps = [path for path in served if not any(other != path and self._reaches(other, path) for other in served)]
+        if len(apps) > 1:
+            names = ", ".join(path.name for path in apps)
+            raise Refused(
+                f"Several modules create a Dash app ({names}) and no Procfile says which one is served: "
+                "choose one with --app FILE."
+            )
+        chosen = apps[0]
+        if chosen in creators:
+            reason = "it creates the app"
+        elif any((file := self.python(chosen)) and self._wraps(file, creator) for creator in creators):
+            reason = "its ASGI app mounts Dash's server"
+        else:
+            reason = f"it sets the layout of the app {chosen.name} imports"
+        return chosen, reason
+
+    def _completing(self, path: Path) -> Path | None:
+        """The one module that imports the app from `path` and sets its layout, when `path`
+        creates a Dash app without setting its layout itself."""
+        file = self.python(path)
+        if file is None or not creates_dash(file.tree) or self._wraps(file, path):
+            return None
+        # Only a module that names the creator can import the app from it: the others are not parsed.
+        modules = [other for other in self._root_modules() if other != path and _mentions(other, path.stem.encode())]
+        wrapping = [other for other in modules if (found := self.python(other)) and self._wraps(found, path)]
+        if len(wrapping) == 1:
+            return wrapping[0]  # the ASGI app that mounts Dash's server is what the platform serves
+        if _layout_targets(file.tree) or _sets_layout_in_call(file):
+            return None
+        roots = [other for other in modules if self._sets_layout_from(other, path)]
+        return roots[0] if len(roots) == 1 else None
+
+    def _wraps(self, file: PythonFile, creator: Path) -> bool:
+        """Whether `file` mounts the app created in `creator` in an ASGI app."""
+        if file.path == creator:
+            source = read_app(file)
+            return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
+        if creates_dash(file.tree):
+            return False
+        return any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator))
+
+    def _root_modules(self) -> list[Path]:
+        try:
+            names = sorted(self.root.glob("*.py"))[:_MAX_SCANNED]
+        except OSError:
+            return []
+        return sorted((path for path in names if is_readable_file(path)), key=_usual_first)
+
+    # --- the module graph --------------------------------------------------------------------
+
+    def _imports(self, file: PythonFile) -> list[tuple[Path, ast.ImportFrom | ast.Import]]:
+        """The project's own modules that `file` imports at module level."""
+        found = []
+        for statement in _module_level(file.tree):
+            if isinstance(statement, ast.ImportFrom):
+                names = [statement.module or ""] if statement.module else [alias.name for alias in statement.names]
+                base = file.path.parent
+                for _ in range(max(statement.level - 1, 0)):
+                    base = base.parent
+                for name in names:
+                    path = self._module_path(base if statement.level else file.path.parent, name)
+                    if path is not None:
+                        found.append((path, statement))
+            elif isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    path = self._module_path(file.path.parent, alias.name)
+                    if path is not None:
+                        found.append((path, statement))
+        return found
+
+    def _module_path(self, folder: Path, dotted: str) -> Path | None:
+        for base in dict.fromkeys((folder, self.root)):
+            target = base / Path(*dotted.split(".")) if dotted else base
+            for path in (target.with_name(target.name + ".py"), target / "__init__.py"):
+                if path.is_file():
+                    return path
+        return None
+
+    def _reaches(self, start: Path, goal: Path) -> bool:
+        """Whether importing `start` imports `goal` (through the project's own modules)."""
+        seen, queue = set(), [start.absolute()]
+        goal = goal.absolute()
+        while queue:
+            path = queue.pop()
+            if path == goal:
+                return True
+            if path in seen or len(seen) > _MAX_SCANNED:
+                continue
+            seen.add(path)
+            file = self.python(path)
+            if file is not None:
+                queue += [imported.absolute() for imported, _ in self._imports(file)]
+        return False
+
+    def _creator(self, file: PythonFile) -> PythonFile | None:
+        """The module that creates the Dash app `file` serves: itself, or one it imports it from."""
+        seen, queue = set(), [file]
+        while queue:
+            current = queue.pop(0)
+            if current.path in seen or len(seen) > _MAX_SCANNED:
+                continue
+            seen.add(current.path)
+            if creates_dash(current.tree):
+                return current
+            queue += [found for path, _ in self._imports(current) if (found := self.python(path))]
+        return None
+
+    def _sets_layout_from(self, path: Path, creator: Path) -> bool:
+        file = self.python(path)
+        if file is None or creates_dash(file.tree):
+            return False
+        names = {local for local, _ in self._imported_names(file, creator)}
+        return bool(names & _layout_targets(file.tree))
+
+    def _imported_names(self, file: PythonFile, creator: Path) -> list[tuple[str, str]]:
+        """(local name, name in `creator`) of what `file` imports from `creator`."""
+        pairs = []
+        for path, statement in self._imports(file):
+            if path.absolute() == creator.absolute() and isinstance(statement, ast.ImportFrom):
+                pairs += [(alias.asname or alias.name, alias.name) for alias in statement.names]
+        return pairs
+
+    # --- the served module's view of the app ------------------------------------------------
+
+    def _served(self, file: PythonFile, source: AppSource, web: WebCommand | None) -> ServedModule:
+        app_dir = self._app_dir(file.path, web)
+        relative = file.path.relative_to(self.root / app_dir) if app_dir else file.path.relative_to(self.root)
+        parts = relative.with_suffix("").parts
+        dotted = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if file.path == source.path:
+            served = ServedModule(file, dotted, app_dir, source.app_name, source.app_line, source.own_server_name)
+            return self._wrapped(served)
+        app_name, app_line, server_name = source.app_name, 0, None
+        for local, original in self._imported_names(file, source.path):
+            statement_end = _import_end(file.tree, local)
+            if original == source.app_name:
+                app_name, app_line = local, max(app_line, statement_end)
+            elif original == source.own_server_name:
+                server_name = local
+        # Below the import block the app's import is in, so the imports stay together.
+        block_end = _import_block_end(file.tree)
+        app_line = block_end if 0 < app_line <= block_end else app_line
+        for statement in file.tree.body:
+            assigned = _name_assigned(statement)
+            if assigned and assigned[1] == f"{app_name}.server":
+                server_name = assigned[0]
+        return self._wrapped(ServedModule(file, dotted, app_dir, app_name, app_line, server_name))
+
+    def _wrapped(self, served: ServedModule) -> ServedModule:
+        """The served module's ASGI app, when it mounts Dash's Flask server: that is what runs."""
+        found = asgi_wrapper(served.file.tree, served.app_name, served.server_name)
+        if found is None:
+            return served
+        return replace(served, server_name=found[0], wrapper=found[1])
+
+    def _app_dir(self, path: Path, web: WebCommand | None) -> str:
+        """The folder the server imports from, relative to the root: the Procfile's, else the
+        module's own folder (a server started in the root then needs --chdir)."""
+        if web is not None:
+            for folder in web.import_dirs:
+                if (self.root / folder).resolve() in path.resolve().parents:
+                    return folder
+        folder = path.parent.resolve()
+        root = self.root.resolve()
+        return "" if folder == root else folder.relative_to(root).as_posix() if root in folder.parents else ""
+
+    def _show(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def _mentions(path: Path, word: bytes) -> bool:
+    """Whether the module's bytes hold `word`: a cheap test before parsing it."""
+    try:
+        return word in (read_bytes(path, MAX_SOURCE_BYTES) or b"")
+    except Refused:
+        return False
+
+
+def _usual_first(path: Path) -> tuple[int, str]:
+    return (USUAL_NAMES.index(path.name) if path.name in USUAL_NAMES else len(USUAL_NAMES), path.name)
+
+
+def _module_level(tree: ast.Module):
+    """Module-level statements, including those inside if/try/with blocks."""
+    stack = list(reversed(tree.body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, (ast.If, ast.Try, ast.With)) or type(statement).__name__ == "TryStar":
+            children = [*statement.body, *getattr(statement, "orelse", []), *getattr(statement, "finalbody", [])]
+            for handler in getattr(statement, "handlers", []):
+                children += handler.body
+            stack += reversed(children)
+
+
+def _layout_targets(tree: ast.Module) -> set[str]:
+    """Names whose `.layout` the module sets."""
+    names = set()
+    for statement in _module_level(tree):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == "layout" and isinstance(target.value, ast.Name):
+                names.add(target.value.id)
+    return names
+
+
+def _sets_layout_in_call(file: PythonFile) -> bool:
+    """Dash(layout=...) or Dash(use_pages=True): the app is complete where it is created."""
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.Call) and any(k.arg in ("layout", "use_pages") for k in node.keywords):
+            return True
+    return False
+
+
+def _import_end(tree: ast.Module, local: str) -> int:
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and any((a.asname or a.name) == local for a in statement.names):
+            return statement.end_lineno or statement.lineno
+    return 0
+
+
+def _import_block_end(tree: ast.Module) -> int:
+    """The last line of the module's leading imports (after its docstring)."""
+    end = 0
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) or (
+            index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        ):
+            end = statement.end_lineno or statement.lineno
+        else:
+            break
+    return end
+
+
+def _name_assigned(statement: ast.stmt) -> tuple[str, str] | None:
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        value = statement.value
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+            return statement.targets[0].id, f"{value.value.id}.{value.attr}"
+    return None

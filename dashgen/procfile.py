@@ -1,0 +1,288 @@
+"""The Procfile's `web:` command read as the platform runs it: through bash (bashlex parses it:
+comments, quotes, `${VAR:-x}`, `cd dir && ...`, `exec`, variable assignments), then as the
+server reads its own options (gunicorn, uvicorn, hypercorn, waitress, daphne, granian).
+
+A `bash launch.sh` command is followed into the script when it runs a server itself."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dashgen.errors import Refused
+from dashgen.reading import read_text
+
+WSGI_SERVERS = ("gunicorn", "waitress-serve")
+ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
+SHELLS = ("bash", "sh", "dash", "zsh")
+# Options that take no value, per server: every other option takes the next word (or `=value`).
+_FLAGS = {
+    "gunicorn": {
+        "--preload", "--reload", "-R", "--daemon", "-D", "--capture-output", "--enable-stdio-inheritance",
+        "--check-config", "--print-config", "--spew", "--no-sendfile", "--reuse-port", "--proxy-protocol",
+        "--strip-header-spaces", "--suppress-ragged-eofs", "--do-handshake-on-connect", "--log-syslog",
+        "--disable-redirect-access-to-syslog", "--paste-global", "--help", "-h", "--version", "-v",
+    },
+    "uvicorn": {
+        "--reload", "--use-colors", "--no-use-colors", "--access-log", "--no-access-log", "--proxy-headers",
+        "--no-proxy-headers", "--server-header", "--no-server-header", "--date-header", "--no-date-header",
+        "--factory", "--help", "--version", "--reset-contextvars",
+    },
+    "hypercorn": {"--reload", "--debug", "--help", "--version", "--verbose", "--quic-bind-only"},
+    "daphne": {"--proxy-headers", "-v", "--verbosity", "--no-server-name", "--help"},
+    "granian": {"--reload", "--no-reload", "--factory", "--no-ws", "--ws", "--help", "--version", "--log", "--no-log"},
+}  # fmt: skip
+# waitress-serve takes every option as --name=value; its boolean options stand alone.
+_ALL_OPTIONS_INLINE = ("waitress-serve",)
+# A launch script is read up to this size; a bigger one is not a launch script.
+_SCRIPT_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as bash passes it to the program: quotes removed, ${...} left as written
+    start: int  # its span in the command as written
+    end: int
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # "--timeout", "-b"
+    value: str | None  # None for a flag
+    words: tuple[Word, ...]  # the words it spans ("-b", "0.0.0.0:80" or "--bind=0.0.0.0:80")
+
+
+@dataclass(frozen=True)
+class WebCommand:
+    """The server command the platform runs for `web:`."""
+
+    line: int  # the Procfile line of `web:`
+    text: str  # the command as written after `web:` (or the launch script's line)
+    server: str  # gunicorn, uvicorn, ..., "python" for `python app.py`, "" when it cannot be told
+    words: tuple[Word, ...] = ()  # the server's own words (program first)
+    options: tuple[Option, ...] = ()
+    target_word: Word | None = None  # module:variable (or, for python, the script)
+    chdir: str | None = None  # from `cd dir &&` or --chdir
+    script: str | None = None  # `bash launch.sh`: the script it runs
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def target(self) -> str | None:
+        return self.target_word.text if self.target_word else None
+
+    @property
+    def module(self) -> str | None:
+        if self.target is None or self.server == "python":
+            return None
+        return self.target.partition(":")[0]
+
+    @property
+    def variable(self) -> str | None:
+        if self.target is None or self.server == "python":
+            return None
+        module, _, variable = self.target.partition(":")
+        # gunicorn and uvicorn load `app` when the target names only a module.
+        return variable or ("application" if self.server == "gunicorn" else "app")
+
+    def option(self, *names: str) -> Option | None:
+        return next((option for option in self.options if option.name in names), None)
+
+    @property
+    def worker_class(self) -> str | None:
+        option = self.option("-k", "--worker-class")
+        return option.value if option else None
+
+    @property
+    def interface(self) -> str | None:
+        option = self.option("--interface")
+        return option.value if option else None
+
+    @property
+    def factory(self) -> bool:
+        return self.option("--factory") is not None or "--call" in (option.name for option in self.options)
+
+    @property
+    def import_dirs(self) -> tuple[str, ...]:
+        """Folders added to the import path, relative to where the server starts."""
+        dirs = [self.chdir] if self.chdir else []
+        for option in self.options:
+            if option.name in ("--pythonpath", "--app-dir", "--root") and option.value:
+                dirs += option.value.split(",")
+        return tuple(dirs)
+
+    @property
+    def is_asgi(self) -> bool:
+        if self.server in ASGI_SERVERS:
+            return (self.interface or "auto") != "wsgi"
+        worker = self.worker_class or ""
+        return self.server == "gunicorn" and ("Uvicorn" in worker or "uvicorn" in worker.lower())
+
+    @property
+    def is_wsgi(self) -> bool:
+        return self.server in WSGI_SERVERS and not self.is_asgi or self.interface == "wsgi"
+
+
+@dataclass(frozen=True)
+class Procfile:
+    path: Path
+    text: str
+    web: WebCommand | None
+
+
+def read_procfile(root: Path) -> Procfile | None:
+    """The Procfile in `root`, or None when there is none."""
+    path = root / "Procfile"
+    text = read_text(path)
+    if text is None:
+        return None
+    return Procfile(path, text, web_command(text, root))
+
+
+def web_command(text: str, root: Path) -> WebCommand | None:
+    """The `web:` process as the platform reads it: one `name: command` per line."""
+    for number, line in enumerate(re.split(r"\r\n|\n|\r", text.removeprefix("\ufeff")), start=1):
+        match = re.match(r"\s*web\s*:(.*)$", line)
+        if match:
+            return _command(number, match.group(1).strip(), root, "Procfile")
+    return None
+
+
+def _command(number: int, command: str, root: Path, where: str, *, depth: int = 0) -> WebCommand:
+    if not command:
+        return WebCommand(number, command, "")
+    commands = _simple_commands(command, where, number)
+    chdir = None
+    for words in commands:
+        words = _without_wrappers(words)
+        if not words:
+            continue
+        program = Path(words[0].text).name
+        if program == "cd" and len(words) > 1:
+            chdir = words[1].text
+            continue
+        if program == "python" or re.fullmatch(r"python3(\.\d+)?", program):
+            if len(words) > 2 and words[1].text == "-m":
+                return _server_command(number, command, words[2:], chdir)
+            script = next((word for word in words[1:] if not word.text.startswith("-")), None)
+            return WebCommand(number, command, "python", tuple(words), (), script, chdir)
+        if program in SHELLS or words[0].text.endswith(".sh"):
+            script_word = (
+                words[0]
+                if words[0].text.endswith(".sh")
+                else next((word for word in words[1:] if not word.text.startswith("-")), None)
+            )
+            if script_word is None:
+                continue
+            return _from_script(number, command, script_word.text, root, chdir, depth)
+        if program in _FLAGS or program in _ALL_OPTIONS_INLINE:
+            return _server_command(number, command, words, chdir)
+    return WebCommand(number, command, "")
+
+
+def _from_script(number: int, command: str, script: str, root: Path, chdir: str | None, depth: int) -> WebCommand:
+    """The server command inside a launch script, when it has one."""
+    path = root / (chdir or ".") / script
+    unknown = WebCommand(number, command, "", chdir=chdir, script=script)
+    if depth > 2:
+        return unknown
+    try:
+        text = read_text(path, _SCRIPT_LIMIT)
+    except Refused:
+        return unknown
+    if text is None:
+        return unknown
+    logical = re.sub(r"\\\r?\n", " ", text.removeprefix("\ufeff"))
+    for line_number, line in enumerate(re.split(r"\r\n|\n|\r", logical), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            found = _command(line_number, stripped, root, script, depth=depth + 1)
+        except Refused:
+            continue
+        if found.server in _FLAGS or found.server in _ALL_OPTIONS_INLINE or found.server == "python":
+            return WebCommand(
+                number, command, found.server, found.words, found.options, found.target_word,
+                found.chdir or chdir, script, (f"read from {script}, line {line_number}: {stripped}",),
+            )  # fmt: skip
+    return unknown
+
+
+def _server_command(number: int, command: str, words: list[Word], chdir: str | None) -> WebCommand:
+    server = Path(words[0].text).name
+    inline_only = server in _ALL_OPTIONS_INLINE
+    flags = _FLAGS.get(server, set())
+    options: list[Option] = []
+    target: Word | None = None
+    index = 1
+    while index < len(words):
+        word = words[index]
+        text = word.text
+        if text.startswith("-") and len(text) > 1:
+            name, equals, value = text.partition("=")
+            if equals or inline_only or name in flags:
+                options.append(Option(name, value if equals else None, (word,)))
+            elif re.fullmatch(r"-[A-Za-z]\S+", text) and not text.startswith("--"):
+                options.append(Option(text[:2], text[2:], (word,)))  # -b0.0.0.0:80, -w4
+            elif index + 1 < len(words):
+                options.append(Option(name, words[index + 1].text, (word, words[index + 1])))
+                index += 1
+            else:
+                options.append(Option(name, None, (word,)))
+        elif target is None:
+            target = word
+        index += 1
+    chdir_option = next((option.value for option in options if option.name == "--chdir"), None)
+    return WebCommand(number, command, server, tuple(words), tuple(options), target, chdir_option or chdir)
+
+
+def _without_wrappers(words: list[Word]) -> list[Word]:
+    """The words after `exec`, `env A=B`, `nohup`, `newrelic-admin run-program` and the like."""
+    wrappers = {"exec", "env", "nohup", "time", "command", "ddtrace-run", "opentelemetry-instrument"}
+    while words:
+        program = Path(words[0].text).name
+        if program in wrappers or "=" in words[0].text and not words[0].text.startswith("-"):
+            words = words[1:]
+        elif program == "newrelic-admin" and len(words) > 1 and words[1].text == "run-program":
+            words = words[2:]
+        else:
+            break
+    return words
+
+
+def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
+    """Every simple command in the line, in order, as bash splits it into words."""
+    import bashlex
+
+    try:
+        parts = bashlex.parse(command)
+    except Exception as error:  # bashlex raises its own and plain Python errors alike on bad input
+        message = str(error).split(" (position")[0]
+        raise Refused(
+            f"{where} line {number} is not a command bash can run ({message}): fix the quoting of `{command}`."
+        ) from None
+    commands: list[list[Word]] = []
+    stack = list(reversed(parts))
+    while stack:
+        node = stack.pop()
+        if node.kind == "command":
+            commands.append([Word(part.word, *part.pos) for part in node.parts if part.kind == "word"])
+            continue
+        children = list(getattr(node, "parts", None) or getattr(node, "list", None) or [])
+        stack.extend(reversed(children))
+    return commands
+
+
+def production_command(source) -> str:
+    """The `web:` command dashgen writes for the app (an AppSource): its backend's production
+    server on the served module's server variable, from the folder that module imports from."""
+    backend = source.serving
+    command = backend.command(f"{source.module}:{source.server_name or 'server'}")
+    app_dir = source.entry.app_dir
+    if app_dir:
+        folder = app_dir if re.fullmatch(r"[\w./-]+", app_dir) else f"'{app_dir}'"
+        command = command.replace(
+            f"{backend.server_name} ", f"{backend.server_name} {backend.app_dir_option} {folder} ", 1
+        )
+    return command

@@ -1,0 +1,162 @@
+"""requirements.txt read as pip reads it, by pip-requirements-parser (pip's own parsing code):
+UTF-8 with or without a BOM, UTF-16 (PowerShell's `pip freeze >`), CRLF, backslash
+continuations with `--hash`, environment markers, URL and VCS lines, `-r`/`-c` includes
+(followed, each file once), names compared after PEP 503 normalisation."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dashgen.errors import Refused
+from dashgen.reading import MAX_TEXT_BYTES, read_bytes
+
+FILE = "requirements.txt"
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement line: where it is and what pip reads in it."""
+
+    name: str  # PEP 503 normalised
+    requirement: object  # packaging.requirements.Requirement
+    file: Path
+    line: int  # 1-based, the first physical line of a continued line
+    url: str | None  # a URL or VCS line's link
+    constraint: bool  # from a -c file: limits a version, installs nothing
+
+    @property
+    def extras(self) -> set[str]:
+        return set(self.requirement.extras)
+
+    @property
+    def specifier(self):
+        return self.requirement.specifier
+
+
+@dataclass(frozen=True)
+class Requirements:
+    path: Path
+    text: str  # decoded (without a BOM), line endings as they are
+    encoding: str  # what to write it back with
+    entries: tuple[Requirement, ...]  # this file's own requirement lines
+    included: tuple[Requirement, ...]  # from the files it includes with -r / -c
+    includes: tuple[str, ...]  # every file included, nested ones too, relative to this file's folder
+
+    def get(self, name: str) -> Requirement | None:
+        """The line that decides `name`: this file's first, else an included file's."""
+        from packaging.utils import canonicalize_name
+
+        wanted = canonicalize_name(name)
+        own = next((entry for entry in self.entries if entry.name == wanted), None)
+        return own or next((entry for entry in self.included if entry.name == wanted and not entry.constraint), None)
+
+    def lists(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def with_text(self, text: str) -> Requirements:
+        """The same file as it reads after `text` replaces its own lines (the includes stay)."""
+        entries, _ = _parse(self.path, constraint=False, text=text)
+        return replace(self, text=text, entries=tuple(entries))
+
+
+def read_requirements(root: Path, name: str = FILE) -> Requirements | None:
+    """The project's requirements file as pip reads it, or None when there is none."""
+    path = root / name
+    data = read_bytes(path, MAX_TEXT_BYTES)
+    if data is None:
+        return None
+    text, encoding = _decode(path, data)
+    entries, includes = _parse(path, constraint=False)
+    included: list[Requirement] = []
+    seen = {path.resolve()}
+    queue = [(path.parent / include, constraint) for include, constraint in includes]
+    while queue:
+        nested, constraint = queue.pop(0)
+        resolved = nested.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        if read_bytes(nested, MAX_TEXT_BYTES) is None:
+            raise Refused(f"{path.name} includes {nested.name}, which does not exist, so pip cannot install it.")
+        found, more = _parse(nested, constraint=constraint)
+        included += found
+        queue += [(nested.parent / include, constraint or nested_constraint) for include, nested_constraint in more]
+    relative = tuple(_relative(file, path.parent) for file in seen if file != path.resolve())
+    return Requirements(path, text, encoding, tuple(entries), tuple(included), tuple(sorted(relative)))
+
+
+def _relative(file: Path, folder: Path) -> str:
+    try:
+        return file.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """As pip's auto_decode: a BOM decides, else UTF-8 (what every current pip writes)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding if encoding != "utf-8" else "utf-8-sig")
+            except UnicodeDecodeError:
+                break
+            # Written back with a BOM again: utf-8-sig and utf-16 encode one.
+            return text, ("utf-8-sig" if encoding == "utf-8" else encoding)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as error:
+        raise Refused(f"pip cannot read {path.name}: byte {error.start} is not UTF-8; save it as UTF-8.") from None
+
+
+def _parse(
+    path: Path, *, constraint: bool, text: str | None = None
+) -> tuple[list[Requirement], list[tuple[str, bool]]]:
+    """The requirement lines and the includes of `path` (or of `text`, as if it were `path`)."""
+    from packaging.utils import canonicalize_name
+    from pip_requirements_parser import PipError, RequirementsFile
+
+    if text is None:
+        read_bytes(path, MAX_TEXT_BYTES)  # a FIFO or a huge file is refused before the library opens it
+    try:
+        parsed = RequirementsFile.from_file(str(path), include_nested=False) if text is None else _parse_text(text)
+    except (PipError, UnicodeError, OSError) as error:
+        reason = str(error).split("|n")[0].strip().rstrip(".")
+        raise Refused(f"pip cannot read {path.name} ({reason}): fix the file.") from None
+    if parsed.invalid_lines:
+        bad = parsed.invalid_lines[0]
+        where = bad.requirement_line
+        reason = bad.error_message.splitlines()[0].strip().rstrip(".:")
+        raise Refused(
+            f"pip cannot read {path.name} line {where.line_number} ({where.line.strip()!r}: {reason}): fix that line."
+        )
+    entries = []
+    for found in parsed.requirements:
+        if found.req is None or not found.name:
+            continue
+        line = found.requirement_line.line_number
+        link = str(found.link) if found.link else None
+        entries.append(Requirement(canonicalize_name(found.name), found.req, path, line, link, constraint))
+    includes = []
+    for option in parsed.options:
+        for key, is_constraint in (("requirements", False), ("constraints", True)):
+            for include in option.options.get(key, []):
+                if not re.match(r"[a-z][a-z0-9+.-]*://", include):  # a URL is fetched by pip, not read here
+                    includes.append((include, constraint or is_constraint))
+    return entries, includes
+
+
+def _parse_text(text: str):
+    """Text not yet written (a merge's result), read by the same code from a temporary file."""
+    import tempfile
+
+    from pip_requirements_parser import RequirementsFile
+
+    with tempfile.TemporaryDirectory(prefix="dashgen-") as folder:
+        path = Path(folder) / FILE
+        path.write_text(text, encoding="utf-8")
+        return RequirementsFile.from_file(str(path), include_nested=False)

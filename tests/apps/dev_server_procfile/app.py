@@ -1,0 +1,19 @@
+"""Served by Dash's development server, as `python app.py` starts it."""
+
+import os
+
+from dash import Dash, Input, Output, dcc, html
+
+app = Dash(__name__)
+server = app.server
+
+app.layout = html.Div([dcc.Input(id="name", value="dash"), html.Div(id="greeting")])
+
+
+@app.callback(Output("greeting", "children"), Input("name", "value"))
+def greet(name):
+    return f"Hello, {name}"
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", "8050")))
