@@ -705,8 +705,7 @@ def _entrypoint_findings(source: AppSource, root: Path) -> list[Finding]:
                 WARNING, "cloud-entrypoint", cloud.CONFIG_FILE, 0,
                 f"{problem[:-1]}, unless app {published} was first published with --entrypoint-module {wanted}.",
                 "The entrypoint is fixed at the first publish and later publishes ignore the option: if the app "
-                "does not start, publish it as a new app with the right one.",
-                cloud.publish_command(wanted, new_app=True),
+                f"does not start, publish it as a new app with `{cloud.publish_command(wanted, new_app=True)}`.",
             )
         ]  # fmt: skip
     return [
@@ -715,7 +714,6 @@ def _entrypoint_findings(source: AppSource, root: Path) -> list[Finding]:
             f"Publish the first time with `{cloud.publish_command(wanted)}`: the entrypoint module is fixed at the "
             "first publish, later publishes cannot change it, and a wrong one means deleting the app and "
             "publishing a new one.",
-            cloud.publish_command(wanted),
         )
     ]  # fmt: skip
 

@@ -105,7 +105,7 @@ def test_layout_set_in_index_beside_app_py(tmp_path):
     assert returncode == 1
     [finding] = [finding for finding in findings if finding["code"] == "cloud-entrypoint"]
     assert finding["severity"] == "error"
-    assert finding["command"] == "plotly app publish --entrypoint-module index"
+    assert "`plotly app publish --entrypoint-module index`" in finding["fix"]
     assert "would start app" in finding["problem"] and "first publish" in finding["fix"]
     # The module the CLI picks serves no page; the one check names does.
     assert status_of_home(project, started) == 500
@@ -123,7 +123,7 @@ def test_layout_set_in_index_beside_app_py(tmp_path):
     returncode, findings = check_cloud(project)
     assert returncode == 0
     [finding] = [finding for finding in findings if finding["code"] == "cloud-entrypoint"]
-    assert finding["severity"] == "warning" and "--name NAME --entrypoint-module index" in finding["command"]
+    assert finding["severity"] == "warning" and "--name NAME --entrypoint-module index" in finding["fix"]
 
 
 def test_app_only_in_a_module_the_cli_does_not_look_for(tmp_path):
@@ -134,7 +134,7 @@ def test_app_only_in_a_module_the_cli_does_not_look_for(tmp_path):
     returncode, findings = check_cloud(project)
     assert returncode == 1
     [finding] = [finding for finding in findings if finding["code"] == "cloud-entrypoint"]
-    assert finding["command"] == "plotly app publish --entrypoint-module dashboard"
+    assert "`plotly app publish --entrypoint-module dashboard`" in finding["fix"]
     assert status_of_home(project, "dashboard") == 200
 
     # Renaming it to a name the CLI detects is the other way out: then check is clean.
@@ -187,9 +187,10 @@ def test_data_file_left_out_by_gitignore_and_secrets_in_env(tmp_path):
     returncode, findings = check_cloud(project)
     assert returncode == 0  # warnings
     by_code = {finding["code"]: finding for finding in findings}
-    excluded = by_code["cloud-file-excluded"]
-    assert excluded["file"] == "app.py" and excluded["line"] == 6
-    assert "data/prices.csv" in excluded["problem"] and ".gitignore line 3 (`data/`)" in excluded["problem"]
+    excluded = [finding for finding in findings if finding["code"] == "cloud-file-excluded"]
+    assert [(finding["file"], finding["line"]) for finding in excluded] == [("app.py", 6), ("report.py", 5)]
+    assert "opens data/prices.csv" in excluded[0]["problem"] and "opens data/sales.csv" in excluded[1]["problem"]
+    assert ".gitignore line 3 (`data/`)" in excluded[0]["problem"]
     secrets = by_code["cloud-env-not-uploaded"]
     assert "SECRET_KEY, API_TOKEN" in secrets["problem"] and "settings" in secrets["fix"]
 
@@ -206,6 +207,7 @@ def test_data_file_left_out_by_gitignore_and_secrets_in_env(tmp_path):
     gitignore.write_text(gitignore.read_text().replace("data/\n", ""))
     _, findings = check_cloud(project)
     assert "cloud-file-excluded" not in cloud_codes(findings)
+    assert "cloud-env-not-uploaded" in cloud_codes(findings)  # what only the app's settings can fix
     assert "data/prices.csv" in cli_zip(project, tmp_path / "fixed.zip").namelist()
     assert status_of_home(project, "app") == 200
 
