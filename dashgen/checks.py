@@ -110,6 +110,8 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
             )
         )  # fmt: skip
     web = procfile.web if procfile else None
+    if target == "cloud":
+        findings += cloud_findings(source)
     return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
 
 
@@ -667,3 +669,121 @@ def _target_name(target: ast.expr) -> str:
     if isinstance(target, ast.Attribute):
         return target.attr
     return target.id if isinstance(target, ast.Name) else ""
+
+
+# --- Plotly Cloud -------------------------------------------------------------------------
+
+
+def cloud_findings(source: AppSource) -> list[Finding]:
+    """What `plotly app publish` would get wrong: the module it starts, the upload's size, the
+    files and variables it leaves out."""
+    from dashgen import cloud
+
+    root = source.project_root
+    project = cloud.upload(root)
+    findings = _entrypoint_findings(source, root)
+    if project.total > cloud.MAX_UPLOAD_BYTES:
+        findings.append(_upload_size_finding(source, project))
+    for opened in cloud.opened_files(project):
+        pattern = project.exclusions.match(opened.path)
+        if pattern is None:
+            continue
+        fix = f"Move the file out of what `{pattern}` matches: Plotly Cloud's CLI never uploads it."
+        if pattern in project.exclusions.gitignore:
+            fix = f"Remove `{pattern}` from .gitignore (the CLI reads no `!` lines) or move the file out of it."
+        findings.append(
+            Finding(
+                WARNING, "cloud-file-excluded", opened.module, opened.line,
+                f"{opened.module} opens {opened.path}, which {project.exclusions.why(pattern)} leaves out of "
+                "the upload, so the app cannot find it on Plotly Cloud.",
+                fix,
+            )
+        )  # fmt: skip
+    names = cloud.env_names(root)
+    if names:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        findings.append(
+            Finding(
+                WARNING, "cloud-env-not-uploaded", ".env", 0,
+                f".env is never uploaded by Plotly Cloud's CLI, so {shown} are not set in the cloud.",
+                "Set them as environment variables in the app's settings on Plotly Cloud (keep .env out of the "
+                "upload: it holds secrets).",
+            )
+        )  # fmt: skip
+    return findings
+
+
+def cloud_next_step(source: AppSource) -> str:
+    """What to run after deploy-files --target cloud."""
+    from dashgen import cloud
+
+    module = cloud.module_name(source.project_root, source.entry.path)
+    return (
+        f'Next: pip install "dash[cloud]", then `{cloud.publish_command(module)}` from {source.project_root} '
+        "(the entrypoint module is fixed at the first publish)."
+    )
+
+
+def _entrypoint_findings(source: AppSource, root: Path) -> list[Finding]:
+    from dashgen import cloud
+
+    served = source.entry
+    if not served.importable or root not in served.path.parents:
+        return []
+    wanted = cloud.module_name(root, served.path)
+    detected = cloud.detected_entrypoint(root)
+    if detected == wanted:
+        return []
+    why = source.notes[0] if source.notes else f"{wanted} (it creates the app)"
+    if detected is None:
+        problem = (
+            f"None of {', '.join(cloud.ENTRYPOINT_CANDIDATES)} is at the project root, so `{cloud.PUBLISH}` names "
+            f"no entrypoint module and Plotly Cloud does not start {wanted}, the module that completes the app: {why}."
+        )
+    else:
+        problem = (
+            f"`{cloud.PUBLISH}` would start {detected} (the first of {', '.join(cloud.ENTRYPOINT_CANDIDATES)} at "
+            f"the root), but the module that completes the app is {why}."
+        )
+    published = cloud.published_app_id(root)
+    if published:
+        # The CLI records the app, not the entrypoint it was created with: which one is set cannot be read.
+        return [
+            Finding(
+                WARNING, "cloud-entrypoint", cloud.CONFIG_FILE, 0,
+                f"{problem[:-1]}, unless app {published} was first published with --entrypoint-module {wanted}.",
+                "The entrypoint is fixed at the first publish and later publishes ignore the option: if the app "
+                f"does not start, publish it as a new app with `{cloud.publish_command(wanted, new_app=True)}`.",
+            )
+        ]  # fmt: skip
+    return [
+        Finding(
+            ERROR, "cloud-entrypoint", served.path.relative_to(root).as_posix(), 0, problem,
+            f"Publish the first time with `{cloud.publish_command(wanted)}`: the entrypoint module is fixed at the "
+            "first publish, later publishes cannot change it, and a wrong one means deleting the app and "
+            "publishing a new one.",
+        )
+    ]  # fmt: skip
+
+
+def _upload_size_finding(source: AppSource, project) -> Finding:
+    from dashgen import cloud
+
+    largest = ", ".join(f"{entry} {cloud.megabytes(size)}" for entry, size in project.by_top_level()[:3])
+    entry = source.entry.path.relative_to(source.project_root).parts
+    keep = {"requirements.txt", "assets/", *([f"{entry[0]}/"] if len(entry) > 1 else [])}
+    lines = project.lines_below_limit(keep)
+    if lines:
+        fix = (
+            "Add to .gitignore, one a line (the CLI leaves out what they match): "
+            + ", ".join(f"`{line}`" for line in lines)
+            + "; keep what the app needs in storage it downloads from instead."
+        )
+    else:
+        fix = "Leave the app's large files out with .gitignore lines and load them from storage instead."
+    return Finding(
+        ERROR, "cloud-upload-too-large", ".gitignore", 0,
+        f"The upload `{cloud.PUBLISH}` makes holds {cloud.megabytes(project.total)} of files, over Plotly Cloud's "
+        f"{cloud.megabytes(cloud.MAX_UPLOAD_BYTES)} limit, so the CLI refuses it; the largest: {largest}.",
+        fix,
+    )  # fmt: skip

@@ -13,6 +13,8 @@ from dashgen.checks import (
     SERVERS,
     Finding,
     app_findings,
+    cloud_findings,
+    cloud_next_step,
     needed_requirements,
     procfile_findings,
     requirements_findings,
@@ -117,6 +119,9 @@ def plan_deploy(
     # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
     after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
     deployment.warnings += [*requirements_findings(source, after, None, target), *app_findings(source, root)]
+    if target == "cloud":
+        deployment.warnings += cloud_findings(source)
+        deployment.notes.append(cloud_next_step(source))
     if not dry_run:
         _refuse_conflicts(deployment, source)
     return deployment
