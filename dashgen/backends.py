@@ -31,6 +31,8 @@ class Backend:
     # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
     path_param_style: str
     websocket_routes: bool
+    # Dash serves `websocket=True` callbacks on <prefix>_dash-ws-callback for this backend.
+    websocket_callbacks: bool
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -63,6 +65,8 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=False,
             path_param_style="angle",
             websocket_routes=False,
+            # Dash accepts websocket=True on Flask and runs the callback over HTTP, ctx.websocket None.
+            websocket_callbacks=False,
         ),
         Backend(
             name="fastapi",
@@ -80,6 +84,7 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=True,
             path_param_style="braces",
             websocket_routes=True,
+            websocket_callbacks=True,
         ),
         Backend(
             name="quart",
@@ -97,8 +102,13 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=True,
             path_param_style="angle",
             websocket_routes=True,
+            websocket_callbacks=True,
         ),
     )
 }
 
 DEFAULT_BACKEND = "flask"
+
+
+def websocket_callback_backends() -> list[Backend]:
+    return [backend for backend in BACKENDS.values() if backend.websocket_callbacks]
