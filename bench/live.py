@@ -1,7 +1,7 @@
 """The live dashboard (`dashgen new live --websocket-callbacks`) under many sessions, against the
 same dashboard polling with dcc.Interval over HTTP, side by side in one run.
 
-    python bench/live.py [--sessions 10,100,300,1000] [--rate 1] [--seconds 10] [--no-readme]
+    python bench/live.py [--sessions 10,100,300,1000] [--rate 1] [--seconds 10] [--slow-rate 5] [--no-readme]
 
 It generates the FastAPI live project with dashgen and serves it with its Procfile's uvicorn
 command on one worker (`--workers 1`: the figures are per worker process). Each level opens that
@@ -100,7 +100,7 @@ async def run_session(
     import websockets
 
     try:
-        async with websockets.connect(ws_url, origin=origin, open_timeout=60, max_queue=None) as socket:
+        async with websockets.connect(ws_url, origin=origin, open_timeout=180, max_queue=None) as socket:
             await socket.send(request)
             while not until(session):
                 for message in frames(await socket.recv()):
@@ -294,9 +294,9 @@ async def websocket_level(base: str, sessions: int, rate: float, seconds: float,
                 run_session(ws_url, origin, request, page, lambda _s: time.monotonic() > stop_at[0], state)
             )
         )
-        await asyncio.sleep(0.002)  # browsers do not all connect in the same millisecond
-    # Wait until every session has its first point (or 60 s), then measure.
-    ramp = time.monotonic() + 60
+        await asyncio.sleep(0.01)  # browsers do not all connect in the same millisecond
+    # Wait until every session has its first point (or 120 s), then measure.
+    ramp = time.monotonic() + 120
     while time.monotonic() < ramp and not all(state.points or state.error for state in states):
         await asyncio.sleep(0.2)
     on_window()
@@ -488,7 +488,7 @@ def markdown(levels: list[Level], slow: dict, rate: float, seconds: float) -> st
     lines += [
         "",
         f"A plain `def` callback sleeping 0.5 s, called once a second over HTTP, in the same worker as "
-        f"{slow['sessions']} live sessions: their median rate went from {quiet['points_per_session']} to "
+        f"{slow['sessions']} live sessions at {slow['rate']:g} points per second: their median rate went from {quiet['points_per_session']} to "
         f"{busy['points_per_session']} points/s and their longest wait between two points from "
         f"{quiet['worst_gap_ms']} ms to {busy['worst_gap_ms']} ms ({busy['receiving']} of {busy['sessions']} "
         "still receiving at the set rate): while the callback sleeps, the event loop every session "
@@ -514,6 +514,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--slow-sessions", type=int, default=50)
+    parser.add_argument("--slow-rate", type=float, default=5.0)
     parser.add_argument("--no-readme", action="store_true")
     options = parser.parse_args()
     counts = [int(count) for count in options.sessions.split(",")]
@@ -527,7 +528,7 @@ def main() -> None:
                     level = measure(served, transport, count, options.rate, options.seconds)
                 print(json.dumps(asdict(level)), flush=True)
                 levels.append(level)
-        slow = slow_callback_effect(live, options.slow_sessions, options.rate, options.seconds)
+        slow = slow_callback_effect(live, options.slow_sessions, options.slow_rate, options.seconds)
         print(json.dumps(slow), flush=True)
     text = markdown(levels, slow, options.rate, options.seconds)
     print(text)
