@@ -488,7 +488,8 @@ def markdown(levels: list[Level], slow: dict, rate: float, seconds: float) -> st
     lines += [
         "",
         f"A plain `def` callback sleeping 0.5 s, called once a second over HTTP, in the same worker as "
-        f"{slow['sessions']} live sessions at {slow['rate']:g} points per second: their median rate went from {quiet['points_per_session']} to "
+        f"{slow['sessions']} live sessions at {slow['rate']:g} points per second: their median rate went from "
+        f"{quiet['points_per_session']} to "
         f"{busy['points_per_session']} points/s and their longest wait between two points from "
         f"{quiet['worst_gap_ms']} ms to {busy['worst_gap_ms']} ms ({busy['receiving']} of {busy['sessions']} "
         "still receiving at the set rate): while the callback sleeps, the event loop every session "
