@@ -466,9 +466,10 @@ def slow_callback_effect(live: Path, sessions: int, rate: float, seconds: float)
     return {"sessions": sessions, "rate": rate, "quiet": asdict(quiet), "with_slow_def_callback": asdict(busy)}
 
 
-def markdown(levels: list[Level], slow: dict, rate: float, seconds: float) -> str:
+def markdown(levels: list[Level], slow: dict, rate: float, seconds: float, load: float) -> str:
     lines = [
-        f"One uvicorn worker (the Procfile's command with `--workers 1`), {rate:g} point(s) per second per "
+        f"Machine load average during the run: {load:.1f} on 2 cores (other work included). "
+        "One uvicorn worker (the Procfile's command with `--workers 1`), {rate:g} point(s) per second per "
         f"session, counted over {seconds:g} s after every session received its first point; clients in "
         'the same process on the same 2 cores. "Receiving": sessions that got at least 80% of the '
         "points the rate asks for.",
@@ -531,11 +532,13 @@ def main() -> None:
                 levels.append(level)
         slow = slow_callback_effect(live, options.slow_sessions, options.slow_rate, options.seconds)
         print(json.dumps(slow), flush=True)
-    text = markdown(levels, slow, options.rate, options.seconds)
+    load = os.getloadavg()[1]
+    text = markdown(levels, slow, options.rate, options.seconds, load)
     print(text)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
-    report = {"rate": options.rate, "seconds": options.seconds, "levels": [asdict(x) for x in levels], "slow": slow}
+    levels_json = [asdict(level) for level in levels]
+    report = {"rate": options.rate, "seconds": options.seconds, "load": load, "levels": levels_json, "slow": slow}
     (results / "live.json").write_text(json.dumps(report, indent=2))
     if not options.no_readme:
         update_readme(text)
