@@ -457,7 +457,8 @@ def websocket_findings(source: AppSource) -> list[Finding]:
     if global_line and any("cancel" in callback.keywords for callback in callbacks):
         findings.append(
             Finding(
-                ERROR, "websocket-callbacks-global-with-cancel", name, global_line,
+                # A warning until a test runs a background callback's cancel over the WebSocket.
+                WARNING, "websocket-callbacks-global-with-cancel", name, global_line,
                 "websocket_callbacks=True sends a background callback's cancel over the WebSocket, where Dash "
                 "fails to run it, so the Cancel button does nothing.",
                 "Drop websocket_callbacks=True and pass websocket=True to the callbacks that need it.",

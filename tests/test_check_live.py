@@ -132,7 +132,7 @@ def fix(project: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_global_websocket_callbacks_with_cancel_is_an_error(tmp_path):
+def test_global_websocket_callbacks_with_cancel_is_reported(tmp_path):
     project = generate(tmp_path, "fastapi", "default")
     app = project / "app.py"
     text = app.read_text().replace('    title="demo",\n', '    title="demo",\n    websocket_callbacks=True,\n')
@@ -141,10 +141,9 @@ def test_global_websocket_callbacks_with_cancel_is_an_error(tmp_path):
         'cancel=Input("city", "value"), prevent_initial_call=True)\ndef long_job(city):\n    return city\n'
     )
     app.write_text(text + cancelled)
-    report = check(project)
-    assert "websocket-callbacks-global-with-cancel" in codes(report)
+    assert "websocket-callbacks-global-with-cancel" in codes(check(project), "warning")
     app.write_text(text.replace("    websocket_callbacks=True,\n", "") + cancelled)
-    assert "websocket-callbacks-global-with-cancel" not in codes(check(project))
+    assert "websocket-callbacks-global-with-cancel" not in codes(check(project), "warning")
 
 
 SLOW = """
