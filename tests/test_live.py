@@ -56,16 +56,16 @@ def test_copier_makes_the_same_live_project(tmp_path):
     for backend in LIVE_BACKENDS:
         (tmp_path / backend).mkdir()
         made = generate_live(tmp_path / backend, backend, "mount")
-        data = {"project_name": "live", "websocket_callbacks": True, "mount": "/dash/"}
-        run_copy(str(root / backend), tmp_path / f"copier-{backend}", data=data, defaults=True, quiet=True)
+        data = {"project_name": "live", "backend": backend, "websocket_callbacks": True, "mount": "/dash/"}
+        run_copy(str(root), tmp_path / f"copier-{backend}", data=data, defaults=True, quiet=True)
         copier_files, dashgen_files = snapshot(tmp_path / f"copier-{backend}"), snapshot(made)
         # The answers files differ only in the version line each tool writes.
         answers = ".copier-answers.yml"
         assert {**copier_files, answers: b""} == {**dashgen_files, answers: b""}
         assert b"websocket_callbacks: true" in copier_files[answers]
-    flask = {"project_name": "live", "websocket_callbacks": True}
+    flask = {"project_name": "live", "backend": "flask", "websocket_callbacks": True}
     with pytest.raises(ValueError, match="WebSocket callbacks only on FastAPI and Quart"):
-        run_copy(str(root / "flask"), tmp_path / "copier-flask", data=flask, defaults=True, quiet=True)
+        run_copy(str(root), tmp_path / "copier-flask", data=flask, defaults=True, quiet=True)
 
 
 @pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
