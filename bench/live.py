@@ -499,17 +499,6 @@ def markdown(levels: list[Level], slow: dict, rate: float, seconds: float, load:
     return "\n".join(lines)
 
 
-def update_readme(text: str) -> None:
-    readme = ROOT / "README.md"
-    content = readme.read_text()
-    begin, end = "<!-- bench:live -->", "<!-- /bench:live -->"
-    if begin not in content:
-        raise SystemExit("README.md has no <!-- bench:live --> section")
-    head, rest = content.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    readme.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="10,100,300,1000")
@@ -534,14 +523,14 @@ def main() -> None:
         print(json.dumps(slow), flush=True)
     load = os.getloadavg()[1]
     text = markdown(levels, slow, options.rate, options.seconds, load)
-    print(text)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     levels_json = [asdict(level) for level in levels]
     report = {"rate": options.rate, "seconds": options.seconds, "load": load, "levels": levels_json, "slow": slow}
     (results / "live.json").write_text(json.dumps(report, indent=2))
-    if not options.no_readme:
-        update_readme(text)
+    from apps import publish  # the shared README writer; apps.py is heavier to import than the tests need
+
+    publish("live", text.splitlines(), readme=not options.no_readme)
 
 
 if __name__ == "__main__":
