@@ -33,6 +33,8 @@ class Backend:
     # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
     path_param_style: str
     websocket_routes: bool
+    # Dash serves `websocket=True` callbacks on <prefix>_dash-ws-callback for this backend.
+    websocket_callbacks: bool
     # What else the app needs installed (an ASGI framework wrapping Dash's Flask server).
     extra_requirements: tuple[str, ...] = ()
 
@@ -68,6 +70,8 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=False,
             path_param_style="angle",
             websocket_routes=False,
+            # Dash accepts websocket=True on Flask and runs the callback over HTTP, ctx.websocket None.
+            websocket_callbacks=False,
         ),
         Backend(
             name="fastapi",
@@ -86,6 +90,7 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=True,
             path_param_style="braces",
             websocket_routes=True,
+            websocket_callbacks=True,
         ),
         Backend(
             name="quart",
@@ -104,6 +109,7 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=True,
             path_param_style="angle",
             websocket_routes=True,
+            websocket_callbacks=True,
         ),
     )
 }
@@ -131,6 +137,7 @@ def _wrapping(framework: str, label: str, module: str, server_class: str) -> Bac
         async_handlers=flask.async_handlers,
         path_param_style=flask.path_param_style,
         websocket_routes=flask.websocket_routes,
+        websocket_callbacks=flask.websocket_callbacks,
         extra_requirements=(framework,),
     )
 
@@ -141,3 +148,7 @@ ASGI_WRAPPERS: dict[str, Backend] = {
     "fastapi.applications.FastAPI": _wrapping("fastapi", "FastAPI", "fastapi", "FastAPI"),
     "starlette.applications.Starlette": _wrapping("starlette", "Starlette", "starlette.applications", "Starlette"),
 }
+
+
+def websocket_callback_backends() -> list[Backend]:
+    return [backend for backend in BACKENDS.values() if backend.websocket_callbacks]

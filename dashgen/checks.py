@@ -75,6 +75,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
         )  # fmt: skip
     if procfile is not None:
         findings += procfile_findings(source, procfile.text)
+        findings += lifespan_findings(source, procfile.web)
     elif target == "enterprise":
         findings.append(
             Finding(
@@ -98,6 +99,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
         server = procfile.web.server if procfile and procfile.web else None
         server = SERVER_PACKAGES.get(server, server) if server in SERVERS else None
         findings += requirements_findings(source, requirements, server, platform)
+        findings += websocket_library_findings(source, requirements)
     # uvicorn answers 500 on the Dash object of a FastAPI or Quart app; gunicorn serves a Flask
     # app's Dash object (Dash.__call__ hands the call to its server), so it needs no variable.
     if target == "enterprise" and source.server_name is None and source.serving.asgi:
@@ -411,6 +413,7 @@ def app_findings(
     findings += _run_findings(source, installed, web)
     findings += _legacy_import_findings(source, installed)
     findings += _secret_findings(source)
+    findings += websocket_findings(source)
     if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
         findings.append(
             Finding(
@@ -766,6 +769,157 @@ def _entrypoint_findings(source: AppSource, root: Path) -> list[Finding]:
     ]  # fmt: skip
 
 
+# --- WebSocket callbacks and the event loop -----------------------------------------------
+
+# Calls that block the thread they run on, by dotted name or by their last part.
+_BLOCKING_CALLS = re.compile(
+    r"(^|\.)(sleep|urlopen|read_sql(_query|_table)?|read_csv|read_excel|read_parquet|execute|executemany|"
+    r"fetchall|fetchone|fetchmany|connect)$|^(requests|urllib3?|httpx|subprocess)\."
+)
+# What a WebSocket needs on the ASGI server: uvicorn[standard] brings websockets; hypercorn (which
+# Quart, and so dash[quart], require) brings wsproto; dash[fastapi] brings uvicorn[standard].
+_WEBSOCKET_LIBRARIES = {"websockets", "wsproto", "hypercorn", "quart"}
+
+
+@dataclass(frozen=True)
+class CallbackDef:
+    name: str
+    line: int
+    asynchronous: bool
+    keywords: dict[str, ast.expr]
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    decorator: str  # "callback", "dash.callback" or "app.callback"
+
+
+def callback_defs(tree: ast.Module) -> list[CallbackDef]:
+    """Functions decorated with @callback, @dash.callback or @app.callback(...)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).split(".")[-1] == "callback":
+                keywords = {keyword.arg: keyword.value for keyword in decorator.keywords if keyword.arg}
+                asynchronous = isinstance(node, ast.AsyncFunctionDef)
+                dotted = ast.unparse(decorator.func)
+                found.append(CallbackDef(node.name, decorator.lineno, asynchronous, keywords, node, dotted))
+                break
+    return found
+
+
+def _is_true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _global_websocket_line(tree: ast.Module) -> int:
+    """The line of a `websocket_callbacks=True` argument (Dash(...)), or 0."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "websocket_callbacks" and _is_true(keyword.value):
+                    return keyword.value.lineno
+    return 0
+
+
+def _blocking_call(function: ast.AST) -> ast.Call | None:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and _BLOCKING_CALLS.search(ast.unparse(node.func)):
+            return node
+    return None
+
+
+def websocket_findings(source: AppSource) -> list[Finding]:
+    """WebSocket callbacks where Dash cannot serve them, and callbacks that hold the event loop or
+    a WebSocket worker thread."""
+    name = source.path.name
+    callbacks = callback_defs(source.tree)
+    global_line = _global_websocket_line(source.tree)
+    per_callback = [callback for callback in callbacks if _is_true(callback.keywords.get("websocket"))]
+    findings = []
+    backend = BACKENDS[source.backend]
+    if not backend.websocket_callbacks and (global_line or per_callback):
+        able = " or ".join(other.label for other in BACKENDS.values() if other.websocket_callbacks)
+        findings.append(
+            Finding(
+                ERROR, "websocket-callbacks-on-flask", name, global_line or per_callback[0].line,
+                f"{name} asks for WebSocket callbacks on {backend.label}, which Dash serves over HTTP instead: "
+                "ctx.websocket is None (or raises), so those callbacks fail with 500.",
+                f"Serve the app with {able} (`Dash(backend=\"fastapi\")`), or drop websocket= and ctx.websocket.",
+            )
+        )  # fmt: skip
+    if global_line and any("cancel" in callback.keywords for callback in callbacks):
+        findings.append(
+            Finding(
+                # A warning until a test runs a background callback's cancel over the WebSocket.
+                WARNING, "websocket-callbacks-global-with-cancel", name, global_line,
+                "websocket_callbacks=True sends a background callback's cancel over the WebSocket, where Dash "
+                "fails to run it, so the Cancel button does nothing.",
+                "Drop websocket_callbacks=True and pass websocket=True to the callbacks that need it.",
+            )
+        )  # fmt: skip
+    for callback in callbacks:
+        over_websocket = global_line or _is_true(callback.keywords.get("websocket"))
+        if over_websocket and backend.websocket_callbacks and callback.decorator in ("callback", "dash.callback"):
+            findings.append(
+                Finding(
+                    WARNING, "websocket-callback-registered-globally", name, callback.line,
+                    f"{callback.name} goes over the WebSocket but is registered with {callback.decorator}, which "
+                    "Dash copies into the app on its first HTTP request: a worker whose first request is the "
+                    "WebSocket (one of several workers, after a start) refuses it.",
+                    f"Register it with @{source.app_name}.callback(...).",
+                )
+            )  # fmt: skip
+        if _is_true(callback.keywords.get("persistent")) and not callback.asynchronous:
+            findings.append(
+                Finding(
+                    WARNING, "persistent-callback-not-async", name, callback.line,
+                    f"{callback.name} is a persistent callback written as a plain def: each open page holds one "
+                    "of the 4 WebSocket threads of a worker process for the whole visit, so a fifth page at "
+                    "once gets nothing.",
+                    f"Write it `async def {callback.name}` and await asyncio.sleep(...) between updates.",
+                )
+            )  # fmt: skip
+        blocking = None if callback.asynchronous or not backend.asgi else _blocking_call(callback.node)
+        if blocking is not None:
+            call = ast.unparse(blocking.func)
+            findings.append(
+                Finding(
+                    WARNING, "blocking-callback-on-event-loop", name, blocking.lineno,
+                    f"{callback.name} is a plain def on {backend.label}, so Dash runs it on the event loop: "
+                    f"while {call}(...) blocks, every other request, WebSocket push and live page of that "
+                    "worker waits (4 requests to a callback sleeping 1 s take 4 s on one worker).",
+                    f"Write it `async def {callback.name}` and call `await asyncio.to_thread({call}, ...)`.",
+                )
+            )  # fmt: skip
+    return findings
+
+
+def uses_websocket_callbacks(source: AppSource) -> bool:
+    return bool(_global_websocket_line(source.tree)) or any(
+        _is_true(callback.keywords.get("websocket")) for callback in callback_defs(source.tree)
+    )
+
+
+def websocket_library_findings(source: AppSource, requirements: Requirements) -> list[Finding]:
+    """WebSocket callbacks on an ASGI server with nothing installed to speak WebSocket."""
+    if not BACKENDS[source.backend].websocket_callbacks or not uses_websocket_callbacks(source):
+        return []
+    present = any(requirements.lists(library) for library in _WEBSOCKET_LIBRARIES) or any(
+        (line := requirements.get(package)) is not None and extra in line.extras
+        for package, extra in (("uvicorn", "standard"), ("dash", "fastapi"), ("dash", "quart"))
+    )
+    if present:
+        return []
+    return [
+        Finding(
+            ERROR, "websocket-library-missing", "requirements.txt", 0,
+            "The app has WebSocket callbacks but requirements.txt installs no WebSocket library, so the "
+            "server refuses the page's WebSocket and those callbacks never finish.",
+            "List uvicorn[standard] (or websockets, or wsproto).", _deploy("enterprise"),
+        )
+    ]  # fmt: skip
+
+
 def _upload_size_finding(source: AppSource, project) -> Finding:
     from dashgen import cloud
 
@@ -787,3 +941,20 @@ def _upload_size_finding(source: AppSource, project) -> Finding:
         f"{cloud.megabytes(cloud.MAX_UPLOAD_BYTES)} limit, so the CLI refuses it; the largest: {largest}.",
         fix,
     )  # fmt: skip
+
+
+def lifespan_findings(source: AppSource, web: WebCommand | None) -> list[Finding]:
+    """`--lifespan off` on FastAPI: Dash adds its catch-all route at lifespan start-up."""
+    if web is None or source.backend != "fastapi":
+        return []
+    option = web.option("--lifespan")
+    if option is None or option.value != "off":
+        return []
+    return [
+        Finding(
+            ERROR, "procfile-lifespan-off", "Procfile", web.line,
+            "The Procfile runs uvicorn with --lifespan off, so Dash never adds its catch-all route and every "
+            "page but the app's first answers 404.",
+            "Remove --lifespan off.", _deploy("enterprise", force=True),
+        )
+    ]  # fmt: skip

@@ -130,6 +130,9 @@ def new(
         bool, typer.Option(help="A static site at /app/, Dash at /dashboard/, a shared /api/data.")
     ] = False,
     async_callbacks: Annotated[bool, typer.Option(help="Write the callbacks as async def.")] = False,
+    websocket_callbacks: Annotated[
+        bool, typer.Option(help="A live chart fed over Dash's WebSocket callbacks (FastAPI, Quart).")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -150,6 +153,7 @@ def new(
             static_site=static_site,
             async_callbacks=async_callbacks,
             directory=directory,
+            websocket_callbacks=websocket_callbacks,
         )
         plan = plan_new(project, force=force)
         if not _show_or_apply(plan, quiet=quiet, dry_run=dry_run):

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashgen.backends import BACKENDS
+from dashgen.backends import BACKENDS, websocket_callback_backends
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import Plan, change_for
 
@@ -35,6 +35,7 @@ class NewProject:
     static_site: bool
     async_callbacks: bool
     directory: Path  # the parent folder
+    websocket_callbacks: bool = False
 
     @property
     def root(self) -> Path:
@@ -49,6 +50,7 @@ class NewProject:
             "mount": self.mount,
             "static_site": self.static_site,
             "async_callbacks": self.async_callbacks,
+            "websocket_callbacks": self.websocket_callbacks,
         }
 
 
@@ -61,6 +63,7 @@ def new_project(
     static_site: bool = False,
     async_callbacks: bool = False,
     directory: Path = Path("."),
+    websocket_callbacks: bool = False,
 ) -> NewProject:
     return NewProject(
         name=validate_name(name),
@@ -70,7 +73,19 @@ def new_project(
         static_site=static_site,
         async_callbacks=async_callbacks,
         directory=directory,
+        websocket_callbacks=validate_websocket_callbacks(backend, websocket_callbacks),
     )
+
+
+def validate_websocket_callbacks(backend: str, websocket_callbacks: bool) -> bool:
+    if websocket_callbacks and not BACKENDS[backend].websocket_callbacks:
+        able = websocket_callback_backends()
+        labels = " and ".join(other.label for other in able)
+        options = " or ".join(f"--backend {other.name}" for other in able)
+        raise InvalidInput(
+            f"Dash has WebSocket callbacks only on {labels}, not on {BACKENDS[backend].label}: use {options}."
+        )
+    return websocket_callbacks
 
 
 def validate_backend(backend: str) -> str:

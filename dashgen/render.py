@@ -140,8 +140,9 @@ def _is_excluded(path: PurePosixPath, patterns: tuple[str, ...]) -> bool:
 
 def _render_path(env: jinja2.Environment, path: PurePosixPath, context: dict[str, Any]) -> str | None:
     """The output path, or None when a templated folder or file name renders empty (copier skips it)."""
-    parts = [env.from_string(part).render(context) for part in path.parts]
+    # As copier does: the suffix goes first, so a file name that renders empty is skipped.
+    names = [*path.parts[:-1], path.name.removesuffix(".jinja")]
+    parts = [env.from_string(part).render(context) for part in names]
     if not all(parts):
         return None
-    parts[-1] = parts[-1].removesuffix(".jinja")
     return "/".join(parts)
