@@ -8,10 +8,12 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 
+from dashgen import background
 from dashgen.backends import BACKENDS, Backend
 from dashgen.checks import (
     Finding,
     app_findings,
+    background_findings,
     needed_requirements,
     parse_requirements,
     procfile_findings,
@@ -75,21 +77,34 @@ def plan_deploy(
         where = f"{source.path.name}:{source.app_line + 1}"
         plan.changes.append(FileChange(source.path.name, INSERT, app_text, source.text, where=where))
 
-    requirements = merge_requirements(read_text(root / "requirements.txt"), needed_requirements(source))
+    kinds = background.manager_kinds(source.tree)
+    wanted = with_background_requirements(needed_requirements(source), kinds)
+    requirements = merge_requirements(read_text(root / "requirements.txt"), wanted)
+    worker = (
+        background.worker_command(source.module, background.celery_variable(source.tree))
+        if background.CELERY in kinds
+        else None
+    )
     files: dict[str, str] = {}
     if target == "enterprise":
-        files["Procfile"] = procfile(backend, module_target)
+        files["Procfile"] = procfile(backend, module_target, worker)
     if target == "docker":
         files["Dockerfile"] = dockerfile(backend, module_target, python, _page_path(source))
-        files[".dockerignore"] = DOCKERIGNORE
+        files[".dockerignore"] = dockerignore(source)
+        if worker is not None:
+            files["compose.yaml"] = compose_yaml(source, worker)
     for name, text in files.items():
-        plan.changes.append(change_for(root, name, text, force=force))
+        if name == "Procfile":
+            plan.changes.append(_procfile_change(root, text, force=force))
+        else:
+            plan.changes.append(change_for(root, name, text, force=force))
     old_requirements = read_text(root / "requirements.txt")
     action = CREATE if old_requirements is None else IDENTICAL if old_requirements == requirements else UPDATE
     plan.changes.append(FileChange("requirements.txt", action, requirements, old_requirements))
 
     # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
     remaining = requirements_findings(source, requirements, None, target)
+    remaining += background_findings(source, files.get("Procfile"), requirements, target)
     deployment = Deployment(plan, module_target, [*remaining, *app_findings(source, root)])
     if not dry_run:
         _refuse_conflicts(deployment, source)
@@ -124,8 +139,69 @@ def _with_server_variable(source: AppSource) -> tuple[str, str]:
     return text, name
 
 
-def procfile(backend: Backend, target: str) -> str:
-    return f"web: {backend.command(target)}\n"
+def procfile(backend: Backend, target: str, worker: str | None = None) -> str:
+    return f"web: {backend.command(target)}\n" + (f"worker: {worker}\n" if worker else "")
+
+
+def _procfile_change(root, text: str, *, force: bool) -> FileChange:
+    """A Procfile that only lacks lines of the new one (a worker: line) gets them, without --force."""
+    old = read_text(root / "Procfile")
+    if old is not None and old != text and set(old.splitlines()) <= set(text.splitlines()):
+        return FileChange("Procfile", UPDATE, text, old)
+    return change_for(root, "Procfile", text, force=force)
+
+
+def dockerignore(source: AppSource) -> str:
+    """Each container keeps its own job cache: a developer's cache folder has no place in the image."""
+    managers = background.job_managers(source.tree)
+    folders = sorted({f"{manager.cache_folder}/" for manager in managers if manager.cache_folder})
+    compose = ["compose.yaml"] if any(manager.kind == background.CELERY for manager in managers) else []
+    return DOCKERIGNORE + "".join(f"{line}\n" for line in [*compose, *folders])
+
+
+def compose_yaml(source: AppSource, worker: str) -> str:
+    """web and worker from the one image the Dockerfile builds, and Redis between them."""
+    image = re.sub(r"[^a-z0-9_.-]+", "-", source.path.parent.name.lower()).strip("-.") or "dash-app"
+    redis_url = f"{background.REDIS_URL_ENV}: redis://redis:6379/0"
+    ping = f"celery -A {background.celery_target(worker)} inspect ping --timeout 5"
+    return f"""\
+# Built by `dashgen deploy-files --target docker`: the app's web processes, its Celery worker
+# (the same image, the Procfile's worker: command) and Redis, the jobs' broker and result store.
+services:
+  web:
+    build: .
+    image: {image}
+    ports:
+      - "8000:8000"
+    environment:
+      {redis_url}
+    depends_on:
+      redis:
+        condition: service_healthy
+  worker:
+    build: .
+    image: {image}
+    command: {worker}
+    environment:
+      {redis_url}
+    depends_on:
+      redis:
+        condition: service_healthy
+    # The image's own HEALTHCHECK asks for the web page, which a worker does not serve.
+    healthcheck:
+      test: ["CMD-SHELL", "{ping}"]
+      interval: 30s
+      timeout: 10s
+      retries: 3
+  redis:
+    image: redis:7
+    command: ["redis-server", "--save", "", "--appendonly", "no"]
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+      timeout: 3s
+      retries: 5
+"""
 
 
 def docker_command(backend: Backend, target: str) -> list[str]:
@@ -173,6 +249,23 @@ def _page_path(source: AppSource) -> str:
 
 
 # --- requirements.txt -------------------------------------------------------------------
+
+
+def with_background_requirements(wanted: list[str], kinds: set[str]) -> list[str]:
+    """The dash line with the extras of the app's job managers, and the Redis client for Celery."""
+    from packaging.requirements import Requirement
+
+    extras, others = background.requirements_for(kinds)
+    if not extras:
+        return wanted
+    lines = []
+    for line in wanted:
+        requirement = Requirement(line)
+        if requirement.name == "dash":
+            names = ",".join(sorted(requirement.extras | extras))
+            line = f"dash[{names}]{requirement.specifier}"
+        lines.append(line)
+    return lines + others
 
 
 def merge_requirements(existing: str | None, wanted: list[str]) -> str:
