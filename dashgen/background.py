@@ -110,3 +110,19 @@ def celery_target(command: str) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def module_level_names(tree: ast.Module) -> set[str]:
+    """Names a module binds when imported, also inside `if`/`try` blocks (`if REDIS_URL:
+    celery_app = Celery(...)`)."""
+    from dashgen.edits import bound_names
+
+    statements: list[ast.stmt] = []
+    pending = list(tree.body)
+    while pending:
+        statement = pending.pop()
+        statements.append(statement)
+        if isinstance(statement, (ast.If, ast.Try, ast.With)):
+            pending += [*statement.body, *getattr(statement, "orelse", []), *getattr(statement, "finalbody", [])]
+            pending += [child for handler in getattr(statement, "handlers", []) for child in handler.body]
+    return bound_names(ast.Module(body=statements, type_ignores=[]))

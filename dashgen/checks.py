@@ -433,7 +433,7 @@ def _worker_findings(source: AppSource, procfile_text: str, managers: list) -> l
             return []
     else:
         tree = None
-    if tree is not None and (not name or name.split(".")[0] in bound_names(tree)):
+    if tree is not None and (not name or name.split(".")[0] in background.module_level_names(tree)):
         return []
     missing = (
         f"the module {module!r}, which does not exist"

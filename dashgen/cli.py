@@ -129,6 +129,9 @@ def new(
         bool, typer.Option(help="A static site at /app/, Dash at /dashboard/, a shared /api/data.")
     ] = False,
     async_callbacks: Annotated[bool, typer.Option(help="Write the callbacks as async def.")] = False,
+    background_callbacks: Annotated[
+        bool, typer.Option(help="A long job with progress and cancel: diskcache, or Celery when REDIS_URL is set.")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -148,6 +151,7 @@ def new(
             mount=mount,
             static_site=static_site,
             async_callbacks=async_callbacks,
+            background_callbacks=background_callbacks,
             directory=directory,
         )
         plan = plan_new(project, force=force)
