@@ -154,7 +154,9 @@ def start_job(page_url: str, output: str, trigger: str, state: dict[str, object]
         "outputs": {"id": component, "property": prop},
         "inputs": [{"id": trigger, "property": "n_clicks", "value": 1}],
         "changedPropIds": [f"{trigger}.n_clicks"],
-        "state": [{"id": key.rsplit(".", 1)[0], "property": key.rsplit(".", 1)[1], "value": v} for key, v in state.items()],
+        "state": [
+            {"id": key.rsplit(".", 1)[0], "property": key.rsplit(".", 1)[1], "value": v} for key, v in state.items()
+        ],
     }
     job = Job(page_url, body, end_id)
     reply = request(job.url(page_url), body)
@@ -163,6 +165,11 @@ def start_job(page_url: str, output: str, trigger: str, state: dict[str, object]
     assert "job" in data and "cacheKey" in data, data
     job.handles = {"cacheKey": data["cacheKey"], "job": data["job"]}
     return job
+
+
+def _item(key: str, value: object) -> dict:
+    component, prop = key.rsplit(".", 1)
+    return {"id": component, "property": prop, "value": value}
 
 
 def page_text(response: dict, component: str, prop: str = "children") -> str:

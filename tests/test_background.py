@@ -1,0 +1,275 @@
+"""Background callbacks (`dashgen new --background-callbacks`, and what check and deploy-files say
+about any app that has them): the generated job runs on diskcache with REDIS_URL unset and on a
+real Celery worker, started from the Procfile's worker: line, with a real Redis when it is set."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from background_helpers import celery_worker, process_line, redis_server, start_job, wait_for
+from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, run_dashgen, snapshot
+
+from dashgen.backends import BACKENDS
+
+APPS = Path(__file__).parent / "apps"
+WORKER = "celery -A app:celery_app worker --concurrency ${WORKER_CONCURRENCY:-2} --loglevel INFO"
+# About 0.5 µs a point on one idle core: a few seconds, or long enough to cancel.
+SHORT, LONG = 3_000_000, 40_000_000
+
+
+def new_jobs(tmp_path: Path, backend: str, topology: str = "default", name: str = "jobs") -> Path:
+    result = run_dashgen(
+        "new", name, "--backend", backend, "--background-callbacks", *TOPOLOGIES[topology], cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    return tmp_path / name
+
+
+def job(page_url: str, points: int):
+    return start_job(page_url, "job-result.children", "run-job", {"job-points.value": points})
+
+
+def progress_values(job) -> list[int]:
+    return [int(seen["job-progress.value"]) for seen in job.progress]
+
+
+# --- The generated project's files ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topology", list(TOPOLOGIES))
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_generated_project_has_a_worker_and_the_managers_packages(tmp_path, backend, topology):
+    project = new_jobs(tmp_path, backend, topology)
+    assert process_line(project, "worker") == WORKER
+    requirements = (project / "requirements.txt").read_text()
+    dash_line = next(line for line in requirements.splitlines() if line.startswith("dash"))
+    assert {"celery", "diskcache"} <= set(re.search(r"\[(.*)\]", dash_line).group(1).split(","))
+    assert "redis>=" in requirements
+    app = (project / "app.py").read_text()
+    assert app.count("background=True") == 1 and "celery_app = Celery(" in app
+    assert "task_acks_late=True" in app and "worker_prefetch_multiplier=1" in app
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project, capture_output=True)
+    assert lint.returncode == 0, lint.stdout
+    before = snapshot(project)
+    check = run_dashgen("check", "--target", "enterprise", cwd=project)
+    assert check.returncode == 0 and "0 errors, 0 warnings" in check.stdout, check.stdout
+    deploy = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deploy.returncode == 0 and "identical  Procfile" in deploy.stdout, deploy.stdout + deploy.stderr
+    assert snapshot(project) == before
+
+
+def test_generated_tests_run_the_job_on_diskcache(tmp_path):
+    project = new_jobs(tmp_path, "quart")
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "long_job"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**_environment(), "REDIS_URL": "redis://127.0.0.1:9/0"},  # the tests unset it themselves
+    )
+    assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
+    assert (project / "cache").is_dir()
+
+
+def _environment() -> dict:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+# --- check and deploy-files on hand-written apps ---------------------------------------------------
+
+
+def hand_written(tmp_path: Path, app: str, procfile: str | None, requirements: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(APPS / app, project / "app.py")
+    if procfile is not None:
+        (project / "Procfile").write_text(procfile)
+    (project / "requirements.txt").write_text(requirements)
+    return project
+
+
+CELERY_REQUIREMENTS = "dash[celery]>=4.2.0\ngunicorn>=23.0\nredis>=4.5\n"
+FLASK_WEB = "web: gunicorn app:server --workers ${WEB_CONCURRENCY:-2}\n"
+
+
+def test_celery_app_without_a_worker_line_is_an_error_that_deploy_files_fixes(tmp_path):
+    project = hand_written(tmp_path, "flask_celery_jobs.py", FLASK_WEB, CELERY_REQUIREMENTS)
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 1, check.stdout
+    assert "error  Procfile  app.py:9 runs its background callbacks on Celery, but the Procfile starts no worker" in (
+        check.stdout
+    )
+    assert "run: dashgen deploy-files --target enterprise" in check.stdout
+
+    deploy = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deploy.returncode == 0, deploy.stderr
+    assert "update  Procfile" in deploy.stdout  # the web: line kept, the worker: line added, no --force
+    assert (project / "Procfile").read_text() == FLASK_WEB + f"worker: {WORKER}\n"
+    assert run_dashgen("check", cwd=project).returncode == 0
+    again = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert "identical  Procfile" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("worker", "message"),
+    [
+        ("celery -A app:celery worker", "The worker: line loads 'celery', which app.py does not define"),
+        ("celery -A tasks:celery_app worker", "The worker: line loads the module 'tasks', which does not exist"),
+        ("celery --app=app:make_celery worker", "The worker: line loads 'make_celery', which app.py does not define"),
+    ],
+)
+def test_worker_line_loading_what_the_source_lacks_is_an_error(tmp_path, worker, message):
+    project = hand_written(tmp_path, "flask_celery_jobs.py", FLASK_WEB + f"worker: {worker}\n", CELERY_REQUIREMENTS)
+    before = snapshot(project)
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 1 and f"error  Procfile:2  {message}" in check.stdout, check.stdout
+    assert f"fix: Point it at app:celery_app: worker: {WORKER}" in check.stdout
+    refused = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert refused.returncode == 1 and "Procfile differs" in refused.stderr
+    assert snapshot(project) == before
+    assert run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project).returncode == 0
+    assert run_dashgen("check", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("app", "requirements", "manager", "extra"),
+    [
+        ("flask_celery_jobs.py", "dash>=4.2.0\ngunicorn>=23.0\n", "CeleryManager (line 9)", "celery"),
+        (
+            "quart_diskcache_jobs.py",
+            "dash[quart]>=4.2.0\nuvicorn[standard]\n",
+            "DiskcacheManager (line 8)",
+            "diskcache",
+        ),
+    ],
+)
+def test_manager_whose_package_is_not_required_is_an_error(tmp_path, app, requirements, manager, extra):
+    project = hand_written(tmp_path, app, None, requirements)
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 1, check.stdout
+    assert f"error  requirements.txt:1  The app creates a {manager}, but requirements.txt installs neither " in (
+        check.stdout
+    )
+    assert run_dashgen("deploy-files", "--target", "cloud", cwd=project).returncode == 0
+    assert f"{extra}" in (project / "requirements.txt").read_text().splitlines()[0]
+    assert run_dashgen("check", cwd=project).returncode == 0
+    # The packages themselves, listed without the extra, are as good.
+    packages = {"celery": "celery\nredis\n", "diskcache": "diskcache\nmultiprocess\npsutil\n"}[extra]
+    (project / "requirements.txt").write_text(requirements + packages)
+    assert run_dashgen("check", cwd=project).returncode == 0
+
+
+def test_diskcache_in_containers_is_a_warning(tmp_path):
+    project = hand_written(
+        tmp_path, "quart_diskcache_jobs.py", None, "dash[quart,diskcache]>=4.2.0\nuvicorn[standard]\n"
+    )
+    assert "0 errors, 0 warnings" in run_dashgen("check", cwd=project).stdout
+    check = run_dashgen("check", "--target", "docker", cwd=project)
+    assert check.returncode == 0, check.stdout
+    assert "warning  app.py:8  DiskcacheManager keeps each job in its own container's cache folder" in check.stdout
+    deploy = run_dashgen("deploy-files", "--target", "docker", cwd=project)
+    assert deploy.returncode == 0 and "DiskcacheManager keeps each job" in deploy.stderr
+    assert not (project / "compose.yaml").exists()  # no worker to run: one container, as warned
+    assert (project / ".dockerignore").read_text().splitlines()[-1] == "cache/"
+
+
+def test_generated_project_runs_on_celery_in_docker_without_a_warning(tmp_path):
+    project = new_jobs(tmp_path, "fastapi")
+    deploy = run_dashgen("deploy-files", "--target", "docker", cwd=project)
+    assert deploy.returncode == 0 and "warning" not in deploy.stderr, deploy.stderr
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "redis"}
+    assert services["web"]["build"] == services["worker"]["build"] == "."
+    assert services["web"]["image"] == services["worker"]["image"]  # one image, two commands
+    assert services["worker"]["command"] == WORKER == process_line(project, "worker")
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert "celery -A app:celery_app inspect ping" in services["worker"]["healthcheck"]["test"][1]
+    ignored = (project / ".dockerignore").read_text().splitlines()
+    assert "cache/" in ignored and "compose.yaml" in ignored
+    again = run_dashgen("deploy-files", "--target", "docker", cwd=project)
+    assert "identical  compose.yaml" in again.stdout
+
+
+# --- Running: Redis, a Celery worker, the web: line with 2 workers, behind /demo/ --------------------
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_job_runs_on_celery_with_progress_result_and_cancel(tmp_path, backend):
+    project = new_jobs(tmp_path, backend)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url}
+        with (
+            celery_worker(project, process_line(project, "worker"), env) as worker,
+            boot(project, process_line(project, "web"), prefix="/demo/", env=env) as web,
+        ):
+            page = f"{web.base}/demo/"
+            done = job(page, SHORT)
+            result = done.wait()
+            assert result["job-result"]["children"].startswith("π ≈ 3.1")
+            assert f"from {SHORT:,} points" in result["job-result"]["children"]
+            assert progress_values(done) == sorted(progress_values(done)) and len(done.progress) >= 1
+            assert "succeeded in" in worker.output()
+
+            stopped = job(page, LONG)
+            wait_for(lambda: stopped.poll() and stopped.progress, 60, worker.output)
+            stopped.cancel("cancel-job")
+            wait_for(lambda: "Terminating" in worker.output(), 30, worker.output)
+            for _ in range(6):
+                stopped.poll()
+                time.sleep(0.5)
+            assert stopped.result is None
+            assert max(progress_values(stopped)) < 20
+        assert "Traceback" not in web.output(), web.output()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_same_app_without_redis_url_runs_its_jobs_on_diskcache(tmp_path, backend):
+    project = new_jobs(tmp_path, backend, "mount" if backend == "quart" else "default")
+    dash = DASH_PATH["mount"] if backend == "quart" else ""
+    with boot(project, process_line(project, "web"), prefix="/demo/") as web:
+        done = job(f"{web.base}/demo/{dash}", SHORT)
+        assert done.wait()["job-result"]["children"].startswith("π ≈ 3.1")
+        assert done.progress
+    assert (project / "cache").is_dir() and any((project / "cache").iterdir())
+    assert "Traceback" not in web.output(), web.output()
+
+
+@pytest.mark.server
+def test_compose_commands_run_for_real(tmp_path):
+    """What compose.yaml starts, outside docker: the worker's command and the image's CMD, with
+    REDIS_URL pointed at a real Redis instead of the `redis` service."""
+    project = new_jobs(tmp_path, "flask")
+    assert run_dashgen("deploy-files", "--target", "docker", cwd=project).returncode == 0
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    cmd = next(line for line in (project / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    web_command = yaml.safe_load(cmd.removeprefix("CMD "))[2].removeprefix("exec ")
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": services["web"]["environment"]["REDIS_URL"].replace("redis://redis:6379/0", redis_url)}
+        with (
+            celery_worker(project, services["worker"]["command"], env) as worker,
+            boot(project, web_command, env=env) as web,
+        ):
+            assert job(f"{web.base}/", SHORT).wait()["job-result"]["children"].startswith("π ≈")
+            ping = subprocess.run(
+                ["bash", "-c", services["worker"]["healthcheck"]["test"][1]],
+                cwd=project,
+                capture_output=True,
+                text=True,
+                env={**_environment(), **env},
+                timeout=60,
+            )
+            assert ping.returncode == 0 and "pong" in ping.stdout, ping.stdout + ping.stderr + worker.output()
