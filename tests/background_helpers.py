@@ -108,6 +108,7 @@ class Job:
     handles: dict = field(default_factory=dict)
     progress: list = field(default_factory=list)
     result: object = None
+    ended: bool = False  # Dash said the job is gone without a result
 
     def url(self, base: str, **args: str) -> str:
         return f"{base}_dash-update-component?" + urllib.parse.urlencode({"endId": self.end_id, **args})
@@ -118,6 +119,11 @@ class Job:
         for item in body["inputs"] + body["state"]:
             item["value"] = None  # as the renderer sends its polls
         reply = request(self.url(base or self.page_url, **self.handles), body)
+        if reply.status == 204:
+            # Dash's answer for a job that is no longer running and left no result (cancelled,
+            # or lost): the page stops polling, resets the progress bar and the running outputs.
+            self.ended = True
+            return {}
         assert reply.status == 200, reply.text[:500]
         data = reply.json()
         if "progress" in data:
@@ -127,8 +133,12 @@ class Job:
         return data
 
     def wait(self, base: str | None = None, timeout: float = 90, every: float = 0.5) -> object:
-        wait_for(lambda: self.poll(base) and self.result is not None, timeout, lambda: str(self.progress[-3:]), every)
+        wait_for(lambda: self.poll(base) is not None and (self.result or self.ended), timeout, self.seen, every)
+        assert self.result is not None, f"the job ended without a result: {self.seen()}"
         return self.result
+
+    def seen(self) -> str:
+        return f"progress {self.progress[-3:]}, result {self.result}, ended {self.ended}"
 
     def cancel(self, button: str, base: str | None = None) -> None:
         """Click the cancel button: Dash's own cancel callback, told which job to stop."""

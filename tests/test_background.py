@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -227,9 +226,7 @@ def test_job_runs_on_celery_with_progress_result_and_cancel(tmp_path, backend):
             wait_for(lambda: stopped.poll() and stopped.progress, 60, worker.output)
             stopped.cancel("cancel-job")
             wait_for(lambda: "Terminating" in worker.output(), 30, worker.output)
-            for _ in range(6):
-                stopped.poll()
-                time.sleep(0.5)
+            wait_for(lambda: stopped.poll() is not None and stopped.ended, 30, stopped.seen)
             assert stopped.result is None
             assert max(progress_values(stopped)) < 20
         assert "Traceback" not in web.output(), web.output()
