@@ -5,14 +5,16 @@ real Celery worker, started from the Procfile's worker: line, with a real Redis 
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 from background_helpers import celery_worker, process_line, redis_server, start_job, wait_for
-from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, run_dashgen, snapshot
+from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, free_port, request, run_dashgen, snapshot
 
 from dashgen.backends import BACKENDS
 
@@ -30,8 +32,10 @@ def new_jobs(tmp_path: Path, backend: str, topology: str = "default", name: str 
     return tmp_path / name
 
 
-def job(page_url: str, points: int):
-    return start_job(page_url, "job-result.children", "run-job", {"job-points.value": points})
+def job(page_url: str, points: int, clicked_at: float | None = None):
+    """Click Run, as a browser does: the click's time (ms) is part of the job's arguments."""
+    state = {"run-job.n_clicks_timestamp": clicked_at or time.time() * 1000, "job-points.value": points}
+    return start_job(page_url, "job-result.children", "run-job", state)
 
 
 def progress_values(job) -> list[int]:
@@ -270,3 +274,110 @@ def test_compose_commands_run_for_real(tmp_path):
                 timeout=60,
             )
             assert ping.returncode == 0 and "pong" in ping.stdout, ping.stdout + ping.stderr + worker.output()
+
+
+# --- Faults ---------------------------------------------------------------------------------------
+
+
+def web_workers(pid: int) -> list[int]:
+    """The server's worker processes (not multiprocessing's resource tracker beside them)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    pids = [int(child) for child in found.stdout.split()]
+    return [child for child in pids if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("backend", ["flask", "fastapi"])
+def test_killing_a_web_worker_mid_job_loses_nothing(tmp_path, backend):
+    project = new_jobs(tmp_path, backend)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url}
+        with (
+            celery_worker(project, process_line(project, "worker"), env),
+            boot(project, process_line(project, "web"), prefix="/demo/", env=env) as web,
+        ):
+            running = job(f"{web.base}/demo/", SHORT * 2)
+            wait_for(lambda: running.poll() is not None and running.progress, 60, running.seen)
+            workers = web_workers(web.process.pid)
+            assert len(workers) == 2, workers
+            os.kill(workers[0], signal.SIGKILL)
+            # The job's state is in Redis: whichever web process answers the next poll has it.
+            assert running.wait()["job-result"]["children"].startswith("π ≈ 3.1")
+
+
+def without_lines(project: Path, *settings: str) -> None:
+    app = project / "app.py"
+    lines = app.read_text().splitlines(keepends=True)
+    app.write_text("".join(line for line in lines if line.strip().split("=")[0] not in settings))
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("settings", ["generated", "celery-defaults"])
+def test_killing_the_process_running_a_job(tmp_path, settings):
+    """The generated settings put a job whose worker process dies back in the queue; Celery's
+    defaults lose it, and the page then stops waiting with no result and no message."""
+    project = new_jobs(tmp_path, "fastapi")
+    if settings == "celery-defaults":
+        without_lines(project, "task_acks_late", "task_reject_on_worker_lost", "worker_prefetch_multiplier")
+    jobs, lost = 4, 0
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url, "WORKER_CONCURRENCY": "2"}
+        with (
+            celery_worker(project, process_line(project, "worker"), env) as worker,
+            boot(project, process_line(project, "web"), env=env) as web,
+        ):
+            started = [job(f"{web.base}/", SHORT * 2, clicked_at=n) for n in range(jobs)]
+            wait_for(lambda: started[0].poll() is not None and started[0].progress, 60, started[0].seen)
+            for pid in worker.pool_pids():
+                os.kill(pid, signal.SIGKILL)  # both pool processes, each in the middle of a job
+            for one in started:
+                wait_for(lambda one=one: one.poll() is not None and (one.result or one.ended), 180, one.seen)
+                lost += one.result is None
+            assert "exited with 'signal 9 (SIGKILL)'" in worker.output()
+    if settings == "generated":
+        assert lost == 0, worker.output()
+    else:
+        assert lost >= 1, worker.output()  # the ended jobs: Dash answered 204, the page reset itself
+
+
+@pytest.mark.server
+def test_redis_unreachable_at_start_is_one_line_not_a_hang(tmp_path):
+    project = new_jobs(tmp_path, "quart")
+    env = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "WORKER_CONCURRENCY": "1"}
+    started = time.monotonic()
+    worker = subprocess.run(
+        ["bash", "-c", f"exec {process_line(project, 'worker')}"],
+        cwd=project,
+        env={**_environment(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode != 0 and time.monotonic() - started < 45
+    unreachable = [line for line in worker.stderr.splitlines() if "is not reachable" in line]
+    assert len(unreachable) == 1 and "Connection refused" in unreachable[0], worker.stderr
+    with boot(project, process_line(project, "web"), env=env) as web:
+        assert request(f"{web.base}/").status == 200  # the page is served all the same
+        clicked = time.monotonic()
+        page = request(f"{web.base}/")
+        body = job_body_for(page)
+        failed = request(f"{web.base}/_dash-update-component?endId={body[1]}", body[0])
+        assert failed.status == 500 and time.monotonic() - clicked < 15
+        lines = [line for line in web.output().splitlines() if "is not reachable" in line]
+        assert len(lines) == 2, web.output()  # one per web process, nothing repeated
+
+
+def job_body_for(page) -> tuple[dict, str]:
+    from helpers import dash_config
+
+    body = {
+        "output": "job-result.children",
+        "outputs": {"id": "job-result", "property": "children"},
+        "inputs": [{"id": "run-job", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["run-job.n_clicks"],
+        "state": [
+            {"id": "run-job", "property": "n_clicks_timestamp", "value": 1},
+            {"id": "job-points", "property": "value", "value": 1000},
+        ],
+    }
+    return body, dash_config(page.text)["end_id"]
