@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,112 @@ def job_body_for(page) -> tuple[dict, str]:
         ],
     }
     return body, dash_config(page.text)["end_id"]
+
+
+# --- Many machines, simulated: two working copies behind a round-robin nginx ------------------------
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@contextmanager
+def round_robin(tmp_path: Path, upstreams: list[str]):
+    """Debian's nginx on a free port, alternating requests between `upstreams` (host:port)."""
+    port = free_port()
+    root = tmp_path / f"nginx-{port}"
+    root.mkdir()
+    servers = "".join(f"        server {upstream};\n" for upstream in upstreams)
+    (root / "nginx.conf").write_text(f"""\
+daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    upstream web {{
+{servers}    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://web;
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+""")
+    process = subprocess.Popen(
+        [NGINX, "-p", str(root), "-c", str(root / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: request_ok(f"http://127.0.0.1:{port}/demo/"), 30, lambda: (root / "error.log").read_text())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def request_ok(url: str) -> bool:
+    try:
+        return request(url, timeout=5).status == 200
+    except OSError:
+        return False
+
+
+def two_copies(tmp_path: Path) -> tuple[Path, Path]:
+    """The same project in two folders, as two machines would each have it."""
+    (tmp_path / "a").mkdir()
+    first = new_jobs(tmp_path / "a", "fastapi")
+    second = tmp_path / "b" / "jobs"
+    shutil.copytree(first, second)
+    return first, second
+
+
+@pytest.mark.server
+def test_two_web_instances_share_jobs_through_redis(tmp_path):
+    first, second = two_copies(tmp_path)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url, "WEB_CONCURRENCY": "1", "WORKER_CONCURRENCY": "2"}
+        with (
+            celery_worker(first, process_line(first, "worker"), env) as worker,
+            boot(first, process_line(first, "web"), prefix="/demo/", env=env) as one,
+            boot(second, process_line(second, "web"), prefix="/demo/", env=env) as other,
+            round_robin(tmp_path, [one.base[7:], other.base[7:]]) as proxy,
+        ):
+            crossed = job(f"{one.base}/demo/", SHORT)
+            assert crossed.wait(f"{other.base}/demo/")["job-result"]["children"].startswith("π ≈ 3.1")
+            # A bounded load through the proxy: every poll alternates between the two instances.
+            jobs = [job(f"{proxy}/demo/", 200_000, clicked_at=n) for n in range(50)]
+            results = [one_job.wait(timeout=240)["job-result"]["children"] for one_job in jobs]
+            assert all(result.startswith("π ≈ 3.1") for result in results)
+            assert worker.output().count("succeeded in") == 51
+
+
+@pytest.mark.server
+def test_two_web_instances_on_diskcache_do_not_share_jobs(tmp_path):
+    """What the warning for DiskcacheManager in containers says: each instance has its own cache
+    folder, so a job started on one is unknown to the other."""
+    first, second = two_copies(tmp_path)
+    with (
+        boot(first, process_line(first, "web"), prefix="/demo/", env={"WEB_CONCURRENCY": "1"}) as one,
+        boot(second, process_line(second, "web"), prefix="/demo/", env={"WEB_CONCURRENCY": "1"}) as other,
+    ):
+        started = job(f"{one.base}/demo/", SHORT)
+        deadline = time.monotonic() + 20
+        answers = set()
+        while time.monotonic() < deadline:
+            reply = request(started.url(f"{other.base}/demo/", **started.handles), started.body)
+            answers.add(reply.status)
+            assert '"response"' not in reply.text
+            time.sleep(0.5)
+        # The instance that started it has the result all along.
+        assert started.wait()["job-result"]["children"].startswith("π ≈ 3.1")
+        # 204 is Dash's "no such job running": the page stops polling and resets, with no result.
+        assert answers == {204}, answers
