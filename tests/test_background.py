@@ -409,6 +409,10 @@ http {{
     fastcgi_temp_path {root}/fastcgi;
     uwsgi_temp_path {root}/uwsgi;
     scgi_temp_path {root}/scgi;
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        "" close;
+    }}
     upstream web {{
 {servers}    }}
     server {{
@@ -416,6 +420,12 @@ http {{
         location / {{
             proxy_pass http://web;
             proxy_set_header Host $host;
+            # nginx runs its workers as nobody, who cannot write temp files in a test folder.
+            proxy_buffering off;
+            # FastAPI and Quart pages open Dash's WebSocket even without WebSocket callbacks.
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
         }}
     }}
 }}
