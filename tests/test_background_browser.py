@@ -37,7 +37,10 @@ def run_and_see_the_result(page, points: int) -> list[int]:
 def open_app(chromium, url: str, base: str) -> Watched:
     watched = Watched(chromium, base)
     watched.page.goto(url)
-    watched.page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
+    try:
+        watched.page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
+    except Exception as error:
+        raise AssertionError(f"the page did not render: {watched.report()}") from error
     return watched
 
 
