@@ -68,6 +68,26 @@ def test_generated_project_has_a_worker_and_the_managers_packages(tmp_path, back
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_copier_copy_makes_the_same_background_project(tmp_path, backend):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from copier import run_copy
+
+    data = {"project_name": "jobs", "backend": backend, "background_callbacks": True}
+    run_copy(str(Path(__file__).resolve().parent.parent / "templates"), tmp_path / "copier", data=data, defaults=True)
+    (tmp_path / "dashgen").mkdir()
+    ours = snapshot(new_jobs(tmp_path / "dashgen", backend))
+    theirs = snapshot(tmp_path / "copier")
+    assert theirs.keys() == ours.keys()
+    assert {path: text for path, text in theirs.items() if not path.startswith(".copier")} == {
+        path: text for path, text in ours.items() if not path.startswith(".copier")
+    }
+    assert b"background_callbacks: true" in ours[".copier-answers.yml"]
+
+
 def test_generated_tests_run_the_job_on_diskcache(tmp_path):
     project = new_jobs(tmp_path, "quart")
     tests = subprocess.run(
