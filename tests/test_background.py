@@ -521,3 +521,37 @@ def test_two_web_instances_on_diskcache_do_not_share_jobs(tmp_path):
         assert started.wait()["job-result"]["children"].startswith("π ≈ 3.1")
         # 204 is Dash's "no such job running": the page stops polling and resets, with no result.
         assert answers == {204}, answers
+
+
+@pytest.mark.server
+def test_without_the_worker_line_jobs_wait_forever_and_deploy_files_fixes_it(tmp_path):
+    """The two Procfile errors, run: no worker: line, so a job never starts; a worker: line
+    loading a name app.py lacks, so the worker does not start. Then deploy-files' Procfile works."""
+    project = new_jobs(tmp_path, "flask")
+    web_only = f"web: {process_line(project, 'web')}\n"
+    (project / "Procfile").write_text(web_only)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url}
+        with boot(project, process_line(project, "web"), env=env) as web:
+            waiting = job(f"{web.base}/", SHORT)
+            for _ in range(10):
+                waiting.poll()
+                time.sleep(1)
+            assert waiting.result is None and not waiting.progress and not waiting.ended  # queued, forever
+
+            (project / "Procfile").write_text(web_only + "worker: celery -A app:celery worker\n")
+            broken = subprocess.run(
+                ["bash", "-c", f"exec {process_line(project, 'worker')}"],
+                cwd=project,
+                env={**_environment(), **env},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert broken.returncode != 0 and "celery" in broken.stderr, broken.stderr
+            assert run_dashgen("check", cwd=project).returncode == 1
+
+            assert run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project).returncode == 0
+            assert run_dashgen("check", cwd=project).returncode == 0
+            with celery_worker(project, process_line(project, "worker"), env):
+                assert waiting.wait()["job-result"]["children"].startswith("π ≈ 3.1")  # the queued job ran
