@@ -8,9 +8,10 @@ import re
 import shlex
 from dataclasses import dataclass
 
-# How `dashgen new --background-callbacks` names things; read apps may name them otherwise.
+from dashgen.edits import bound_names
+
+# How `dashgen new --background-callbacks` names it; read apps may name it otherwise.
 CELERY_APP = "celery_app"
-CACHE_FOLDER = "cache"
 REDIS_URL_ENV = "REDIS_URL"
 # One process per core of a typical 2-core container, as the web: line has it.
 CONCURRENCY_ENV = "WORKER_CONCURRENCY"
@@ -115,8 +116,6 @@ def celery_target(command: str) -> str | None:
 def module_level_names(tree: ast.Module) -> set[str]:
     """Names a module binds when imported, also inside `if`/`try` blocks (`if REDIS_URL:
     celery_app = Celery(...)`)."""
-    from dashgen.edits import bound_names
-
     statements: list[ast.stmt] = []
     pending = list(tree.body)
     while pending:
