@@ -109,6 +109,8 @@ class Job:
     progress: list = field(default_factory=list)
     result: object = None
     ended: bool = False  # Dash said the job is gone without a result
+    poll_timeout: float = 20
+    slowest_poll: float = 0.0
 
     def url(self, base: str, **args: str) -> str:
         return f"{base}_dash-update-component?" + urllib.parse.urlencode({"endId": self.end_id, **args})
@@ -118,7 +120,9 @@ class Job:
         body = json.loads(json.dumps(self.body))
         for item in body["inputs"] + body["state"]:
             item["value"] = None  # as the renderer sends its polls
-        reply = request(self.url(base or self.page_url, **self.handles), body)
+        sent = time.monotonic()
+        reply = request(self.url(base or self.page_url, **self.handles), body, timeout=self.poll_timeout)
+        self.slowest_poll = max(self.slowest_poll, time.monotonic() - sent)
         if reply.status == 204:
             # Dash's answer for a job that is no longer running and left no result (cancelled,
             # or lost): the page stops polling, resets the progress bar and the running outputs.
