@@ -66,8 +66,8 @@ def run_jobs(page_url: str, jobs: int, points: int) -> dict:
             "job-result.children",
             "run-job",
             {"run-job.n_clicks_timestamp": time.time() * 1000 + number, "job-points.value": points},
+            timeout=jobs * 30,  # a browser waits for an answer as long as it takes
         )
-        job.poll_timeout = jobs * 30  # a browser waits for a poll's answer as long as it takes
         job.wait(timeout=jobs * 30, every=POLL_SECONDS)
         slowest.append(job.slowest_poll)
         return time.monotonic() - started

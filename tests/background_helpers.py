@@ -157,9 +157,9 @@ class Job:
         assert reply.status in (200, 204), reply.text[:500]
 
 
-def start_job(page_url: str, output: str, trigger: str, state: dict[str, object]) -> Job:
+def start_job(page_url: str, output: str, trigger: str, state: dict[str, object], timeout: float = 20) -> Job:
     """Click `trigger` (a button's id) for the background callback writing `output` (id.prop)."""
-    page = request(page_url)
+    page = request(page_url, timeout=timeout)
     assert page.status == 200, page.text[:300]
     end_id = dash_config(page.text)["end_id"]
     component, prop = output.rsplit(".", 1)
@@ -172,8 +172,8 @@ def start_job(page_url: str, output: str, trigger: str, state: dict[str, object]
             {"id": key.rsplit(".", 1)[0], "property": key.rsplit(".", 1)[1], "value": v} for key, v in state.items()
         ],
     }
-    job = Job(page_url, body, end_id)
-    reply = request(job.url(page_url), body)
+    job = Job(page_url, body, end_id, poll_timeout=timeout)
+    reply = request(job.url(page_url), body, timeout=timeout)
     assert reply.status == 200, reply.text[:500]
     data = reply.json()
     assert "job" in data and "cacheKey" in data, data
