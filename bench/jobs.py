@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from apps import update_readme  # noqa: E402
+from apps import publish  # noqa: E402
 from background_helpers import celery_worker, process_line, redis_server, start_job  # noqa: E402
 from helpers import boot  # noqa: E402
 
@@ -101,7 +101,7 @@ def measure(project: Path, work: Path, jobs: int, points: int, workers: list[int
     return rows
 
 
-def markdown(rows: list[dict], jobs: int, job_seconds: float, points: int) -> str:
+def markdown(rows: list[dict], jobs: int, job_seconds: float, points: int) -> list[str]:
     one = next((row["seconds"] for row in rows if row["processes"] == 1 and row["setup"].startswith("Celery")), None)
     lines = [
         f"{jobs} jobs of about {job_seconds:g} s each ({points:,} points, calibrated on this machine's idle core) "
@@ -116,7 +116,7 @@ def markdown(rows: list[dict], jobs: int, job_seconds: float, points: int) -> st
             f"| {row['setup']} | {row['seconds']:.1f} s | {row['first']:.1f} s | "
             f"{row['jobs'] / row['seconds']:.2f} | {speedup} | {row['slowest_poll']:.1f} s | {row['load']:.1f} |"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
@@ -131,13 +131,10 @@ def main() -> None:
         project = generate(work)
         points = int(points_per_second() * arguments.job_seconds)
         rows = measure(project, work, arguments.jobs, points, arguments.workers)
-    text = markdown(rows, arguments.jobs, arguments.job_seconds, points)
-    print(text)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "jobs.json").write_text(json.dumps({"points": points, "rows": rows}, indent=2))
-    if not arguments.no_readme:
-        update_readme("jobs", text)
+    publish("jobs", markdown(rows, arguments.jobs, arguments.job_seconds, points), readme=not arguments.no_readme)
 
 
 if __name__ == "__main__":
