@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dashgen import background
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
 from dashgen.errors import Refused
@@ -112,6 +113,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
             )
         )  # fmt: skip
     web = procfile.web if procfile else None
+    findings += background_findings(source, procfile.text if procfile else None, requirements, target)
     if target == "cloud":
         findings += cloud_findings(source)
     return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
@@ -716,6 +718,34 @@ def cloud_findings(source: AppSource) -> list[Finding]:
     return findings
 
 
+# --- Background callbacks -----------------------------------------------------------------
+
+
+def background_findings(
+    source: AppSource, procfile_text: str | None, requirements: Requirements | None, target: str | None
+) -> list[Finding]:
+    """What stops the app's background callbacks (`background=True`) from running its jobs."""
+    managers = background.job_managers(source.tree)
+    kinds = {manager.kind for manager in managers}
+    findings = []
+    if background.CELERY in kinds and procfile_text is not None:
+        findings += _worker_findings(source, procfile_text, managers)
+    if requirements is not None:
+        findings += _manager_package_findings(requirements, managers)
+    if target == "docker" and kinds == {background.DISKCACHE}:
+        manager = managers[0]
+        findings.append(
+            Finding(
+                WARNING, "background-diskcache-containers", source.path.name, manager.line,
+                "DiskcacheManager keeps each job in its own container's cache folder, so with more than one web "
+                "container a job started on one is polled on another and its result never reaches the page.",
+                f"Run one web container, or use CeleryManager with Redis (as `dashgen new --background-callbacks` "
+                f"does when {background.REDIS_URL_ENV} is set).",
+            )
+        )  # fmt: skip
+    return findings
+
+
 def cloud_next_step(source: AppSource) -> str:
     """What to run after deploy-files --target cloud."""
     from dashgen import cloud
@@ -958,3 +988,70 @@ def lifespan_findings(source: AppSource, web: WebCommand | None) -> list[Finding
             "Remove --lifespan off.", _deploy("enterprise", force=True),
         )
     ]  # fmt: skip
+
+
+def _worker_findings(source: AppSource, procfile_text: str, managers: list) -> list[Finding]:
+    fix_command = _deploy("enterprise")
+    line = next(manager.line for manager in managers if manager.kind == background.CELERY)
+    variable = background.celery_variable(source.tree)
+    expected = background.worker_command(source.module, variable)
+    worker = background.worker_line(procfile_text)
+    if worker is None:
+        return [
+            Finding(
+                ERROR, "background-no-worker", "Procfile", 0,
+                f"{source.path.name}:{line} runs its background callbacks on Celery, but the Procfile starts no "
+                "worker, so every job waits in the queue forever and the page shows nothing.",
+                f"Add the line worker: {expected}", fix_command,
+            )
+        ]  # fmt: skip
+    number, command = worker
+    target = background.celery_target(command)
+    if target is None:
+        return []
+    module, _, name = target.partition(":")
+    path = source.path.parent / f"{module.replace('.', '/')}.py"
+    if module == source.module:
+        tree = source.tree
+    elif path.is_file():
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            return []
+    else:
+        tree = None
+    if tree is not None and (not name or name.split(".")[0] in background.module_level_names(tree)):
+        return []
+    missing = (
+        f"the module {module!r}, which does not exist"
+        if tree is None
+        else f"{name!r}, which {path.name} does not define"
+    )
+    return [
+        Finding(
+            ERROR, "background-worker-target-missing", "Procfile", number,
+            f"The worker: line loads {missing}, so the Celery worker cannot start and no job ever runs.",
+            f"Point it at {source.module}:{variable}: worker: {expected}", _deploy("enterprise", force=True),
+        )
+    ]  # fmt: skip
+
+
+def _manager_package_findings(requirements: Requirements, managers: list) -> list[Finding]:
+    dash = requirements.get("dash")
+    extras = dash.extras if dash else set()
+    findings = []
+    for kind in sorted({manager.kind for manager in managers}):
+        packages = background.MANAGER_PACKAGES[kind]
+        if kind in extras or all(requirements.lists(package) for package in packages):
+            continue
+        manager = next(manager for manager in managers if manager.kind == kind)
+        name = next(name for name, value in background.MANAGER_CLASSES.items() if value == kind)
+        findings.append(
+            Finding(
+                ERROR, "background-manager-not-installed", "requirements.txt", dash.line if dash else 0,
+                f"The app creates a {name} (line {manager.line}), but requirements.txt installs neither "
+                f"dash[{kind}] nor {', '.join(packages)}, so the app cannot start.",
+                f"Write dash[{kind}] on the dash line, keeping its version.", _deploy(None),
+            )
+        )  # fmt: skip
+    return findings

@@ -133,6 +133,9 @@ def new(
     websocket_callbacks: Annotated[
         bool, typer.Option(help="A live chart fed over Dash's WebSocket callbacks (FastAPI, Quart).")
     ] = False,
+    background_callbacks: Annotated[
+        bool, typer.Option(help="A long job with progress and cancel: diskcache, or Celery when REDIS_URL is set.")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -152,6 +155,7 @@ def new(
             mount=mount,
             static_site=static_site,
             async_callbacks=async_callbacks,
+            background_callbacks=background_callbacks,
             directory=directory,
             websocket_callbacks=websocket_callbacks,
         )

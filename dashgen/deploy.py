@@ -8,11 +8,13 @@ import shlex
 import sys
 from dataclasses import dataclass, field, replace
 
+from dashgen import background
 from dashgen.backends import Backend
 from dashgen.checks import (
     SERVERS,
     Finding,
     app_findings,
+    background_findings,
     cloud_findings,
     cloud_next_step,
     needed_requirements,
@@ -97,10 +99,16 @@ def plan_deploy(
     deployment = Deployment(plan, module_target)
 
     requirements = read_requirements(root)
-    merged = merge_requirements(requirements, needed_requirements(source))
+    kinds = background.manager_kinds(source.tree)
+    merged = merge_requirements(requirements, with_background_requirements(needed_requirements(source), kinds))
+    worker = (
+        background.worker_command(source.module, background.celery_variable(source.tree))
+        if background.CELERY in kinds
+        else None
+    )
     command = production_command(source)
     if target == "enterprise":
-        plan.changes.append(_procfile_change(source, command, force, deployment))
+        plan.changes.append(_procfile_change(source, command, worker, force, deployment))
     if target == "docker":
         for name in ("Dockerfile", ".dockerignore"):
             read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
@@ -110,7 +118,9 @@ def plan_deploy(
                 root, "Dockerfile", dockerfile(backend, command, python, _page_path(source), includes), force=force
             )
         )
-        plan.changes.append(change_for(root, ".dockerignore", DOCKERIGNORE, force=force))
+        plan.changes.append(change_for(root, ".dockerignore", dockerignore(source), force=force))
+        if worker is not None:
+            plan.changes.append(change_for(root, "compose.yaml", compose_yaml(source, worker), force=force))
     old_requirements = requirements.text if requirements else None
     action = CREATE if old_requirements is None else IDENTICAL if old_requirements == merged else UPDATE
     encoding = requirements.encoding if requirements else "utf-8"
@@ -118,7 +128,12 @@ def plan_deploy(
 
     # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
     after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
-    deployment.warnings += [*requirements_findings(source, after, None, target), *app_findings(source, root)]
+    procfile_after = next((change.new_text for change in plan.changes if change.path == "Procfile"), None)
+    deployment.warnings += [
+        *requirements_findings(source, after, None, target),
+        *background_findings(source, procfile_after, after, target),
+        *app_findings(source, root),
+    ]
     if target == "cloud":
         deployment.warnings += cloud_findings(source)
         deployment.notes.append(cloud_next_step(source))
@@ -133,7 +148,23 @@ def _fresh_requirements(root, text: str):
     return Requirements(root / FILE, "", "utf-8", (), (), ()).with_text(text)
 
 
-def _procfile_change(source: AppSource, command: str, force: bool, deployment: Deployment) -> FileChange:
+def _procfile_change(
+    source: AppSource, command: str, worker: str | None, force: bool, deployment: Deployment
+) -> FileChange:
+    """The Procfile's web: line as `_web_change` decides it, and a Celery app's worker: line: added
+    when missing, without --force, since without it every job waits in the queue forever."""
+    change = _web_change(source, command, force, deployment)
+    if worker is None or background.worker_line(change.new_text) is not None:
+        return change
+    text = change.new_text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    action = UPDATE if change.action == IDENTICAL else change.action
+    return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
+
+
+def _web_change(source: AppSource, command: str, force: bool, deployment: Deployment) -> FileChange:
     """The Procfile: created, kept when it is right for the app, else refused or (with --force)
     mended: only what is wrong is replaced, the user's compatible settings stay."""
     root = source.project_root
@@ -211,6 +242,59 @@ _SHARED_OPTIONS = {
     ("waitress-serve", "gunicorn"): {},
 }  # fmt: skip
 _BIND_OPTIONS = ("-b", "--bind", "--listen")
+
+
+def dockerignore(source: AppSource) -> str:
+    """Each container keeps its own job cache: a developer's cache folder has no place in the image."""
+    managers = background.job_managers(source.tree)
+    folders = sorted({f"{manager.cache_folder}/" for manager in managers if manager.cache_folder})
+    compose = ["compose.yaml"] if any(manager.kind == background.CELERY for manager in managers) else []
+    return DOCKERIGNORE + "".join(f"{line}\n" for line in [*compose, *folders])
+
+
+def compose_yaml(source: AppSource, worker: str) -> str:
+    """web and worker from the one image the Dockerfile builds, and Redis between them."""
+    image = re.sub(r"[^a-z0-9_.-]+", "-", source.path.parent.name.lower()).strip("-.") or "dash-app"
+    redis_url = f"{background.REDIS_URL_ENV}: redis://redis:6379/0"
+    ping = f"celery -A {background.celery_target(worker)} inspect ping --timeout 5"
+    return f"""\
+# Built by `dashgen deploy-files --target docker`: the app's web processes, its Celery worker
+# (the same image, the Procfile's worker: command) and Redis, the jobs' broker and result store.
+services:
+  web:
+    build: .
+    image: {image}
+    ports:
+      - "8000:8000"
+    environment:
+      {redis_url}
+    depends_on:
+      redis:
+        condition: service_healthy
+  worker:
+    build: .
+    image: {image}
+    command: {worker}
+    environment:
+      {redis_url}
+    depends_on:
+      redis:
+        condition: service_healthy
+    # The image's own HEALTHCHECK asks for the web page, which a worker does not serve.
+    healthcheck:
+      test: ["CMD-SHELL", "{ping}"]
+      interval: 30s
+      timeout: 10s
+      retries: 3
+  redis:
+    image: redis:7
+    command: ["redis-server", "--save", "", "--appendonly", "no"]
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+      timeout: 3s
+      retries: 5
+"""
 
 
 def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSource) -> tuple[str, list[str]]:
@@ -348,6 +432,23 @@ def _page_path(source: AppSource) -> str:
 
 
 # --- requirements.txt -------------------------------------------------------------------
+
+
+def with_background_requirements(wanted: list[str], kinds: set[str]) -> list[str]:
+    """The dash line with the extras of the app's job managers, and the Redis client for Celery."""
+    from packaging.requirements import Requirement
+
+    extras, others = background.requirements_for(kinds)
+    if not extras:
+        return wanted
+    lines = []
+    for line in wanted:
+        requirement = Requirement(line)
+        if requirement.name == "dash":
+            names = ",".join(sorted(requirement.extras | extras))
+            line = f"dash[{names}]{requirement.specifier}"
+        lines.append(line)
+    return lines + others
 
 
 def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:

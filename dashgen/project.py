@@ -18,6 +18,7 @@ DEPENDENCY_NAMES = frozenset(
         "dash", "flask", "fastapi", "quart", "plotly", "uvicorn", "gunicorn", "hypercorn",
         "werkzeug", "starlette", "pydantic", "jinja2", "asgiref", "httpx", "pytest", "ruff",
         "requests", "uvloop", "httptools", "websockets", "dashgen", "copier", "app", "tests",
+        "celery", "redis", "diskcache", "kombu", "psutil", "multiprocess",
     }
 )  # fmt: skip
 
@@ -34,6 +35,7 @@ class NewProject:
     mount: str  # "" or a path such as "/dash/"
     static_site: bool
     async_callbacks: bool
+    background_callbacks: bool
     directory: Path  # the parent folder
     websocket_callbacks: bool = False
 
@@ -51,6 +53,7 @@ class NewProject:
             "static_site": self.static_site,
             "async_callbacks": self.async_callbacks,
             "websocket_callbacks": self.websocket_callbacks,
+            "background_callbacks": self.background_callbacks,
         }
 
 
@@ -62,6 +65,7 @@ def new_project(
     mount: str = "",
     static_site: bool = False,
     async_callbacks: bool = False,
+    background_callbacks: bool = False,
     directory: Path = Path("."),
     websocket_callbacks: bool = False,
 ) -> NewProject:
@@ -72,6 +76,7 @@ def new_project(
         mount=normalize_mount(mount, static_site=static_site),
         static_site=static_site,
         async_callbacks=async_callbacks,
+        background_callbacks=background_callbacks,
         directory=directory,
         websocket_callbacks=validate_websocket_callbacks(backend, websocket_callbacks),
     )

@@ -1,0 +1,96 @@
+"""The generated long job in Chromium, as a person uses it: on Celery (a real Redis, the Procfile's
+worker: line, its web: line with 2 workers, behind /demo/) and on diskcache with REDIS_URL unset,
+on every backend; and through a round-robin proxy in front of two working copies."""
+
+import pytest
+from background_helpers import celery_worker, process_line, redis_server, wait_for
+from helpers import boot
+from test_background import new_jobs, round_robin, two_copies
+from test_browser import RENDER_TIMEOUT_MS, Watched, browser  # noqa: F401 (the browser fixture)
+
+from dashgen.backends import BACKENDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+def progress(page) -> int:
+    return int(page.get_attribute("#job-progress", "value") or 0)
+
+
+def run_job(page, points: int) -> None:
+    page.fill("#job-points", str(points))
+    page.click("#run-job")
+
+
+def run_and_see_the_result(page, points: int) -> list[int]:
+    """Click Run; return the progress values seen until the result arrived."""
+    run_job(page, points)
+    page.wait_for_selector("#run-job[disabled]")
+    assert page.is_enabled("#cancel-job")
+    seen = []
+    wait_for(lambda: seen.append(progress(page)) or "π ≈" in page.inner_text("#job-result"), 120, lambda: str(seen))
+    page.wait_for_selector("#run-job:not([disabled])")
+    assert page.is_disabled("#cancel-job")
+    return seen
+
+
+def open_app(chromium, url: str, base: str) -> Watched:
+    watched = Watched(chromium, base)
+    watched.page.goto(url)
+    try:
+        watched.page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
+    except Exception as error:
+        raise AssertionError(f"the page did not render: {watched.report()}") from error
+    return watched
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browser, backend):  # noqa: F811
+    project = new_jobs(tmp_path, backend)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url}
+        with (
+            celery_worker(project, process_line(project, "worker"), env) as worker,
+            boot(project, process_line(project, "web"), prefix="/demo/", env=env) as web,
+        ):
+            watched = open_app(browser, f"{web.base}/demo/", web.base)
+            page = watched.page
+            seen = run_and_see_the_result(page, 8_000_000)
+            advancing = sorted(set(seen) - {0})
+            assert len(advancing) >= 2 and advancing[-1] <= 20, seen  # the bar moved, more than once
+            assert "from 8,000,000 points" in page.inner_text("#job-result")
+
+            run_job(page, 40_000_000)
+            wait_for(lambda: progress(page) >= 1, 60, worker.output)
+            page.click("#cancel-job")
+            wait_for(lambda: "Terminating" in worker.output(), 30, worker.output)
+            page.wait_for_selector("#run-job:not([disabled])")
+            assert "from 8,000,000 points" in page.inner_text("#job-result")  # no new result came
+            assert watched.console_errors == [], watched.report()
+            page.close()
+
+    with boot(project, process_line(project, "web"), prefix="/demo/") as web:  # REDIS_URL unset
+        watched = open_app(browser, f"{web.base}/demo/", web.base)
+        run_and_see_the_result(watched.page, 4_000_000)
+        assert watched.console_errors == [], watched.report()
+        watched.page.close()
+    assert any((project / "cache").iterdir())
+
+
+def test_jobs_through_a_round_robin_proxy_in_front_of_two_copies(tmp_path, browser):  # noqa: F811
+    first, second = two_copies(tmp_path)
+    with redis_server(tmp_path) as redis_url:
+        env = {"REDIS_URL": redis_url, "WEB_CONCURRENCY": "1"}
+        with (
+            celery_worker(first, process_line(first, "worker"), env),
+            boot(first, process_line(first, "web"), prefix="/demo/", env=env) as one,
+            boot(second, process_line(second, "web"), prefix="/demo/", env=env) as other,
+            round_robin(tmp_path, [one.base[7:], other.base[7:]]) as proxy,
+        ):
+            watched = open_app(browser, f"{proxy}/demo/", proxy)
+            for _ in range(2):
+                run_and_see_the_result(watched.page, 4_000_000)
+            assert watched.console_errors == [], watched.report()
+            served = [url for status, url in watched.responses if "_dash-update-component" in url and status == 200]
+            assert len(served) >= 4
+            watched.page.close()
