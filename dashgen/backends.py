@@ -31,6 +31,9 @@ class Backend:
     # Path parameters: "{name}" as in FastAPI, or "<conv:name>" as in Werkzeug.
     path_param_style: str
     websocket_routes: bool
+    # Dash adds the catch-all route its pages are served by when the ASGI lifespan starts, so
+    # `uvicorn --lifespan off` leaves every Pages URL but the first without a route.
+    routes_at_lifespan: bool = False
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -80,6 +83,7 @@ BACKENDS: dict[str, Backend] = {
             async_handlers=True,
             path_param_style="braces",
             websocket_routes=True,
+            routes_at_lifespan=True,
         ),
         Backend(
             name="quart",

@@ -79,7 +79,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
                 f"Add `server = {source.server_expression}` after the app is created.", _deploy(target),
             )
         )  # fmt: skip
-    return findings + app_findings(source, root)
+    return findings + app_findings(source, root) + pages_findings(source, procfile_text)
 
 
 def _deploy(target: str | None, force: bool = False) -> str:
@@ -371,3 +371,76 @@ def _target_name(target: ast.expr) -> str:
     if isinstance(target, ast.Attribute):
         return target.attr
     return target.id if isinstance(target, ast.Name) else ""
+
+
+# --- Dash Pages ---------------------------------------------------------------------------
+
+
+def pages_findings(source: AppSource, procfile_text: str | None) -> list[Finding]:
+    """What breaks the pages of an app created with use_pages=True."""
+    from dashgen.errors import Refused
+    from dashgen.pages import page_ids, pages_config, read_pages
+
+    try:
+        config = pages_config(source)
+    except Refused:
+        return []  # a computed pages_folder: nothing to read it from
+    if not config.use_pages:
+        return []
+    if not config.folder.is_dir():
+        return [
+            Finding(
+                ERROR, "pages-folder-missing", source.path.name, config.line,
+                f"Pages are on but the pages folder {config.folder_text!r} does not exist, so Dash raises "
+                "InvalidConfig and the app cannot start.",
+                f"Create {config.folder_text}/ with a page in it, or point pages_folder at the folder that has them.",
+                "dashgen add-page home --path /",
+            )
+        ]  # fmt: skip
+    root = source.path.parent
+    pages = read_pages(config)
+    findings = []
+    first: dict[str, object] = {}
+    for page in pages:
+        key = "/" + page.path.strip("/")
+        if key in first:
+            findings.append(
+                Finding(
+                    ERROR, "pages-duplicate-path", _relative(page.file, root), page.line,
+                    f"{_relative(page.file, root)} registers {page.path}, as {_relative(first[key].file, root)} does, "
+                    "so Dash refuses to route and every page answers 500.",
+                    "Give one of them another path= in register_page.",
+                )
+            )  # fmt: skip
+        else:
+            first[key] = page
+    web = _web_line(procfile_text or "")
+    if web and BACKENDS[source.backend].routes_at_lifespan and re.search(r"--lifespan[= ]+off\b", web[1]):
+        findings.append(
+            Finding(
+                ERROR, "pages-lifespan-off", "Procfile", web[0],
+                f"uvicorn runs with --lifespan off, so {BACKENDS[source.backend].label} never gets Dash's "
+                "catch-all route and every page but the first answers 404.",
+                "Remove --lifespan off from the web: command.", _deploy("enterprise", force=True),
+            )
+        )  # fmt: skip
+    users: dict[str, list[tuple[str, int]]] = {}
+    for page in pages:
+        for component_id, line in page_ids(page.file).items():
+            users.setdefault(component_id, []).append((_relative(page.file, root), line))
+    for component_id, places in users.items():
+        if len(places) > 1:
+            files = " and ".join(file for file, _ in places)
+            findings.append(
+                Finding(
+                    WARNING, "pages-duplicate-id", places[1][0], places[1][1],
+                    f"The component id {component_id!r} is used by {files}: Dash ids are global to the app, so "
+                    "one page's callbacks can answer for the other's components.",
+                    "Start each page's ids with its module name (as dashgen add-page writes them).",
+                )
+            )  # fmt: skip
+    return findings
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -133,6 +133,13 @@ def template_module(backend: str, name: str) -> Any:
     return env.get_template(name).module
 
 
+def shared_module(name: str) -> Any:
+    """Macros every backend shares, such as `shared/page.py.jinja`'s `page`."""
+    envops = load_config(template_dir("flask")).get("_envops", {})
+    env = _environment(envops, jinja2.FileSystemLoader(templates_root()))
+    return env.get_template(f"shared/{name}").module
+
+
 def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
     """Render templates/<backend> with `data`: the answers and {relative path: text}."""
     template = template_dir(backend)
