@@ -129,6 +129,9 @@ def new(
         bool, typer.Option(help="A static site at /app/, Dash at /dashboard/, a shared /api/data.")
     ] = False,
     async_callbacks: Annotated[bool, typer.Option(help="Write the callbacks as async def.")] = False,
+    pages: Annotated[
+        bool, typer.Option(help="A multi-page app (Dash Pages): a home page, one more, navigation, a 404 page.")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -149,6 +152,7 @@ def new(
             static_site=static_site,
             async_callbacks=async_callbacks,
             directory=directory,
+            pages=pages,
         )
         plan = plan_new(project, force=force)
         if not _show_or_apply(plan, quiet=quiet, dry_run=dry_run):

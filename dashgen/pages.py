@@ -222,6 +222,19 @@ def page_ids(file: Path) -> dict[str, int]:
     return ids
 
 
+def _has_async_callback(file: Path) -> bool:
+    """Whether a page writes its callbacks as `async def`, as the new page's should be then."""
+    try:
+        tree = ast.parse(read_text(file) or "", filename=str(file))
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.AsyncFunctionDef)
+        and any("callback" in ast.unparse(decorator).split("(")[0] for decorator in node.decorator_list)
+        for node in tree.body
+    )
+
+
 def _normal(path: str) -> str:
     return "/" + path.strip("/")
 
@@ -240,7 +253,9 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     root = source.path.parent
     target = config.folder.joinpath(*spec.parts[:-1], spec.parts[-1] + ".py")
     relative = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
-    text = page_module(spec, relative, async_callbacks=source.async_callbacks)
+    pages = read_pages(config)
+    asynchronous = source.async_callbacks or any(_has_async_callback(page.file) for page in pages)
+    text = page_module(spec, relative, async_callbacks=asynchronous)
     existing = read_text(target)
     plan = Plan(root)
     if existing == text:
@@ -248,7 +263,7 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
         return plan
     if existing is not None:
         raise Refused(f"{relative} already exists: edit it there, or choose another module name.")
-    taken = next((page for page in read_pages(config) if _normal(page.path) == _normal(spec.path)), None)
+    taken = next((page for page in pages if _normal(page.path) == _normal(spec.path)), None)
     if taken is not None:
         where = taken.file.relative_to(root).as_posix() if taken.file.is_relative_to(root) else str(taken.file)
         raise Refused(f"{where}:{taken.line} already registers the page path {spec.path}: choose another --path.")

@@ -35,6 +35,7 @@ class NewProject:
     static_site: bool
     async_callbacks: bool
     directory: Path  # the parent folder
+    pages: bool = False  # a Dash Pages app: pages/ with a home page, one more and a 404 page
 
     @property
     def root(self) -> Path:
@@ -49,6 +50,7 @@ class NewProject:
             "mount": self.mount,
             "static_site": self.static_site,
             "async_callbacks": self.async_callbacks,
+            "pages": self.pages,
         }
 
 
@@ -61,6 +63,7 @@ def new_project(
     static_site: bool = False,
     async_callbacks: bool = False,
     directory: Path = Path("."),
+    pages: bool = False,
 ) -> NewProject:
     return NewProject(
         name=validate_name(name),
@@ -70,6 +73,7 @@ def new_project(
         static_site=static_site,
         async_callbacks=async_callbacks,
         directory=directory,
+        pages=pages,
     )
 
 
