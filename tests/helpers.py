@@ -48,8 +48,8 @@ def run_dashgen(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.C
     )
 
 
-def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo") -> Path:
-    result = run_dashgen("new", name, "--backend", backend, *TOPOLOGIES[topology], cwd=tmp_path)
+def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo", options: tuple[str, ...] = ()) -> Path:
+    result = run_dashgen("new", name, "--backend", backend, *TOPOLOGIES[topology], *options, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return tmp_path / name
 

@@ -141,3 +141,64 @@ def test_readme_screenshot_script_makes_the_picture(tmp_path):
     script = Path(__file__).resolve().parent.parent / "docs" / "screenshot.py"
     subprocess.run([sys.executable, str(script), str(target)], check=True, timeout=180)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(
+    ("backend", "topology"), [*((backend, "default") for backend in BACKENDS), ("fastapi", "mount")]
+)
+def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
+    """`new --pages` behind /demo/ with its Procfile's workers: the navigation, page changes
+    without a reload, direct loads, the 404 page, each page's callback; then `add-page` and a
+    restart add a page to the navigation."""
+    project = generate(tmp_path, backend, topology, options=("--pages",))
+    base = f"/demo/{DASH_PATH.get(topology, '')}"
+    with boot(project, procfile_command(project), prefix="/demo/") as server:
+        watched = Watched(browser, server.base)
+        page = watched.page
+        try:
+            page.goto(f"{server.base}{base}")
+            pick_city_and_wait(page, "Oslo")
+            assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics"]
+            # A full reload would make a new window object and lose this mark.
+            page.evaluate("window.stayedOnThisPage = true")
+            page.click("nav.pages a:has-text('Analytics')")
+            page.wait_for_url(f"{server.base}{base}analytics")
+            page.click("#analytics-button")
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
+            assert page.evaluate("window.stayedOnThisPage") is True
+            assert page.title() == "Analytics"
+            page.click("nav.pages a:has-text('Home')")
+            page.wait_for_url(f"{server.base}{base}")
+            pick_city_and_wait(page, "Toronto")
+            assert page.evaluate("window.stayedOnThisPage") is True
+
+            page.goto(f"{server.base}{base}analytics")  # a direct load
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 0 times.')")
+            page.goto(f"{server.base}{base}no/such/page")
+            page.wait_for_selector("h2:has-text('Page not found')")
+            page.click("text=Back to the home page")
+            page.wait_for_url(f"{server.base}{base}")
+            page.wait_for_selector("#summary:has-text('Lisbon: 17.7')")
+        except Exception as error:
+            raise AssertionError(f"the pages did not work: {watched.report()}") from error
+        watched.assert_clean("/demo/")
+        page.close()
+
+    assert run_dashgen("add-page", "reports", cwd=project).returncode == 0
+    with boot(project, procfile_command(project), prefix="/demo/") as server:
+        watched = Watched(browser, server.base)
+        page = watched.page
+        try:
+            page.goto(f"{server.base}{base}reports")
+            page.wait_for_selector("h2:has-text('Reports')")
+            assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics", "Reports"]
+            page.click("#reports-button")
+            page.click("#reports-button")
+            page.wait_for_selector("#reports-clicks:has-text('Clicked 2 times.')")
+            page.click("nav.pages a:has-text('Home')")
+            page.wait_for_url(f"{server.base}{base}")
+            pick_city_and_wait(page, "Singapore")
+        except Exception as error:
+            raise AssertionError(f"the added page did not work: {watched.report()}") from error
+        watched.assert_clean("/demo/")
+        page.close()

@@ -4,10 +4,23 @@ nothing) and `check`'s Pages findings, each error shown real by booting the app.
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from helpers import boot, page_content, request, run_callback, run_dashgen, snapshot
+from helpers import (
+    DASH_PATH,
+    TOPOLOGIES,
+    boot,
+    generate,
+    page_content,
+    procfile_command,
+    request,
+    run_callback,
+    run_dashgen,
+    snapshot,
+)
 
 from dashgen.backends import BACKENDS
 
@@ -263,3 +276,79 @@ def test_duplicate_ids_across_pages_are_a_warning(quart_pages):
     for name in ("reports", "sales/reports", "sales_reports"):
         assert add_page(quart_pages, name).returncode == 0
     assert findings(check(quart_pages), "pages-duplicate-id") == []
+
+
+# --- new --pages ------------------------------------------------------------------------------
+
+CASES = [(backend, topology) for backend in BACKENDS for topology in TOPOLOGIES]
+IDS = [f"{backend}-{topology}" for backend, topology in CASES]
+
+
+@pytest.fixture(scope="module")
+def pages_projects(tmp_path_factory):
+    """One `dashgen new --pages` project per backend and topology, shared by this module's tests."""
+    return {case: generate(tmp_path_factory.mktemp("-".join(case)), *case, options=("--pages",)) for case in CASES}
+
+
+@pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
+def test_new_pages_project_passes_its_own_tests_ruff_and_check(pages_projects, backend, topology):
+    project = pages_projects[backend, topology]
+    assert {"pages/home.py", "pages/analytics.py", "pages/not_found_404.py"} <= set(snapshot(project))
+    assert "use_pages=True" in (project / "app.py").read_text()
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    report = check(project)
+    assert report["errors"] == 0 and report["warnings"] == 0, report["findings"]
+
+
+@pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
+def test_the_second_page_is_what_add_page_writes(pages_projects, backend, topology):
+    project = pages_projects[backend, topology]
+    before = snapshot(project)
+    result = add_page(project, "analytics")
+    assert result.returncode == 0, result.stderr
+    assert "identical  pages/analytics.py" in result.stdout
+    assert snapshot(project) == before
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", ["/demo/", None], ids=["prefixed", "no-prefix"])
+@pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
+def test_procfile_serves_every_page(pages_projects, backend, topology, prefix):
+    project = pages_projects[backend, topology]
+    base = f"{prefix or '/'}{DASH_PATH.get(topology, '')}"
+    with boot(project, procfile_command(project), prefix=prefix) as server:
+        dash_url = f"{server.base}{base}"
+        layout = request(f"{dash_url}_dash-layout").json()
+        links = {link["props"]["children"]: link["props"]["href"] for link in _links(layout)}
+        assert links == {"Home": base, "Analytics": f"{base}analytics"}
+        for path in ("", "analytics", "no/such/page"):
+            assert "_dash-config" in request(f"{dash_url}{path}").text
+        home = page_content(dash_url, base)
+        assert {"city", "temperature-chart", "summary"} <= ids_in(home["layout"])
+        shown = run_callback(
+            dash_url, [("temperature-chart", "figure"), ("summary", "children")], [("city", "value", "Oslo")]
+        )
+        assert shown["summary"]["children"].startswith("Oslo: 5.7 °C on average")
+        analytics = page_content(dash_url, f"{base}analytics")
+        assert {"analytics-button", "analytics-clicks"} <= ids_in(analytics["layout"])
+        assert analytics["title"] == "Analytics"
+        clicked = run_callback(dash_url, [("analytics-clicks", "children")], [("analytics-button", "n_clicks", 3)])
+        assert clicked["analytics-clicks"]["children"] == "Clicked 3 times."
+        missing = page_content(dash_url, f"{base}no/such/page")
+        assert "Page not found" in json.dumps(missing["layout"])
+        assert f'"href": "{base}"' in json.dumps(missing["layout"])  # its link home keeps the prefix
+        hello = request(f"{server.base}{prefix or '/'}api/hello")
+        assert hello.status == 200 and hello.json()["route"] == "/api/hello"
+    assert "Traceback" not in server.output(), server.output()
