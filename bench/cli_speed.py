@@ -54,8 +54,8 @@ def main() -> None:
     rows = []
     for backend in ("flask", "fastapi", "quart"):
         ours = timed([*dashgen, "new", "demo", "--backend", backend, "--directory", "out", "-q"], work, runs, clean)
-        theirs = timed([*copier, str(TEMPLATES / backend), "out/demo"], work, runs, clean)
-        rows.append((f"`dashgen new --backend {backend}`", ours, f"`copier copy templates/{backend}`", theirs, 0.5))
+        theirs = timed([*copier, "--data", f"backend={backend}", str(TEMPLATES), "out/demo"], work, runs, clean)
+        rows.append((f"`dashgen new --backend {backend}`", ours, f"`copier copy -d backend={backend}`", theirs, 0.5))
     help_time = timed([*dashgen, "--help"], work, runs)
     bare = timed([sys.executable, "-c", "pass"], work, runs)
     rows.append(("`dashgen --help`", help_time, "`python -c pass`", bare, 8.0))

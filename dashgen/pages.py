@@ -309,7 +309,7 @@ def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool) -> str:
             prefix=spec.id_prefix,
             async_callbacks=async_callbacks,
         )
-    ).lstrip("\n")
+    ).strip("\n") + "\n"
 
 
 def _python_string(text: str) -> str:

@@ -1,8 +1,8 @@
 """Load a copier-format template from templates/ and render it with jinja2 (StrictUndefined).
 
 dashgen does not import copier (its import alone costs about 0.4 s); this module reads the same
-copier.yml (questions, defaults, validators, `!include`, `_exclude`, `_envops`) and renders the
-same files, so `copier copy templates/<backend> DEST` and `dashgen new` agree.
+copier.yml (questions, defaults, validators, `!include`, `_subdirectory`, `_exclude`, `_envops`)
+and renders the same files, so `copier copy --data backend=B templates DEST` and `dashgen new --backend B` agree.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ from dashgen.errors import InvalidInput
 
 ANSWERS_FILE_KEY = "_answers_file"
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
-_ALWAYS_EXCLUDED = ("copier.yml", "copier.yaml", "__pycache__", "*.pyc", ".git")
+# copier's own default, which it applies only when the template has no `_subdirectory`.
+_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
 
 
 def templates_root() -> Path:
     """The templates/ folder: inside the installed package, or beside it in a source checkout."""
     packaged = Path(__file__).parent / "templates"
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
-
-
-def template_dir(backend: str) -> Path:
-    return templates_root() / backend
 
 
 def load_config(template: Path) -> dict[str, Any]:
@@ -127,22 +124,20 @@ def _to_nice_yaml(value: Any) -> str:
 
 
 def template_module(backend: str, name: str) -> Any:
-    """A template's macros and top-level variables, such as `_route.py.jinja`'s `route`."""
-    template = template_dir(backend)
+    """A backend's macros and top-level variables, such as `route.py.jinja`'s `route`."""
+    template = templates_root()
     env = _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
-    return env.get_template(name).module
+    return env.get_template(f"{backend}/{name}").module
 
 
 def shared_module(name: str) -> Any:
     """Macros every backend shares, such as `shared/page.py.jinja`'s `page`."""
-    envops = load_config(template_dir("flask")).get("_envops", {})
-    env = _environment(envops, jinja2.FileSystemLoader(templates_root()))
-    return env.get_template(f"shared/{name}").module
+    return template_module("shared", name)
 
 
-def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
-    """Render templates/<backend> with `data`: the answers and {relative path: text}."""
-    template = template_dir(backend)
+def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
+    """Render templates/ with `data`: the answers and {relative path: text}."""
+    template = templates_root()
     config = load_config(template)
     answers = resolve_answers(config, data)
     answers_file = config.get(ANSWERS_FILE_KEY, DEFAULT_ANSWERS_FILE)
@@ -151,18 +146,22 @@ def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[s
         "_copier_conf": {"answers_file": answers_file},
         "_copier_answers": {"_dashgen_version": __version__, **answers.recorded},
     }
+    # As in copier, templates are found from the template's root (so the copied subdirectory can
+    # include shared/ and the backend's folder), while paths and exclusions start at the subdirectory.
     env = _environment(config.get("_envops", {}), jinja2.FileSystemLoader(template))
-    excluded = (*_ALWAYS_EXCLUDED, *config.get("_exclude", []))
+    subdirectory = _render_value(env, config.get("_subdirectory", ""), context)
+    copied = template / subdirectory
+    excluded = tuple(config.get("_exclude", () if subdirectory else _DEFAULT_EXCLUDE))
     files: dict[str, str] = {}
-    for source in sorted(template.rglob("*")):
-        relative = PurePosixPath(source.relative_to(template).as_posix())
+    for source in sorted(copied.rglob("*")):
+        relative = PurePosixPath(source.relative_to(copied).as_posix())
         if source.is_dir() or _is_excluded(relative, excluded):
             continue
         target = _render_path(env, relative, context)
         if target is None:
             continue
         if source.suffix == ".jinja":
-            files[target] = env.get_template(relative.as_posix()).render(context)
+            files[target] = env.get_template(source.relative_to(template).as_posix()).render(context)
         else:
             files[target] = source.read_text(encoding="utf-8")
     return answers, files
@@ -178,8 +177,8 @@ def _is_excluded(path: PurePosixPath, patterns: tuple[str, ...]) -> bool:
 
 def _render_path(env: jinja2.Environment, path: PurePosixPath, context: dict[str, Any]) -> str | None:
     """The output path, or None when a templated folder or file name renders empty (copier skips it)."""
+    # As copier does, the suffix goes first, so a file named `{% if x %}name.py{% endif %}.jinja`
+    # renders to nothing, and is skipped, when x is false.
+    path = path.with_name(path.name.removesuffix(".jinja"))
     parts = [env.from_string(part).render(context) for part in path.parts]
-    if not all(parts):
-        return None
-    parts[-1] = parts[-1].removesuffix(".jinja")
-    return "/".join(parts)
+    return "/".join(parts) if all(parts) else None

@@ -153,10 +153,8 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
     project = generate(tmp_path, backend, topology, options=("--pages",))
     base = f"/demo/{DASH_PATH.get(topology, '')}"
     with boot(project, procfile_command(project), prefix="/demo/") as server:
-        watched = Watched(browser, server.base)
-        page = watched.page
-        try:
-            page.goto(f"{server.base}{base}")
+
+        def walk(page):
             pick_city_and_wait(page, "Oslo")
             assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics"]
             # A full reload would make a new window object and lose this mark.
@@ -165,31 +163,31 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
             page.wait_for_url(f"{server.base}{base}analytics")
             page.click("#analytics-button")
             page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
-            assert page.evaluate("window.stayedOnThisPage") is True
             assert page.title() == "Analytics"
             page.click("nav.pages a:has-text('Home')")
             page.wait_for_url(f"{server.base}{base}")
             pick_city_and_wait(page, "Toronto")
             assert page.evaluate("window.stayedOnThisPage") is True
 
-            page.goto(f"{server.base}{base}analytics")  # a direct load
+        def direct_load(page):
             page.wait_for_selector("#analytics-clicks:has-text('Clicked 0 times.')")
-            page.goto(f"{server.base}{base}no/such/page")
+            page.click("#analytics-button")
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
+
+        def not_found(page):
             page.wait_for_selector("h2:has-text('Page not found')")
             page.click("text=Back to the home page")
             page.wait_for_url(f"{server.base}{base}")
-            page.wait_for_selector("#summary:has-text('Lisbon: 17.7')")
-        except Exception as error:
-            raise AssertionError(f"the pages did not work: {watched.report()}") from error
-        watched.assert_clean("/demo/")
-        page.close()
+            pick_city_and_wait(page, "Singapore")
+
+        # Each in a page of its own: leaving a page while Dash's renderer loads a script aborts it.
+        for path, steps in (("", walk), ("analytics", direct_load), ("no/such/page", not_found)):
+            visit(browser, server.base, f"{base}{path}", steps)
 
     assert run_dashgen("add-page", "reports", cwd=project).returncode == 0
     with boot(project, procfile_command(project), prefix="/demo/") as server:
-        watched = Watched(browser, server.base)
-        page = watched.page
-        try:
-            page.goto(f"{server.base}{base}reports")
+
+        def added(page):
             page.wait_for_selector("h2:has-text('Reports')")
             assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics", "Reports"]
             page.click("#reports-button")
@@ -197,8 +195,18 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
             page.wait_for_selector("#reports-clicks:has-text('Clicked 2 times.')")
             page.click("nav.pages a:has-text('Home')")
             page.wait_for_url(f"{server.base}{base}")
-            pick_city_and_wait(page, "Singapore")
-        except Exception as error:
-            raise AssertionError(f"the added page did not work: {watched.report()}") from error
-        watched.assert_clean("/demo/")
-        page.close()
+            pick_city_and_wait(page, "Oslo")
+
+        visit(browser, server.base, f"{base}reports", added)
+
+
+def visit(browser, base: str, path: str, steps) -> None:
+    """Open `path` in a fresh page, take the steps, and show that nothing went wrong on the way."""
+    watched = Watched(browser, base)
+    try:
+        watched.page.goto(f"{base}{path}")
+        steps(watched.page)
+    except Exception as error:
+        raise AssertionError(f"{path} did not work: {watched.report()}") from error
+    watched.assert_clean("/demo/")
+    watched.page.close()
