@@ -187,17 +187,24 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
     assert run_dashgen("add-page", "reports", cwd=project).returncode == 0
     with boot(project, procfile_command(project), prefix="/demo/") as server:
 
-        def added(page):
-            page.wait_for_selector("h2:has-text('Reports')")
+        def listed(page):
+            pick_city_and_wait(page, "Oslo")
             assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics", "Reports"]
+            page.click("nav.pages a:has-text('Reports')")
+            page.wait_for_url(f"{server.base}{base}reports")
             page.click("#reports-button")
             page.click("#reports-button")
             page.wait_for_selector("#reports-clicks:has-text('Clicked 2 times.')")
-            page.click("nav.pages a:has-text('Home')")
-            page.wait_for_url(f"{server.base}{base}")
-            pick_city_and_wait(page, "Oslo")
 
-        visit(browser, server.base, f"{base}reports", added)
+        def loaded(page):
+            page.wait_for_selector("h2:has-text('Reports')")
+            page.click("#reports-button")
+            page.wait_for_selector("#reports-clicks:has-text('Clicked 1 time.')")
+
+        # The home page first: on FastAPI a worker whose first request is another page serves an
+        # incomplete index (Dash 4.4.1; test_pages.py::test_a_page_loaded_first_gets_the_full_index).
+        visit(browser, server.base, base, listed)
+        visit(browser, server.base, f"{base}reports", loaded)
 
 
 def visit(browser, base: str, path: str, steps) -> None:
