@@ -18,8 +18,6 @@ from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
 from dashgen.source import DASH_OWN_PATHS, AppSource, Route
 
-# The module Dash shows for a URL no page is registered at.
-NOT_FOUND_MODULE = "not_found_404"
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -41,10 +39,6 @@ class Page:
     relative: str  # "sales/monthly.py", below the pages folder
     path: str  # "/sales/monthly"
     line: int  # the register_page call's line
-
-    @property
-    def module_name(self) -> str:
-        return self.relative.removesuffix(".py").split("/")[-1]
 
 
 @dataclass(frozen=True)
@@ -300,16 +294,15 @@ def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool) -> str:
     from dashgen.render import shared_module
 
     page = shared_module("page.py.jinja").page
-    return str(
-        page(
-            path=_python_string(spec.path),
-            name=_python_string(spec.name),
-            title=_python_string(spec.title),
-            file=relative,
-            prefix=spec.id_prefix,
-            async_callbacks=async_callbacks,
-        )
-    ).strip("\n") + "\n"
+    text = page(
+        path=_python_string(spec.path),
+        name=_python_string(spec.name),
+        title=_python_string(spec.title),
+        file=relative,
+        prefix=spec.id_prefix,
+        async_callbacks=async_callbacks,
+    )
+    return str(text).strip("\n") + "\n"
 
 
 def _python_string(text: str) -> str:
