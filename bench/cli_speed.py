@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import update_readme  # noqa: E402
+from apps import publish  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BIN = Path(sys.executable).parent
@@ -74,10 +74,7 @@ def main() -> None:
             f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
             f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    if not arguments.no_readme:
-        update_readme("cli_speed", text)
+    publish("cli_speed", lines, readme=not arguments.no_readme)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import venv
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import update_readme  # noqa: E402
+from apps import publish  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 LAST_WITH_COPIER = "265d3bb"
@@ -106,10 +106,7 @@ def main() -> None:
     for name, samples in results.items():
         seconds = statistics.median(sample["seconds"] for sample in samples)
         lines.append(f"| {name} | {samples[0]['packages']:.0f} | {samples[0]['mb']:.1f} | {seconds:.1f} s |")
-    text = "\n".join(lines)
-    print(text)
-    if not arguments.no_readme:
-        update_readme("footprint", text)
+    publish("footprint", lines, readme=not arguments.no_readme)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Load a copier-format template from templates/ and render it with jinja2 (StrictUndefined).
 
 dashgen does not import copier (its import alone costs about 0.4 s); this module reads the same
-copier.yml (questions, defaults, validators, `!include`, `_subdirectory`, `_exclude`, `_envops`)
+copier.yml (questions, defaults, validators, `_subdirectory`, `_exclude`, `_envops`)
 and renders the same files, so `copier copy --data backend=B templates DEST` and `dashgen new --backend B` agree.
 """
 
@@ -31,40 +31,8 @@ def templates_root() -> Path:
 
 
 def load_config(template: Path) -> dict[str, Any]:
-    """copier.yml as copier reads it: several YAML documents and `!include`d files, merged."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def include(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
-        pattern = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-        return [
-            document
-            for path in sorted(template.glob(pattern))
-            for document in yaml.load_all(path.read_bytes(), Loader=Loader)
-            if document
-        ]
-
-    Loader.add_constructor("!include", include)
-    documents = yaml.load_all((template / "copier.yml").read_bytes(), Loader=Loader)
-    merged: dict[str, Any] = {}
-    for document in _flatten(documents):
-        for key, value in document.items():
-            if key == "_exclude" and key in merged:
-                merged[key] = [*merged[key], *value]
-            else:
-                merged[key] = value
-    return merged
-
-
-def _flatten(documents: Any) -> list[dict[str, Any]]:
-    flat: list[dict[str, Any]] = []
-    for document in documents:
-        if isinstance(document, list):
-            flat.extend(_flatten(document))
-        elif document:
-            flat.append(document)
-    return flat
+    """copier.yml: the template's settings and its questions, in order."""
+    return yaml.safe_load((template / "copier.yml").read_bytes())
 
 
 @dataclass(frozen=True)
