@@ -37,6 +37,9 @@ class Backend:
     websocket_callbacks: bool
     # What else the app needs installed (an ASGI framework wrapping Dash's Flask server).
     extra_requirements: tuple[str, ...] = ()
+    # Dash adds the catch-all route its pages are served by when the ASGI lifespan starts, so
+    # `uvicorn --lifespan off` leaves every Pages URL but the first without a route.
+    routes_at_lifespan: bool = False
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -91,6 +94,7 @@ BACKENDS: dict[str, Backend] = {
             path_param_style="braces",
             websocket_routes=True,
             websocket_callbacks=True,
+            routes_at_lifespan=True,
         ),
         Backend(
             name="quart",

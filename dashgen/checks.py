@@ -116,7 +116,8 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
     findings += background_findings(source, procfile.text if procfile else None, requirements, target)
     if target == "cloud":
         findings += cloud_findings(source)
-    return findings + app_findings(source, root, target=target, installed=Installed(requirements), web=web)
+    findings += app_findings(source, root, target=target, installed=Installed(requirements), web=web)
+    return findings + pages_findings(source)
 
 
 def _deploy(target: str | None, force: bool = False) -> str:
@@ -924,6 +925,65 @@ def websocket_findings(source: AppSource) -> list[Finding]:
     return findings
 
 
+# --- Dash Pages ---------------------------------------------------------------------------
+
+
+def pages_findings(source: AppSource) -> list[Finding]:
+    """What breaks the pages of an app created with use_pages=True."""
+    from dashgen.errors import Refused
+    from dashgen.pages import page_ids, pages_config, read_pages
+
+    try:
+        config = pages_config(source)
+    except Refused:
+        return []  # a computed pages_folder: nothing to read it from
+    if not config.use_pages:
+        return []
+    if not config.folder.is_dir():
+        return [
+            Finding(
+                ERROR, "pages-folder-missing", source.path.name, config.line,
+                f"Pages are on but the pages folder {config.folder_text!r} does not exist, so Dash raises "
+                "InvalidConfig and the app cannot start.",
+                f"Create {config.folder_text}/ with a page in it, or point pages_folder at the folder that has them.",
+                "dashgen add-page home --path /",
+            )
+        ]  # fmt: skip
+    root = source.path.parent
+    pages = read_pages(config)
+    findings = []
+    first: dict[str, object] = {}
+    for page in pages:
+        key = "/" + page.path.strip("/")
+        if key in first:
+            findings.append(
+                Finding(
+                    ERROR, "pages-duplicate-path", _relative(page.file, root), page.line,
+                    f"{_relative(page.file, root)} registers {page.path}, as {_relative(first[key].file, root)} does, "
+                    "so Dash refuses to route and every page answers 500.",
+                    "Give one of them another path= in register_page.",
+                )
+            )  # fmt: skip
+        else:
+            first[key] = page
+    users: dict[str, list[tuple[str, int]]] = {}
+    for page in pages:
+        for component_id, line in page_ids(page.file).items():
+            users.setdefault(component_id, []).append((_relative(page.file, root), line))
+    for component_id, places in users.items():
+        if len(places) > 1:
+            files = " and ".join(file for file, _ in places)
+            findings.append(
+                Finding(
+                    WARNING, "pages-duplicate-id", places[1][0], places[1][1],
+                    f"The component id {component_id!r} is used by {files}: Dash ids are global to the app, so "
+                    "one page's callbacks can answer for the other's components.",
+                    "Start each page's ids with its module name (as dashgen add-page writes them).",
+                )
+            )  # fmt: skip
+    return findings
+
+
 def uses_websocket_callbacks(source: AppSource) -> bool:
     return bool(_global_websocket_line(source.tree)) or any(
         _is_true(callback.keywords.get("websocket")) for callback in callback_defs(source.tree)
@@ -974,20 +1034,41 @@ def _upload_size_finding(source: AppSource, project) -> Finding:
 
 
 def lifespan_findings(source: AppSource, web: WebCommand | None) -> list[Finding]:
-    """`--lifespan off` on FastAPI: Dash adds its catch-all route at lifespan start-up."""
-    if web is None or source.backend != "fastapi":
+    """`--lifespan off` where Dash adds its catch-all route at lifespan start-up (FastAPI)."""
+    if web is None or not source.serving.routes_at_lifespan:
         return []
     option = web.option("--lifespan")
     if option is None or option.value != "off":
         return []
-    return [
-        Finding(
-            ERROR, "procfile-lifespan-off", "Procfile", web.line,
-            "The Procfile runs uvicorn with --lifespan off, so Dash never adds its catch-all route and every "
-            "page but the app's first answers 404.",
-            "Remove --lifespan off.", _deploy("enterprise", force=True),
+    label = source.serving.label
+    if _uses_pages(source):
+        code, problem = (
+            "pages-lifespan-off",
+            (
+                f"uvicorn runs with --lifespan off, so {label} never gets Dash's catch-all route and every page "
+                "but the first answers 404."
+            ),
         )
-    ]  # fmt: skip
+    else:
+        code, problem = (
+            "procfile-lifespan-off",
+            (
+                "The Procfile runs uvicorn with --lifespan off, so Dash never adds its catch-all route and every "
+                "page but the app's first answers 404."
+            ),
+        )
+    return [
+        Finding(ERROR, code, "Procfile", web.line, problem, "Remove --lifespan off.", _deploy("enterprise", force=True))
+    ]
+
+
+def _uses_pages(source: AppSource) -> bool:
+    from dashgen.pages import pages_config
+
+    try:
+        return pages_config(source).use_pages
+    except Refused:
+        return False
 
 
 def _worker_findings(source: AppSource, procfile_text: str, managers: list) -> list[Finding]:
@@ -1055,3 +1136,7 @@ def _manager_package_findings(requirements: Requirements, managers: list) -> lis
             )
         )  # fmt: skip
     return findings
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

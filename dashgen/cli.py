@@ -136,6 +136,9 @@ def new(
     background_callbacks: Annotated[
         bool, typer.Option(help="A long job with progress and cancel: diskcache, or Celery when REDIS_URL is set.")
     ] = False,
+    pages: Annotated[
+        bool, typer.Option(help="A multi-page app (Dash Pages): a home page, one more, navigation, a 404 page.")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -158,6 +161,7 @@ def new(
             background_callbacks=background_callbacks,
             directory=directory,
             websocket_callbacks=websocket_callbacks,
+            pages=pages,
         )
         plan = plan_new(project, force=force)
         if not _show_or_apply(plan, quiet=quiet, dry_run=dry_run):
@@ -191,6 +195,35 @@ def add_route(
         if not quiet:
             _print_found(source)
         _show_or_apply(plan, quiet=quiet, dry_run=dry_run)
+
+
+@app.command("add-page")
+def add_page(
+    module: Annotated[str, typer.Argument(help="The page's module below the pages folder: reports, sales/monthly.")],
+    path: Annotated[
+        str | None, typer.Option(help="The page's path below Dash's (default: from the module, /sales/monthly).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="The browser tab's title (default: the name).")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="What the navigation shows (default: the title, else from the module).")
+    ] = None,
+    app_file: AppFile = None,
+    dry_run: Annotated[bool, typer.Option(help="Show the page module; write nothing.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Add a page to a Dash Pages app, generated or hand-written."""
+    from dashgen.pages import page_spec, plan_add_page
+    from dashgen.source import find_app
+
+    with _reported():
+        spec = page_spec(module, path=path, name=name, title=title)
+        source = find_app(Path.cwd(), app_file)
+        plan = plan_add_page(source, spec)
+        if not quiet:
+            _print_found(source)
+        _show_or_apply(plan, quiet=quiet, dry_run=dry_run)
+        if dry_run and not quiet and plan.writes:
+            _console().print(plan.writes[0].new_text, markup=False, highlight=False, end="")
 
 
 def _print_found(source) -> None:

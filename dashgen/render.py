@@ -98,6 +98,11 @@ def template_module(backend: str, name: str) -> Any:
     return env.get_template(f"{backend}/{name}").module
 
 
+def shared_module(name: str) -> Any:
+    """Macros every backend shares, such as `shared/page.py.jinja`'s `page`."""
+    return template_module("shared", name)
+
+
 def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
     """Render templates/ with `data`: the answers and {relative path: text}."""
     template = templates_root()
@@ -140,9 +145,8 @@ def _is_excluded(path: PurePosixPath, patterns: tuple[str, ...]) -> bool:
 
 def _render_path(env: jinja2.Environment, path: PurePosixPath, context: dict[str, Any]) -> str | None:
     """The output path, or None when a templated folder or file name renders empty (copier skips it)."""
-    # As copier does: the suffix goes first, so a file name that renders empty is skipped.
-    names = [*path.parts[:-1], path.name.removesuffix(".jinja")]
-    parts = [env.from_string(part).render(context) for part in names]
-    if not all(parts):
-        return None
-    return "/".join(parts)
+    # As copier does, the suffix goes first, so a file named `{% if x %}name.py{% endif %}.jinja`
+    # renders to nothing, and is skipped, when x is false.
+    path = path.with_name(path.name.removesuffix(".jinja"))
+    parts = [env.from_string(part).render(context) for part in path.parts]
+    return "/".join(parts) if all(parts) else None

@@ -48,8 +48,8 @@ def run_dashgen(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.C
     )
 
 
-def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo") -> Path:
-    result = run_dashgen("new", name, "--backend", backend, *TOPOLOGIES[topology], cwd=tmp_path)
+def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo", options: tuple[str, ...] = ()) -> Path:
+    result = run_dashgen("new", name, "--backend", backend, *TOPOLOGIES[topology], *options, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return tmp_path / name
 
@@ -285,3 +285,46 @@ def _build_venv(where: Path, requirements: Path) -> None:
         )
         assert install.returncode == 0, install.stderr[-3000:]
         (where / "ready").touch()
+
+
+# --- Dash Pages over HTTP ---------------------------------------------------------------------
+
+
+def page_content(dash_url: str, pathname: str) -> dict:
+    """What Dash Pages' router puts in dash.page_container when the browser is at `pathname`
+    (the full path, prefix included): {"layout": ..., "title": ...}."""
+    dependencies = request(f"{dash_url}_dash-dependencies")
+    assert dependencies.status == 200, dependencies.text[:300]
+    router = next(item for item in dependencies.json() if "_pages_content.children" in item["output"])
+    body = {
+        "output": router["output"],
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+    reply = request(f"{dash_url}_dash-update-component", body)
+    assert reply.status == 200, reply.text[:500]
+    response = reply.json()["response"]
+    return {"layout": response["_pages_content"]["children"], "title": response["_pages_store"]["data"]["title"]}
+
+
+def run_callback(dash_url: str, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
+    """POST one callback as the renderer does; the response's {id: {property: value}}."""
+    output = (
+        (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..") if len(outputs) > 1 else "{}.{}".format(*outputs[0])
+    )
+    split = [{"id": i, "property": p} for i, p in outputs]
+    body = {
+        "output": output,
+        "outputs": split if len(split) > 1 else split[0],
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{i}.{p}" for i, p, _ in inputs],
+        "state": [],
+    }
+    reply = request(f"{dash_url}_dash-update-component", body)
+    assert reply.status == 200, reply.text[:500]
+    return reply.json()["response"]

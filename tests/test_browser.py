@@ -141,3 +141,79 @@ def test_readme_screenshot_script_makes_the_picture(tmp_path):
     script = Path(__file__).resolve().parent.parent / "docs" / "screenshot.py"
     subprocess.run([sys.executable, str(script), str(target)], check=True, timeout=180)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(
+    ("backend", "topology"), [*((backend, "default") for backend in BACKENDS), ("fastapi", "mount")]
+)
+def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
+    """`new --pages` behind /demo/ with its Procfile's workers: the navigation, page changes
+    without a reload, direct loads, the 404 page, each page's callback; then `add-page` and a
+    restart add a page to the navigation."""
+    project = generate(tmp_path, backend, topology, options=("--pages",))
+    base = f"/demo/{DASH_PATH.get(topology, '')}"
+    with boot(project, procfile_command(project), prefix="/demo/") as server:
+
+        def walk(page):
+            pick_city_and_wait(page, "Oslo")
+            assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics"]
+            # A full reload would make a new window object and lose this mark.
+            page.evaluate("window.stayedOnThisPage = true")
+            page.click("nav.pages a:has-text('Analytics')")
+            page.wait_for_url(f"{server.base}{base}analytics")
+            page.click("#analytics-button")
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
+            assert page.title() == "Analytics"
+            page.click("nav.pages a:has-text('Home')")
+            page.wait_for_url(f"{server.base}{base}")
+            pick_city_and_wait(page, "Toronto")
+            assert page.evaluate("window.stayedOnThisPage") is True
+
+        def direct_load(page):
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 0 times.')")
+            page.click("#analytics-button")
+            page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
+
+        def not_found(page):
+            page.wait_for_selector("h2:has-text('Page not found')")
+            page.click("text=Back to the home page")
+            page.wait_for_url(f"{server.base}{base}")
+            pick_city_and_wait(page, "Singapore")
+
+        # Each in a page of its own: leaving a page while Dash's renderer loads a script aborts it.
+        for path, steps in (("", walk), ("analytics", direct_load), ("no/such/page", not_found)):
+            visit(browser, server.base, f"{base}{path}", steps)
+
+    assert run_dashgen("add-page", "reports", cwd=project).returncode == 0
+    with boot(project, procfile_command(project), prefix="/demo/") as server:
+
+        def listed(page):
+            pick_city_and_wait(page, "Oslo")
+            assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics", "Reports"]
+            page.click("nav.pages a:has-text('Reports')")
+            page.wait_for_url(f"{server.base}{base}reports")
+            page.click("#reports-button")
+            page.click("#reports-button")
+            page.wait_for_selector("#reports-clicks:has-text('Clicked 2 times.')")
+
+        def loaded(page):
+            page.wait_for_selector("h2:has-text('Reports')")
+            page.click("#reports-button")
+            page.wait_for_selector("#reports-clicks:has-text('Clicked 1 time.')")
+
+        # The home page first: on FastAPI a worker whose first request is another page serves an
+        # incomplete index (Dash 4.4.1; test_pages.py::test_a_page_loaded_first_gets_the_full_index).
+        visit(browser, server.base, base, listed)
+        visit(browser, server.base, f"{base}reports", loaded)
+
+
+def visit(browser, base: str, path: str, steps) -> None:
+    """Open `path` in a fresh page, take the steps, and show that nothing went wrong on the way."""
+    watched = Watched(browser, base)
+    try:
+        watched.page.goto(f"{base}{path}")
+        steps(watched.page)
+    except Exception as error:
+        raise AssertionError(f"{path} did not work: {watched.report()}") from error
+    watched.assert_clean("/demo/")
+    watched.page.close()

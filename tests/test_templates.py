@@ -69,18 +69,19 @@ def test_the_copy_check_finds_a_shared_file_copied_into_a_backend_folder(tmp_pat
 
     # Four lines pasted into a backend's app.py are found as well.
     copy.unlink()
-    pasted = (ROOT / "shared" / "dashboard.py.jinja").read_text().splitlines()[3:7]
+    pasted = (ROOT / "shared" / "weather.py.jinja").read_text().splitlines()[3:7]
     app = tmp_path / "templates" / "flask" / "app.py.jinja"
     app.write_text(app.read_text() + "\n".join(pasted) + "\n")
     assert {file for where in copied_text(tmp_path / "templates").values() for file, _ in where} == {
         "flask/app.py.jinja",
-        "shared/dashboard.py.jinja",
+        "shared/weather.py.jinja",
     }
 
 
+@pytest.mark.parametrize("pages", [False, True], ids=["one-page", "pages"])
 @pytest.mark.parametrize("topology", list(TOPOLOGIES))
 @pytest.mark.parametrize("backend", list(BACKENDS))
-def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology):
+def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology, pages):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from copier import run_copy
@@ -91,9 +92,10 @@ def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topo
     data.update({options[flag]: True for flag in flags if flag in options})
     if "--mount" in flags:
         data["mount"] = flags[flags.index("--mount") + 1]
+    data["pages"] = pages
     run_copy(str(ROOT), tmp_path / "copier", data=data, defaults=True, quiet=True)
     (tmp_path / "dashgen").mkdir()
-    ours = generate(tmp_path / "dashgen", backend, topology)
+    ours = generate(tmp_path / "dashgen", backend, topology, options=("--pages",) if pages else ())
 
     copier_files, dashgen_files = snapshot(tmp_path / "copier"), snapshot(ours)
     answers = ".copier-answers.yml"

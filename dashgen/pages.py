@@ -1,0 +1,310 @@
+"""`dashgen add-page`: Dash Pages found in an app's source, and the page module a new page gets.
+
+Dash imports every `.py` file of the pages folder whose text mentions `register_page` (names
+starting with `_` or `.` are skipped) when the app is created, and routes each URL below its
+own routes prefix to the page registered at that path.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashgen.errors import InvalidInput, Refused
+from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
+from dashgen.source import DASH_OWN_PATHS, AppSource, Route
+
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+@dataclass(frozen=True)
+class PagesConfig:
+    """What `Dash(...)` says about Pages."""
+
+    use_pages: bool
+    folder: Path  # absolute
+    folder_text: str  # as the source writes it, for messages ("pages")
+    line: int  # the line of the Dash(...) call
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page module in the pages folder and the path it registers."""
+
+    file: Path
+    relative: str  # "sales/monthly.py", below the pages folder
+    path: str  # "/sales/monthly"
+    line: int  # the register_page call's line
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page to add, as the user asked for it."""
+
+    parts: tuple[str, ...]  # ("sales", "monthly"): the module below the pages folder
+    path: str  # "/sales/monthly"
+    name: str  # what the navigation shows
+    title: str  # the browser tab's title
+
+    @property
+    def relative(self) -> str:
+        return "/".join(self.parts) + ".py"
+
+    @property
+    def id_prefix(self) -> str:
+        """Module names have no "-", so joining them with it gives every page its own prefix."""
+        return "-".join(self.parts)
+
+
+def page_spec(module: str, *, path: str | None = None, name: str | None = None, title: str | None = None) -> PageSpec:
+    """Validate what was typed: a bad module name or path is exit status 2."""
+    parts = tuple(part for part in module.strip().removesuffix(".py").replace(".", "/").split("/") if part)
+    if not parts:
+        raise InvalidInput("Give the page's module, such as reports or sales/monthly.")
+    for part in parts:
+        if not part.isidentifier() or keyword.iskeyword(part):
+            raise InvalidInput(f"{module!r} is not a module path: use Python names joined by /, like sales/monthly.")
+        if part.startswith("_"):
+            raise InvalidInput(f"Dash skips page modules and folders whose names start with _: rename {part!r}.")
+    default_name = parts[-1].replace("_", " ").capitalize()
+    title = _one_line(title, "--title")
+    name = _one_line(name, "--name") or title or default_name
+    title = title or name
+    page_path = validate_page_path(path) if path is not None else "/" + "/".join(parts).replace("_", "-").lower()
+    return PageSpec(parts, page_path, name, title)
+
+
+def _one_line(text: str | None, option: str) -> str | None:
+    if text is None:
+        return None
+    if not text.strip() or "\n" in text or "\r" in text:
+        raise InvalidInput(f"{option} {text!r} is empty or spans lines: give it one line of text.")
+    return text.strip()
+
+
+def validate_page_path(path: str) -> str:
+    original = path
+    path = path.strip()
+    path = path if path.startswith("/") else "/" + path
+    segments = [segment for segment in path.split("/")[1:] if segment != ""] if path != "/" else []
+    bad = (
+        not original.strip()
+        or "//" in path
+        or any(segment in (".", "..") or not _SEGMENT.fullmatch(segment) for segment in segments)
+    )
+    if bad:
+        raise InvalidInput(
+            f"The page path {original!r} is not a path: use letters, digits, -, _ and . between slashes, "
+            "like /sales/monthly."
+        )
+    path = "/" + "/".join(segments)
+    if (path + "/").startswith(DASH_OWN_PATHS) or path.startswith(DASH_OWN_PATHS):
+        raise InvalidInput(f"{path} is one of Dash's own routes (/_dash-*, /assets/, ...): choose another path.")
+    return path
+
+
+# --- Reading the app --------------------------------------------------------------------------
+
+
+def pages_config(source: AppSource) -> PagesConfig:
+    """use_pages and pages_folder of the app's Dash(...) call, as Dash reads them."""
+    call = _dash_call(source)
+    folder_node = _keyword(call, "pages_folder")
+    folder_text = "pages"
+    if folder_node is not None:
+        if not (isinstance(folder_node, ast.Constant) and isinstance(folder_node.value, str)):
+            raise Refused(
+                f"{source.path.name}:{folder_node.lineno} computes pages_folder: write it as a string "
+                'such as pages_folder="pages" so dashgen can find the pages.'
+            )
+        folder_text = folder_node.value
+    use_node = _keyword(call, "use_pages")
+    if use_node is None:
+        # Dash turns Pages on by itself when pages_folder is not the default.
+        use_pages = folder_text != "pages"
+    else:
+        use_pages = isinstance(use_node, ast.Constant) and bool(use_node.value)
+    folder = Path(folder_text)
+    folder = folder if folder.is_absolute() else source.path.parent / folder
+    return PagesConfig(use_pages, folder, folder_text, call.lineno)
+
+
+def _dash_call(source: AppSource) -> ast.Call:
+    for statement in source.tree.body:
+        value = getattr(statement, "value", None)
+        if (
+            isinstance(statement, (ast.Assign, ast.AnnAssign))
+            and isinstance(value, ast.Call)
+            and any(isinstance(target, ast.Name) and target.id == source.app_name for target in _targets(statement))
+        ):
+            return value
+    raise AssertionError(f"{source.path} was read as creating {source.app_name} but no call was found")
+
+
+def _targets(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((item.value for item in call.keywords if item.arg == name), None)
+
+
+def page_files(folder: Path) -> list[Path]:
+    """The files Dash imports as pages, in its order."""
+    files = []
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder).parts
+        if any(part.startswith(("_", ".")) for part in relative):
+            continue
+        text = read_text(path) or ""
+        if "register_page" in text:
+            files.append(path)
+    return files
+
+
+def read_pages(config: PagesConfig) -> list[Page]:
+    """Every page registered in the pages folder (files that do not parse are left out)."""
+    pages = []
+    for file in page_files(config.folder):
+        relative = file.relative_to(config.folder).as_posix()
+        try:
+            tree = ast.parse(read_text(file) or "", filename=str(file))
+        except SyntaxError:
+            continue
+        call = register_page_call(tree)
+        if call is None:
+            continue
+        pages.append(Page(file, relative, _registered_path(call, relative), call.lineno))
+    return pages
+
+
+def register_page_call(tree: ast.Module) -> ast.Call | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+            if called == "register_page":
+                return node
+    return None
+
+
+def _registered_path(call: ast.Call, relative: str) -> str:
+    for name in ("path", "path_template"):
+        node = _keyword(call, name)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value if name == "path" else re.sub("<.*?>", "none", node.value)
+    # As Dash infers it from the module's name below the pages folder.
+    return "/" + relative.removesuffix(".py").replace("_", "-").lower()
+
+
+def page_ids(file: Path) -> dict[str, int]:
+    """The string ids a page module gives its components, with the first line each is on."""
+    try:
+        tree = ast.parse(read_text(file) or "", filename=str(file))
+    except SyntaxError:
+        return {}
+    ids: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            value = _keyword(node, "id")
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                ids.setdefault(value.value, value.lineno)
+    return ids
+
+
+def _has_async_callback(file: Path) -> bool:
+    """Whether a page writes its callbacks as `async def`, as the new page's should be then."""
+    try:
+        tree = ast.parse(read_text(file) or "", filename=str(file))
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.AsyncFunctionDef)
+        and any("callback" in ast.unparse(decorator).split("(")[0] for decorator in node.decorator_list)
+        for node in tree.body
+    )
+
+
+def _normal(path: str) -> str:
+    return "/" + path.strip("/")
+
+
+# --- The plan ---------------------------------------------------------------------------------
+
+
+def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
+    config = pages_config(source)
+    if not config.use_pages:
+        raise Refused(
+            f"{source.path.name}:{config.line} creates the Dash app without Pages: turn them on with "
+            f"{source.app_name} = Dash(..., use_pages=True), put dash.page_container in its layout, "
+            "and run this again."
+        )
+    root = source.path.parent
+    target = config.folder.joinpath(*spec.parts[:-1], spec.parts[-1] + ".py")
+    relative = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
+    pages = read_pages(config)
+    asynchronous = source.async_callbacks or any(_has_async_callback(page.file) for page in pages)
+    text = page_module(spec, relative, async_callbacks=asynchronous)
+    existing = read_text(target)
+    plan = Plan(root)
+    if existing == text:
+        plan.changes = [FileChange(relative, IDENTICAL, text, existing)]
+        return plan
+    if existing is not None:
+        raise Refused(f"{relative} already exists: edit it there, or choose another module name.")
+    taken = next((page for page in pages if _normal(page.path) == _normal(spec.path)), None)
+    if taken is not None:
+        where = taken.file.relative_to(root).as_posix() if taken.file.is_relative_to(root) else str(taken.file)
+        raise Refused(f"{where}:{taken.line} already registers the page path {spec.path}: choose another --path.")
+    route = route_at(source, spec.path)
+    if route is not None:
+        raise Refused(
+            f"{source.path.name}:{route.line} already serves {route.path} ({route.function or 'a mount'}), "
+            f"so a page at {spec.path} would never be shown: choose another --path."
+        )
+    compile(text, relative, "exec")
+    plan.changes = [FileChange(relative, CREATE, text)]
+    plan.notes.append(f"Dash loads pages when the app starts: restart it to serve {spec.path}.")
+    return plan
+
+
+def route_at(source: AppSource, page_path: str) -> Route | None:
+    """The app's own route that answers the URL of the page at `page_path`, if any."""
+    full = _normal(source.dash_base.rstrip("/") + page_path)
+    for route in source.routes:
+        if route.methods == ("MOUNT",):
+            if full == _normal(route.path) or full.startswith(_normal(route.path).rstrip("/") + "/"):
+                return route
+            continue
+        if "GET" not in route.methods:
+            continue
+        pattern = re.sub(r"\\\{\\\}", "[^/]+", re.escape(_normal(route.shape)))
+        if re.fullmatch(pattern, full):
+            return route
+    return None
+
+
+def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool) -> str:
+    """The page module's text, from the template `new --pages` renders its pages with too."""
+    from dashgen.render import shared_module
+
+    page = shared_module("page.py.jinja").page
+    text = page(
+        path=_python_string(spec.path),
+        name=_python_string(spec.name),
+        title=_python_string(spec.title),
+        file=relative,
+        prefix=spec.id_prefix,
+        async_callbacks=async_callbacks,
+    )
+    return str(text).strip("\n") + "\n"
+
+
+def _python_string(text: str) -> str:
+    """A double-quoted Python literal: JSON's string escapes are Python's too."""
+    return json.dumps(text, ensure_ascii=False)
