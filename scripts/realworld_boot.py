@@ -71,6 +71,7 @@ def make_venv(where: Path, base: Path, requirements: Path | None) -> tuple[bool,
     base_lib = Path(sysconfig.get_path("purelib", vars={"base": str(base), "platbase": str(base)}))
     (purelib / "zz-realworld-base.pth").write_text(f"{base_lib}\n")
     if requirements is None:
+        link_servers(where, base)
         return True, "no requirements.txt"
     started = time.monotonic()
     try:
@@ -83,6 +84,7 @@ def make_venv(where: Path, base: Path, requirements: Path | None) -> tuple[bool,
         return False, "pip install took over 600 s"
     if install.returncode:
         return False, install.stderr.strip().splitlines()[-1][:300] if install.stderr.strip() else "pip failed"
+    link_servers(where, base)
     return True, f"installed in {time.monotonic() - started:.0f} s"
 
 
@@ -95,6 +97,21 @@ def ask(url: str) -> Reply:
 
 def said(reply: Reply) -> str:
     return "no answer" if reply.status == 0 else str(reply.status)
+
+
+def link_servers(where: Path, base: Path) -> None:
+    """The base venv's commands (gunicorn, uvicorn, ...) run by this venv's Python, so that they see
+    the app's own packages: the base's scripts would run the base's interpreter."""
+    for script in (base / "bin").iterdir():
+        target = where / "bin" / script.name
+        if target.exists() or not script.is_file():
+            continue
+        with script.open("rb") as handle:
+            first = handle.readline()
+        if not (first.startswith(b"#!") and b"python" in first):
+            continue
+        target.write_text(f'#!/bin/sh\nexec "{where / "bin" / "python"}" "{script}" "$@"\n')
+        target.chmod(0o755)
 
 
 def probe(base_url: str) -> dict[str, str]:
