@@ -162,6 +162,8 @@ def boot_app(project: Path, command: str, bin_dirs: list[Path], prefix: str | No
 def why(log: str) -> str:
     """The last exception line of a server log, the shortest account of what went wrong."""
     lines = [line.strip() for line in log.splitlines() if re.search(r"(Error|Exception)\b.*:", line)]
+    # gunicorn says a missing attribute in a line of its own, not as an exception.
+    lines = lines or [line.strip() for line in log.splitlines() if "Failed to find attribute" in line]
     return lines[-1][:200] if lines else ""
 
 
