@@ -64,7 +64,10 @@ def make_venv(where: Path, base: Path, requirements: Path | None) -> tuple[bool,
     """A venv whose own site-packages come first and the base venv's after them (a .pth file:
     `--system-site-packages` would reach the interpreter's packages, not the base venv's)."""
     shutil.rmtree(where, ignore_errors=True)
-    made = run([sys.executable, "-m", "venv", str(where)], cwd=where.parent)
+    try:
+        made = run([sys.executable, "-m", "venv", str(where)], cwd=where.parent, timeout=900)
+    except subprocess.TimeoutExpired:
+        return False, "python -m venv took over 900 s"
     if made.returncode:
         return False, made.stderr[-500:]
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(where), "platbase": str(where)}))
@@ -221,12 +224,16 @@ def main() -> int:
     results = []
     for src in sources:
         started = time.monotonic()
-        result = check_app(src, options.work, options.dashgen, options.base.resolve())
+        try:
+            result = check_app(src, options.work, options.dashgen, options.base.resolve())
+        except subprocess.TimeoutExpired as error:
+            result = {"app": src.name, "status": f"harness timeout: {error.cmd[:3]}", "deploy": {}, "route": {}}
         result["seconds"] = round(time.monotonic() - started)
         results.append(result)
         boots = result.get("boots", {})
         print(
-            f"{result['app']:40} {result['status']:28} deploy={result['deploy']['rc']} route={result['route']['rc']}"
+            f"{result['app']:40} {result['status']:28}"
+            f" deploy={result['deploy'].get('rc')} route={result['route'].get('rc')}"
             f"  /: {cell(boots.get('/', {})) if boots else '-'}  /p/: {cell(boots.get('/p/', {})) if boots else '-'}",
             flush=True,
         )
