@@ -12,6 +12,8 @@ import sys
 
 def newline_of(text: str) -> str:
     first = text.find("\n")
+    if first < 0:
+        return "\r" if "\r" in text else "\n"  # classic Mac OS endings are kept too
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 

@@ -89,7 +89,9 @@ def validate_directory(directory: Path, name: str) -> None:
     limit = os.pathconf(existing if existing.exists() else ".", "PC_NAME_MAX")
     length = len(os.fsencode(name))
     if length > limit:
-        raise InvalidInput(f"The project name is {length} bytes long, more than the {limit} a file name may have here.")
+        raise InvalidInput(
+            f"The project name is {length} bytes long, more than the {limit} a file name can have: use a shorter one."
+        )
 
 
 def validate_backend(backend: str) -> str:
