@@ -7,6 +7,7 @@ Heavy modules (jinja2, yaml, rich) are imported inside the commands that need th
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -135,11 +136,11 @@ def _apply(plan, *, dry_run: bool, force: bool = False) -> None:
     if dry_run:
         return
     plan.replace_links = force
+    _applying.append(plan)
     plan.apply()
-    _applied.append(plan)
 
 
-_applied: list = []  # plans applied so far: what an interruption message reports
+_applying: list = []  # the plans this run applies: what an interruption message reports
 
 
 def _show(plan, *, quiet: bool, dry_run: bool) -> None:
@@ -358,8 +359,12 @@ def main() -> None:
     sys.stdout = _QuietWhenClosed(sys.stdout)
     sys.stderr = _QuietWhenClosed(sys.stderr)
     try:
-        app()
+        try:
+            app()
+        finally:
+            # The outcome is decided: a signal from now on would only blur the exit status.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     except Interrupted as interruption:
-        done = "every file was written" if _applied else "nothing was written"
+        done = "every file was written" if any(plan.applied for plan in _applying) else "nothing was written"
         print(f"Interrupted: {done}.", file=sys.stderr)
         sys.exit(128 + interruption.signum)

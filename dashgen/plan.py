@@ -54,6 +54,7 @@ class Plan:
     changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was found or decided, for the user
     replace_links: bool = False  # --force: a link out of the project is replaced, not written through
+    applied: bool = False  # every write landed (set before held signals are let through)
 
     @property
     def conflicts(self) -> list[FileChange]:
@@ -71,10 +72,13 @@ class Plan:
         writes = self.writes
         if not writes:
             return
-        if not self.root.exists():
-            self._create_root(writes)
-        else:
-            _Transaction(self.root, writes, replace_links=self.replace_links).run()
+        # Ctrl-C and SIGTERM wait the few milliseconds of staging and renaming: they land before
+        # or after, and nothing staged is left behind.
+        with _signals_held():
+            if not self.root.exists():
+                self._create_root(writes)
+            else:
+                _Transaction(self.root, writes, replace_links=self.replace_links, plan=self).run()
 
     def _create_root(self, writes: list[FileChange]) -> None:
         parent = self.root.parent
@@ -87,8 +91,8 @@ class Plan:
             os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it private; a project is not
             for change in writes:
                 _write(stage / change.path, change.new_text)
-            with _signals_held():
-                os.rename(stage, self.root)
+            os.rename(stage, self.root)
+            self.applied = True
         except OSError as error:
             shutil.rmtree(stage, ignore_errors=True)
             raise _refusal(error, self.root) from None
@@ -118,7 +122,8 @@ def writing(root: Path) -> Iterator[None]:
         raise _refusal(error, folder) from None
     try:
         _lock(handle, folder)
-        _recover(root)
+        with _signals_held():
+            _recover(root)
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the lock
@@ -211,6 +216,7 @@ class _Target:
     change: FileChange
     path: Path  # where the text goes: inside the project, links inside it resolved
     relative: str  # path relative to the project, as the journal records it
+    replaces: bool  # something (a file, or a link --force replaces) is there now
     staged: str = ""
     backup: str | None = None
 
@@ -218,7 +224,8 @@ class _Target:
 class _Transaction:
     """Check, stage, journal, rename; on failure rename back. One per `Plan.apply`."""
 
-    def __init__(self, root: Path, writes: list[FileChange], *, replace_links: bool) -> None:
+    def __init__(self, root: Path, writes: list[FileChange], *, replace_links: bool, plan: Plan) -> None:
+        self.plan = plan
         self.root = root
         self.real_root = Path(os.path.realpath(root))
         self.replace_links = replace_links
@@ -259,7 +266,7 @@ class _Transaction:
                         f"inside {self.root}; remove the link, or use --force to replace only the link."
                     )
                 elif last:
-                    return self._writable(_Target(change, path, self._relative(path)))
+                    return self._writable(_Target(change, path, self._relative(path), replaces=True))
                 else:
                     self.links.append((self._relative(path), os.readlink(path)))
                     fresh = True
@@ -272,7 +279,8 @@ class _Transaction:
             elif not path.is_dir():
                 raise Refused(f"{shown} is a file where dashgen needs a folder: move it away, then run again.")
             folder = path
-        return self._writable(_Target(change, folder, self._relative(folder)))
+        replaces = not fresh and folder.exists()
+        return self._writable(_Target(change, folder, self._relative(folder), replaces=replaces))
 
     @staticmethod
     def _check_file(path: Path, shown: str, change: FileChange, fresh: bool) -> None:
@@ -293,7 +301,7 @@ class _Transaction:
         while directory != self.real_root and self._relative(directory) in self.made:
             directory = directory.parent
         if not os.access(directory, os.W_OK | os.X_OK):
-            raise Refused(f"{directory} is read-only: dashgen cannot write {target.change.path} there.")
+            raise Refused(f"{directory} is read-only, so {target.change.path} cannot be written: make it writable.")
         return target
 
     def _stage_texts(self) -> None:
@@ -301,10 +309,10 @@ class _Transaction:
             target.staged = f"new-{number}"
             staged = self.stage / target.staged
             _write(staged, target.change.new_text)
-            if target.path.is_file() and not target.path.is_symlink():
-                shutil.copymode(target.path, staged)  # a replaced file keeps its mode
-            if target.path.exists() or target.path.is_symlink():
+            if target.replaces:
                 target.backup = f"old-{number}"
+                if not target.path.is_symlink():
+                    shutil.copymode(target.path, staged)  # a replaced file keeps its mode
         record = {
             "entries": [
                 {"target": target.relative, "staged": target.staged, "backup": target.backup} for target in self.targets
@@ -316,14 +324,13 @@ class _Transaction:
         os.replace(self.stage / (JOURNAL + ".new"), self.stage / JOURNAL)
 
     def _commit(self) -> None:
-        # Signals wait until every rename is done or undone: Ctrl-C lands before or after, whole.
-        with _signals_held():
-            try:
-                self._rename_all()
-            except BaseException:
-                _roll_back(self.real_root, self.stage)
-                raise
-            (self.stage / JOURNAL).unlink()
+        try:
+            self._rename_all()
+        except BaseException:
+            _roll_back(self.real_root, self.stage)
+            raise
+        (self.stage / JOURNAL).unlink()
+        self.plan.applied = True
 
     def _rename_all(self) -> None:
         for relative, _ in self.links:
