@@ -516,3 +516,13 @@ def test_output_into_head_keeps_the_write(tmp_path):
     assert "Traceback" not in result.stderr and result.stderr == "", result.stderr
     assert result.stdout.splitlines()[-1] == "status=0"
     assert "api/piped" in (project / "app.py").read_text()
+
+
+def test_app_outside_the_current_folder_names_the_project_it_edits(tmp_path):
+    project = generate(tmp_path, "flask", "default")
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    result = run_dashgen("add-route", "/api/far", "--app", "../demo/app.py", cwd=here)
+    assert result.returncode == 0, result.stderr
+    assert "Found the Dash app in ../demo/app.py" in result.stdout
+    assert "api/far" in (project / "app.py").read_text() and list(here.iterdir()) == []
