@@ -261,7 +261,7 @@ def _function_name(source: AppSource, spec: RouteSpec, used: set[str]) -> str:
             raise Refused(f"{source.path.name} already defines {spec.name!r}: choose another --name.")
         return spec.name
     base = spec.default_name()
-    candidates = (base, f"{base}_route", *(f"{base}_{n}" for n in range(2, 1000)))
+    candidates = (base, *(f"{base}_{n}" for n in range(2, 1000)))
     return next(name for name in candidates if name not in taken)
 
 

@@ -443,7 +443,7 @@ def test_sse_route_named_after_an_imported_module_shadows_nothing(tmp_path):
     result = run_dashgen("add-route", "/time", "--kind", "sse", cwd=project)
     assert result.returncode == 0, result.stderr
     text = (project / "app.py").read_text()
-    assert "import time" in text and "def time(" not in text and "def time_route(" in text
+    assert "import time" in text and "def time(" not in text and "def time_2(" in text
     script = (
         "import sys\nsys.path.insert(0, '.')\nfrom app import server\n"
         "reply = server.test_client().get('/time')\n"
