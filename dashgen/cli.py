@@ -68,7 +68,7 @@ def _reported() -> Iterator[None]:
         console = _console(stderr=True)
         console.print(f"[bold red]error:[/] {_plain(error.message)}", highlight=False)
         if error.detail:
-            console.print(error.detail, highlight=False, markup=False)
+            console.print(_visible(_lines(error.detail)), highlight=False, markup=False)
         raise typer.Exit(error.exit_code) from None
 
 
@@ -88,6 +88,11 @@ def _visible(text: str) -> str:
         else repr(character)[1:-1]
         for character in text
     )
+
+
+def _lines(text: str) -> str:
+    """A diff's lines as the terminal shows them: CRLF and CR endings end a line, not `\\r`."""
+    return text.replace("\r\n", "\n")
 
 
 def _console(stderr: bool = False):
@@ -119,7 +124,7 @@ def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
         where = change.where or change.path
         console.print(f"[{style}]{change.action:>10}[/]  {_plain(where)}")
         if show_diffs and change.action != "identical" and change.old_text is not None:
-            console.print(_visible(change.diff()), markup=False, highlight=False, end="")
+            console.print(_visible(_lines(change.diff())), markup=False, highlight=False, end="")
         elif change.action != "identical":
             for note in plan.notes:
                 console.print(_visible(note), markup=False, highlight=False)
@@ -320,7 +325,7 @@ def check(
 def _print_warnings(findings) -> None:
     console = _console(stderr=True)
     for finding in findings:
-        console.print(f"[yellow]warning:[/] {finding.where}: {_plain(finding.problem)} {_plain(finding.fix)}")
+        console.print(f"[yellow]warning:[/] {_plain(finding.where)}: {_plain(finding.problem)} {_plain(finding.fix)}")
 
 
 class _QuietWhenClosed:

@@ -66,8 +66,8 @@ class Plan:
 
     def apply(self) -> None:
         """Write every change or none. Every target is checked before the first rename; the new
-        texts are staged beside the project, then renamed into place with signals held back;
-        on any failure what was replaced is put back. A run killed midway leaves a journal
+        texts are staged in the project (a new project: beside it), then renamed into place with
+        signals held back; on any failure what was replaced is put back. A run killed midway leaves a journal
         that the next writer on the same project rolls back (see `writing`)."""
         writes = self.writes
         if not writes:
