@@ -12,10 +12,13 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from helpers import generate, run_dashgen
+
+from dashgen.backends import BACKENDS
 
 DASHGEN = [sys.executable, "-m", "dashgen"]
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
@@ -93,28 +96,57 @@ def spoiled(project: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict[str, str]:
+def generated(tmp_path_factory) -> dict[str, Path]:
+    """`new demo` of each backend, made once; each test works on its own copy."""
+    return {backend: generate(tmp_path_factory.mktemp(backend), backend, "default") for backend in BACKENDS}
+
+
+@pytest.fixture
+def project_of(generated, tmp_path):
+    def copy(backend: str) -> Path:
+        return Path(shutil.copytree(generated[backend], tmp_path / "demo", symlinks=True))
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def reference(generated) -> dict[str, str]:
     """The tree `new demo --backend fastapi` makes, to compare interrupted runs against."""
-    base = tmp_path_factory.mktemp("reference")
-    return tree(generate(base, "fastapi", "default"))
+    return tree(generated["fastapi"])
 
 
 SIGNALS = {"INT": 130, "TERM": 143}
+PAUSE = {"DASHGEN_TEST_PAUSE_BETWEEN_RENAMES": "0.1"}
 
 
-def test_interrupted_replacement_lands_whole_or_not_at_all(tmp_path, reference):
+def seconds_to_run(project: Path, *args: str, extra_env: dict | None = None) -> float:
+    """How long the command takes on a copy of `project` now: the signals' delays are drawn
+    around it, so they land in every phase however busy the machine is."""
+    scratch = project.parent / "calibration"
+    shutil.copytree(project, scratch / project.name, symlinks=True)
+    began = time.monotonic()
+    result = finish(start(*args, cwd=scratch, extra_env=extra_env))
+    assert result.returncode == 0, result.stderr
+    shutil.rmtree(scratch)
+    return time.monotonic() - began
+
+
+def test_interrupted_replacement_lands_whole_or_not_at_all(tmp_path, reference, project_of):
     """Ctrl-C and SIGTERM at random moments of `new --force` over a changed project (12 files
     replaced): exit 0 or 130/143 without a traceback, and the tree is either as it was or as the
     template makes it, never a mix. The pause between renames widens the window; signals are held
     while renames run, so they land before or after, whole."""
-    project = generate(tmp_path, "fastapi", "default")
+    project = project_of("fastapi")
     spoiled(project)
     before = tree(project)
+    command = ("new", "demo", "--backend", "fastapi", "--force")
+    took = {False: seconds_to_run(project, *command), True: seconds_to_run(project, *command, extra_env=PAUSE)}
     outcomes = {"nothing written": 0, "everything written": 0}
     for trial in range(12):
         signal_name = "INT" if trial % 2 == 0 else "TERM"
-        delay = RANDOM.uniform(0.4, 2.5)
-        pause = {"DASHGEN_TEST_PAUSE_BETWEEN_RENAMES": "0.05"} if trial % 3 == 0 else {}
+        paused = trial % 3 == 0
+        delay = RANDOM.uniform(0.3, 1.05) * took[paused]
+        pause = PAUSE if paused else {}
         result = finish(
             start(
                 "new", "demo", "--backend", "fastapi", "--force",
@@ -139,17 +171,21 @@ def test_interrupted_replacement_lands_whole_or_not_at_all(tmp_path, reference):
     assert sum(outcomes.values()) == 12
 
 
-def test_killed_replacement_is_rolled_back_by_the_next_run(tmp_path, reference):
+def test_killed_replacement_is_rolled_back_by_the_next_run(tmp_path, reference, project_of):
     """SIGKILL cannot be caught: at random moments, also between renames. The files may be
     half-replaced until the next dashgen run on the project, which rolls back what the killed run
     left (from its journal) and then does its own work: the tree is complete, nothing is left over."""
-    project = generate(tmp_path, "fastapi", "default")
+    project = project_of("fastapi")
+    spoiled(project)
+    command = ("new", "demo", "--backend", "fastapi", "--force")
+    took = {False: seconds_to_run(project, *command), True: seconds_to_run(project, *command, extra_env=PAUSE)}
     counts = {"half-done left for the next run": 0, "nothing or everything": 0}
     for trial in range(10):
         spoiled(project)
         before = tree(project)
-        pause = {"DASHGEN_TEST_PAUSE_BETWEEN_RENAMES": "0.1"} if trial % 2 == 0 else {}
-        delay = RANDOM.uniform(0.4, 2.5)
+        paused = trial % 2 == 0
+        pause = PAUSE if paused else {}
+        delay = RANDOM.uniform(0.5, 1.05) * took[paused]
         killed = finish(
             start(
                 "new", "demo", "--backend", "fastapi", "--force",
@@ -178,10 +214,13 @@ def test_killed_replacement_is_rolled_back_by_the_next_run(tmp_path, reference):
 def test_interrupted_or_killed_new_never_leaves_a_half_made_project(tmp_path, reference):
     """A new project is staged beside its destination and renamed in whole: interrupted or
     killed at any moment, `demo/` is absent or complete; the next run cleans the staging folder."""
+    (tmp_path / "demo").mkdir()
+    took = seconds_to_run(tmp_path / "demo", "new", "demo", "--backend", "fastapi")
+    (tmp_path / "demo").rmdir()
     counts = {"absent": 0, "complete": 0}
     for trial in range(12):
         signal_name = ("INT", "TERM", "KILL")[trial % 3]
-        delay = RANDOM.uniform(0.4, 2.0)
+        delay = RANDOM.uniform(0.3, 1.05) * took
         result = finish(start("new", "demo", "--backend", "fastapi", cwd=tmp_path, signal_after=(signal_name, delay)))
         assert "Traceback" not in result.stderr, result.stderr
         project = tmp_path / "demo"
@@ -202,10 +241,10 @@ def test_interrupted_or_killed_new_never_leaves_a_half_made_project(tmp_path, re
 # --- One writer at a time ----------------------------------------------------------------------
 
 
-def test_twenty_pairs_of_concurrent_add_routes_lose_no_route(tmp_path):
+def test_twenty_pairs_of_concurrent_add_routes_lose_no_route(tmp_path, project_of):
     """Two add-route runs with different paths at the same moment, 20 times: each exits 0 with
     its route in app.py, or 1 with a sentence. Then the app serves every route it was given."""
-    project = generate(tmp_path, "flask", "default")
+    project = project_of("flask")
     counts = {"both added": 0, "one refused": 0}
     added = []
     for trial in range(20):
@@ -265,8 +304,8 @@ def test_two_concurrent_new_of_one_name_make_exactly_one_project(tmp_path, refer
 # --- Inside the project only ---------------------------------------------------------------------
 
 
-def test_linked_assets_folder_out_of_the_project_is_replaced_only_as_a_link(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_linked_assets_folder_out_of_the_project_is_replaced_only_as_a_link(tmp_path, project_of):
+    project = project_of("flask")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "style.css").write_text("their css\n")
@@ -279,8 +318,8 @@ def test_linked_assets_folder_out_of_the_project_is_replaced_only_as_a_link(tmp_
     assert not (project / "assets").is_symlink() and (project / "assets" / "style.css").is_file()
 
 
-def test_linked_app_out_of_the_project_is_refused_naming_the_link(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_linked_app_out_of_the_project_is_refused_naming_the_link(tmp_path, project_of):
+    project = project_of("flask")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (project / "app.py").rename(outside / "app.py")
@@ -291,8 +330,8 @@ def test_linked_app_out_of_the_project_is_refused_naming_the_link(tmp_path):
     assert tree(tmp_path) == before
 
 
-def test_linked_requirements_out_of_the_project_need_force_which_replaces_the_link(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_linked_requirements_out_of_the_project_need_force_which_replaces_the_link(tmp_path, project_of):
+    project = project_of("flask")
     outside = tmp_path / "shared-requirements.txt"
     outside.write_text("dash>=4.2\nredis\n")
     (project / "requirements.txt").unlink()
@@ -308,8 +347,8 @@ def test_linked_requirements_out_of_the_project_need_force_which_replaces_the_li
     assert "gunicorn" in (project / "requirements.txt").read_text()
 
 
-def test_a_link_inside_the_project_is_written_through_and_kept(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_a_link_inside_the_project_is_written_through_and_kept(tmp_path, project_of):
+    project = project_of("flask")
     (project / "src").mkdir()
     (project / "app.py").rename(project / "src" / "app.py")
     (project / "app.py").symlink_to("src/app.py")
@@ -345,16 +384,16 @@ def can_unshare(tmp_path):
     "args",
     [("add-route", "/api/ro"), ("deploy-files", "--target", "docker"), ("new", "inner", "--backend", "quart")],
 )
-def test_read_only_folder_is_one_sentence(tmp_path, can_unshare, args):
-    project = generate(tmp_path, "quart", "default")
+def test_read_only_folder_is_one_sentence(tmp_path, can_unshare, args, project_of):
+    project = project_of("quart")
     before = tree(tmp_path)
     result = _read_only(project, *args)
     refused(result, 1, "read-only")
     assert tree(tmp_path) == before
 
 
-def test_a_folder_where_a_file_goes_refuses_every_file(tmp_path):
-    project = generate(tmp_path, "fastapi", "default")
+def test_a_folder_where_a_file_goes_refuses_every_file(tmp_path, project_of):
+    project = project_of("fastapi")
     (project / "Dockerfile").mkdir()
     before = tree(tmp_path)
     result = run_dashgen("deploy-files", "--target", "docker", cwd=project)
@@ -405,8 +444,8 @@ def test_dot_segments_in_mount(tmp_path, mount):
 # --- Modes and line endings ----------------------------------------------------------------------
 
 
-def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path, project_of):
+    project = project_of("flask")
     (project / "Procfile").write_text("web: python app.py\n")
     (project / "Procfile").chmod(0o640)
     result = run_dashgen("deploy-files", "--target", "docker", "--force", cwd=project)
@@ -421,8 +460,8 @@ def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path):
 
 
 @pytest.mark.parametrize("ending", [b"\r", b"\r\n"])
-def test_line_endings_are_kept(tmp_path, ending):
-    project = generate(tmp_path, "flask", "default")
+def test_line_endings_are_kept(tmp_path, ending, project_of):
+    project = project_of("flask")
     app = project / "app.py"
     app.write_bytes(app.read_bytes().replace(b"\n", ending))
     result = run_dashgen("add-route", "/events", "--kind", "sse", cwd=project)
@@ -436,10 +475,10 @@ def test_line_endings_are_kept(tmp_path, ending):
 # --- Generated names -------------------------------------------------------------------------------
 
 
-def test_sse_route_named_after_an_imported_module_shadows_nothing(tmp_path):
+def test_sse_route_named_after_an_imported_module_shadows_nothing(tmp_path, project_of):
     """`/time --kind sse` on Flask needs `import time`: the function gets another name, and the
     stream answers from the app's own test client."""
-    project = generate(tmp_path, "flask", "default")
+    project = project_of("flask")
     result = run_dashgen("add-route", "/time", "--kind", "sse", cwd=project)
     assert result.returncode == 0, result.stderr
     text = (project / "app.py").read_text()
@@ -464,8 +503,8 @@ def test_sse_route_named_after_an_imported_module_shadows_nothing(tmp_path):
         ("flask", ("/api/{ﬁle}",), ("'file'",)),
     ],
 )
-def test_names_that_would_hide_or_be_normalised_are_refused(tmp_path, backend, args, words):
-    project = generate(tmp_path, backend, "default")
+def test_names_that_would_hide_or_be_normalised_are_refused(tmp_path, backend, args, words, project_of):
+    project = project_of(backend)
     before = tree(project)
     refused(run_dashgen("add-route", *args, cwd=project), 2, *words)
     assert tree(project) == before
@@ -508,8 +547,8 @@ def test_closed_stdout_neither_stops_nor_loses_the_write(tmp_path, reference):
     assert tree(tmp_path / "demo") == reference
 
 
-def test_output_into_head_keeps_the_write(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_output_into_head_keeps_the_write(tmp_path, project_of):
+    project = project_of("flask")
     command = " ".join([sys.executable, "-m", "dashgen", "add-route", "/api/piped", "--dry-run", "|", "head", "-1;"])
     command += f" {sys.executable} -m dashgen add-route /api/piped | head -1; echo status=${{PIPESTATUS[0]}}"
     result = subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True, timeout=120, env=ENV)
@@ -518,8 +557,8 @@ def test_output_into_head_keeps_the_write(tmp_path):
     assert "api/piped" in (project / "app.py").read_text()
 
 
-def test_app_outside_the_current_folder_names_the_project_it_edits(tmp_path):
-    project = generate(tmp_path, "flask", "default")
+def test_app_outside_the_current_folder_names_the_project_it_edits(tmp_path, project_of):
+    project = project_of("flask")
     here = tmp_path / "elsewhere"
     here.mkdir()
     result = run_dashgen("add-route", "/api/far", "--app", "../demo/app.py", cwd=here)
