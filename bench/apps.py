@@ -359,6 +359,14 @@ def chart(rows: list[Row], target: Path) -> None:
         browser.close()
 
 
+def publish(section: str, lines: list[str], *, readme: bool) -> None:
+    """Print a bench's Markdown and, when `readme`, write it into README.md's SECTION."""
+    text = "\n".join(lines)
+    print(text)
+    if readme:
+        update_readme(section, text)
+
+
 def update_readme(section: str, text: str) -> None:
     """Replace README.md's text between <!-- bench:SECTION --> and <!-- /bench:SECTION -->."""
     readme = ROOT / "README.md"

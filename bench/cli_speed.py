@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import update_readme  # noqa: E402
+from apps import publish  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BIN = Path(sys.executable).parent
@@ -54,8 +54,8 @@ def main() -> None:
     rows = []
     for backend in ("flask", "fastapi", "quart"):
         ours = timed([*dashgen, "new", "demo", "--backend", backend, "--directory", "out", "-q"], work, runs, clean)
-        theirs = timed([*copier, str(TEMPLATES / backend), "out/demo"], work, runs, clean)
-        rows.append((f"`dashgen new --backend {backend}`", ours, f"`copier copy templates/{backend}`", theirs, 0.5))
+        theirs = timed([*copier, "--data", f"backend={backend}", str(TEMPLATES), "out/demo"], work, runs, clean)
+        rows.append((f"`dashgen new --backend {backend}`", ours, f"`copier copy -d backend={backend}`", theirs, 0.5))
     help_time = timed([*dashgen, "--help"], work, runs)
     bare = timed([sys.executable, "-c", "pass"], work, runs)
     rows.append(("`dashgen --help`", help_time, "`python -c pass`", bare, 8.0))
@@ -74,10 +74,7 @@ def main() -> None:
             f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
             f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    if not arguments.no_readme:
-        update_readme("cli_speed", text)
+    publish("cli_speed", lines, readme=not arguments.no_readme)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ def plan_new(project: NewProject, *, force: bool = False) -> Plan:
         raise Refused(f"{root} exists and is a file: choose another name or --directory.")
     if root.is_dir() and any(root.iterdir()) and not force:
         raise Refused(f"{root} already exists and is not empty: choose another name, or use --force.")
-    _, files = render_template(project.backend, project.answers())
+    _, files = render_template(project.answers())
     for path, text in files.items():
         if path.endswith(".py"):
             compile(text, path, "exec")  # a template bug must fail here, before anything is written

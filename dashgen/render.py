@@ -1,8 +1,8 @@
 """Load a copier-format template from templates/ and render it with jinja2 (StrictUndefined).
 
 dashgen does not import copier (its import alone costs about 0.4 s); this module reads the same
-copier.yml (questions, defaults, validators, `!include`, `_exclude`, `_envops`) and renders the
-same files, so `copier copy templates/<backend> DEST` and `dashgen new` agree.
+copier.yml (questions, defaults, validators, `_subdirectory`, `_exclude`, `_envops`)
+and renders the same files, so `copier copy --data backend=B templates DEST` and `dashgen new --backend B` agree.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dashgen.errors import InvalidInput
 
 ANSWERS_FILE_KEY = "_answers_file"
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
-_ALWAYS_EXCLUDED = ("copier.yml", "copier.yaml", "__pycache__", "*.pyc", ".git")
+# copier's own default, which it applies only when the template has no `_subdirectory`.
+_DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
 
 
 def templates_root() -> Path:
@@ -29,45 +30,9 @@ def templates_root() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def template_dir(backend: str) -> Path:
-    return templates_root() / backend
-
-
 def load_config(template: Path) -> dict[str, Any]:
-    """copier.yml as copier reads it: several YAML documents and `!include`d files, merged."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def include(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
-        pattern = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-        return [
-            document
-            for path in sorted(template.glob(pattern))
-            for document in yaml.load_all(path.read_bytes(), Loader=Loader)
-            if document
-        ]
-
-    Loader.add_constructor("!include", include)
-    documents = yaml.load_all((template / "copier.yml").read_bytes(), Loader=Loader)
-    merged: dict[str, Any] = {}
-    for document in _flatten(documents):
-        for key, value in document.items():
-            if key == "_exclude" and key in merged:
-                merged[key] = [*merged[key], *value]
-            else:
-                merged[key] = value
-    return merged
-
-
-def _flatten(documents: Any) -> list[dict[str, Any]]:
-    flat: list[dict[str, Any]] = []
-    for document in documents:
-        if isinstance(document, list):
-            flat.extend(_flatten(document))
-        elif document:
-            flat.append(document)
-    return flat
+    """copier.yml: the template's settings and its questions, in order."""
+    return yaml.safe_load((template / "copier.yml").read_bytes())
 
 
 @dataclass(frozen=True)
@@ -127,15 +92,15 @@ def _to_nice_yaml(value: Any) -> str:
 
 
 def template_module(backend: str, name: str) -> Any:
-    """A template's macros and top-level variables, such as `_route.py.jinja`'s `route`."""
-    template = template_dir(backend)
+    """A backend's macros and top-level variables, such as `route.py.jinja`'s `route`."""
+    template = templates_root()
     env = _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
-    return env.get_template(name).module
+    return env.get_template(f"{backend}/{name}").module
 
 
-def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
-    """Render templates/<backend> with `data`: the answers and {relative path: text}."""
-    template = template_dir(backend)
+def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
+    """Render templates/ with `data`: the answers and {relative path: text}."""
+    template = templates_root()
     config = load_config(template)
     answers = resolve_answers(config, data)
     answers_file = config.get(ANSWERS_FILE_KEY, DEFAULT_ANSWERS_FILE)
@@ -144,18 +109,22 @@ def render_template(backend: str, data: dict[str, Any]) -> tuple[Answers, dict[s
         "_copier_conf": {"answers_file": answers_file},
         "_copier_answers": {"_dashgen_version": __version__, **answers.recorded},
     }
+    # As in copier, templates are found from the template's root (so the copied subdirectory can
+    # include shared/ and the backend's folder), while paths and exclusions start at the subdirectory.
     env = _environment(config.get("_envops", {}), jinja2.FileSystemLoader(template))
-    excluded = (*_ALWAYS_EXCLUDED, *config.get("_exclude", []))
+    subdirectory = _render_value(env, config.get("_subdirectory", ""), context)
+    copied = template / subdirectory
+    excluded = tuple(config.get("_exclude", () if subdirectory else _DEFAULT_EXCLUDE))
     files: dict[str, str] = {}
-    for source in sorted(template.rglob("*")):
-        relative = PurePosixPath(source.relative_to(template).as_posix())
+    for source in sorted(copied.rglob("*")):
+        relative = PurePosixPath(source.relative_to(copied).as_posix())
         if source.is_dir() or _is_excluded(relative, excluded):
             continue
         target = _render_path(env, relative, context)
         if target is None:
             continue
         if source.suffix == ".jinja":
-            files[target] = env.get_template(relative.as_posix()).render(context)
+            files[target] = env.get_template(source.relative_to(template).as_posix()).render(context)
         else:
             files[target] = source.read_text(encoding="utf-8")
     return answers, files

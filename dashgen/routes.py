@@ -149,7 +149,7 @@ def route_code(backend: str, spec: RouteSpec, *, server: str, prefix: str, name:
     below = spec.backend_path(facts.path_param_style)
     # In an f-string, a FastAPI parameter's braces are written twice.
     path = 'f"{' + prefix + "}" + below.replace("{", "{{").replace("}", "}}") + '"' if below else prefix
-    routes = template_module(backend, "_route.py.jinja")
+    routes = template_module(backend, "route.py.jinja")
     code = routes.route(server, path, spec.method, spec.kind, name, spec.parameters, spec.label)
     return str(code).strip("\n"), list(routes.imports[spec.kind])
 

@@ -1,8 +1,10 @@
 """The templates: in copier's format, rendered the same by copier and by dashgen, and saying
 what backends.py says about each backend."""
 
-import filecmp
+import re
+import shutil
 import warnings
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -12,36 +14,68 @@ from dashgen.backends import BACKENDS
 
 # The source templates (the installed copy may hold files pip added, such as __pycache__).
 ROOT = Path(__file__).resolve().parent.parent / "templates"
-BACKEND_SPECIFIC = {
-    "copier.yml",
-    "app.py.jinja",
-    "Procfile.jinja",
-    "requirements.txt.jinja",
-    "_facts.jinja",
-    "_route.py.jinja",
-    "tests/conftest.py.jinja",
-}
+# Folders of the one template that are not a backend's: the project's files and their partials.
+COMMON_FOLDERS = {"project", "shared"}
+# Lines that say nothing on their own: blank, brackets, or only Jinja tags and comments.
+_TAGS_ONLY = re.compile(r"(\{%.*?%\}|\{#.*?#\})+")
+# A run of this many lines of text written in two places is a copy.
+RUN = 3
 
 
-def template_files(backend):
-    folder = ROOT / backend
-    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+def copied_text(root):
+    """{run of lines: [(file, line number), ...]} for every run of RUN lines found in two places."""
+    places = defaultdict(list)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        lines = [
+            (number, line.strip())
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line.strip().strip("()[]{}:,") and not _TAGS_ONLY.fullmatch(line.strip())
+        ]
+        relative = path.relative_to(root).as_posix()
+        for start in range(len(lines) - RUN + 1):
+            run = tuple(text for _, text in lines[start : start + RUN])
+            places[run].append((relative, lines[start][0]))
+    return {run: where for run, where in places.items() if len(where) > 1}
 
 
 def test_every_backend_has_a_template_folder():
-    assert {path.name for path in ROOT.iterdir() if path.is_dir()} == set(BACKENDS)
+    assert {path.name for path in ROOT.iterdir() if path.is_dir()} == set(BACKENDS) | COMMON_FOLDERS
 
 
-def test_shared_template_files_are_identical_in_every_backend():
-    # copier refuses files from outside a template folder, so shared files exist once per
-    # backend; they must not drift apart.
-    flask_files = template_files("flask")
-    for backend in BACKENDS:
-        assert template_files(backend) == flask_files
-        for relative in sorted(flask_files - BACKEND_SPECIFIC):
-            assert filecmp.cmp(ROOT / "flask" / relative, ROOT / backend / relative, shallow=False), (
-                f"templates/{backend}/{relative} differs from templates/flask/{relative}"
-            )
+def test_copier_asks_for_every_backend_of_backends_py():
+    import yaml
+
+    assert yaml.safe_load((ROOT / "copier.yml").read_text())["backend"]["choices"] == list(BACKENDS)
+
+
+def test_no_template_text_is_written_twice():
+    files = defaultdict(list)
+    for path in sorted(p for p in ROOT.rglob("*") if p.is_file()):
+        files[path.read_bytes()].append(path.relative_to(ROOT).as_posix())
+    assert [names for names in files.values() if len(names) > 1] == []
+    copies = copied_text(ROOT)
+    assert not copies, "\n".join(f"{where}: {run[0]}" for run, where in copies.items())
+
+
+def test_the_copy_check_finds_a_shared_file_copied_into_a_backend_folder(tmp_path):
+    shutil.copytree(ROOT, tmp_path / "templates")
+    copy = tmp_path / "templates" / "quart" / "layout.py.jinja"
+    shutil.copy(ROOT / "shared" / "layout.py.jinja", copy)
+    copies = copied_text(tmp_path / "templates")
+    assert copies
+    assert all(
+        {file for file, _ in where} == {"quart/layout.py.jinja", "shared/layout.py.jinja"} for where in copies.values()
+    )
+
+    # Four lines pasted into a backend's app.py are found as well.
+    copy.unlink()
+    pasted = (ROOT / "shared" / "dashboard.py.jinja").read_text().splitlines()[3:7]
+    app = tmp_path / "templates" / "flask" / "app.py.jinja"
+    app.write_text(app.read_text() + "\n".join(pasted) + "\n")
+    assert {file for where in copied_text(tmp_path / "templates").values() for file, _ in where} == {
+        "flask/app.py.jinja",
+        "shared/dashboard.py.jinja",
+    }
 
 
 @pytest.mark.parametrize("topology", list(TOPOLOGIES))
@@ -53,11 +87,11 @@ def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topo
 
     options = {"--own-server": "own_server", "--static-site": "static_site", "--async-callbacks": "async_callbacks"}
     flags = TOPOLOGIES[topology]
-    data = {"project_name": "demo"}
+    data = {"project_name": "demo", "backend": backend}
     data.update({options[flag]: True for flag in flags if flag in options})
     if "--mount" in flags:
         data["mount"] = flags[flags.index("--mount") + 1]
-    run_copy(str(ROOT / backend), tmp_path / "copier", data=data, defaults=True, quiet=True)
+    run_copy(str(ROOT), tmp_path / "copier", data=data, defaults=True, quiet=True)
     (tmp_path / "dashgen").mkdir()
     ours = generate(tmp_path / "dashgen", backend, topology)
 
@@ -93,6 +127,5 @@ def requirement_lines(project):
 
 
 def test_templates_ship_no_stray_files():
-    for backend in BACKENDS:
-        for path in (ROOT / backend).rglob("*"):
-            assert "__pycache__" not in path.parts and path.suffix != ".pyc", path
+    for path in ROOT.rglob("*"):
+        assert "__pycache__" not in path.parts and path.suffix != ".pyc", path
