@@ -1,3 +1,22 @@
-from dashgen.cli import main
+"""`python -m dashgen` and the `dashgen` command. Ctrl-C or SIGTERM while the modules load ends
+quietly too: nothing has been written yet."""
 
-main()
+import signal
+import sys
+
+from dashgen.errors import Interrupted, raise_interrupted
+
+
+def run() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, raise_interrupted)
+    try:
+        from dashgen.cli import main
+    except Interrupted as interruption:
+        print("Interrupted: nothing was written.", file=sys.stderr)
+        sys.exit(128 + interruption.signum)
+    main()
+
+
+if __name__ == "__main__":
+    run()

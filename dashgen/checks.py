@@ -958,8 +958,8 @@ def pages_findings(source: AppSource) -> list[Finding]:
         if key in first:
             findings.append(
                 Finding(
-                    ERROR, "pages-duplicate-path", _relative(page.file, root), page.line,
-                    f"{_relative(page.file, root)} registers {page.path}, as {_relative(first[key].file, root)} does, "
+                    ERROR, "pages-duplicate-path", _path_in(page.file, root), page.line,
+                    f"{_path_in(page.file, root)} registers {page.path}, as {_path_in(first[key].file, root)} does, "
                     "so Dash refuses to route and every page answers 500.",
                     "Give one of them another path= in register_page.",
                 )
@@ -969,7 +969,7 @@ def pages_findings(source: AppSource) -> list[Finding]:
     users: dict[str, list[tuple[str, int]]] = {}
     for page in pages:
         for component_id, line in page_ids(page.file).items():
-            users.setdefault(component_id, []).append((_relative(page.file, root), line))
+            users.setdefault(component_id, []).append((_path_in(page.file, root), line))
     for component_id, places in users.items():
         if len(places) > 1:
             files = " and ".join(file for file, _ in places)
@@ -1138,5 +1138,5 @@ def _manager_package_findings(requirements: Requirements, managers: list) -> lis
     return findings
 
 
-def _relative(path: Path, root: Path) -> str:
+def _path_in(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

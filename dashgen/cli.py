@@ -6,9 +6,12 @@ Heavy modules (jinja2, yaml, rich) are imported inside the commands that need th
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +19,7 @@ import typer
 
 from dashgen import __version__
 from dashgen.backends import BACKENDS, DEFAULT_BACKEND
-from dashgen.errors import DashgenError, Refused
+from dashgen.errors import DashgenError, Interrupted, Refused
 
 app = typer.Typer(
     add_completion=False,
@@ -65,22 +68,51 @@ def _reported() -> Iterator[None]:
         console = _console(stderr=True)
         console.print(f"[bold red]error:[/] {_plain(error.message)}", highlight=False)
         if error.detail:
-            console.print(error.detail, highlight=False, markup=False)
+            console.print(_visible(_lines(error.detail)), highlight=False, markup=False)
         raise typer.Exit(error.exit_code) from None
 
 
-def _plain(text: str) -> str:
-    """Text shown as it is: `dash[fastapi]` is not rich markup."""
+def _plain(text: object) -> str:
+    """Text shown as it is: `dash[fastapi]` is not rich markup, and an escape sequence in a
+    file name is shown escaped instead of steering the terminal."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(_visible(str(text)))
+
+
+def _visible(text: str) -> str:
+    """Control characters (except newline and tab) written as Python escapes."""
+    return "".join(
+        character
+        if character in "\n\t" or unicodedata.category(character) not in ("Cc", "Cf", "Cs")
+        else repr(character)[1:-1]
+        for character in text
+    )
+
+
+def _lines(text: str) -> str:
+    """A diff's lines as the terminal shows them: CRLF and CR endings end a line, not `\\r`."""
+    return text.replace("\r\n", "\n")
 
 
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    # emoji=False: `app.py:100:` in a finding is a line number, not rich's :100: emoji.
+    # emoji=False: `file:100:` in a path is text, not an emoji code.
     return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _here() -> Path:
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise Refused("The current folder no longer exists: cd into an existing folder and run again.") from None
+
+
+def _project_folder(app_file: Path | None) -> Path:
+    """The folder a command edits: --app's, else the current one."""
+    here = _here()
+    return (here / app_file).parent if app_file is not None else here
 
 
 def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
@@ -92,21 +124,35 @@ def _print_plan(plan, *, quiet: bool, show_diffs: bool) -> None:
         where = change.where or change.path
         console.print(f"[{style}]{change.action:>10}[/]  {_plain(where)}")
         if show_diffs and change.action != "identical" and change.old_text is not None:
-            console.print(change.diff(), markup=False, highlight=False, end="")
+            console.print(_visible(_lines(change.diff())), markup=False, highlight=False, end="")
         elif change.action != "identical":
             for note in plan.notes:
-                console.print(note, markup=False, highlight=False)
+                console.print(_visible(note), markup=False, highlight=False)
 
 
-def _show_or_apply(plan, *, quiet: bool, dry_run: bool) -> bool:
-    """Print the plan; apply it unless this is a dry run. Returns whether it was applied."""
-    _print_plan(plan, quiet=quiet, show_diffs=dry_run)
+def _writing(root: Path, *, dry_run: bool):
+    """The project's write lock, held while the command reads, plans and applies."""
+    from dashgen.plan import writing
+
+    return nullcontext() if dry_run else writing(root)
+
+
+def _apply(plan, *, dry_run: bool, force: bool = False) -> None:
     if dry_run:
-        if not quiet:
-            _console().print("Dry run: nothing was written.")
-        return False
+        return
+    plan.replace_links = force
+    _applying.append(plan)
     plan.apply()
-    return True
+
+
+_applying: list = []  # the plans this run applies: what an interruption message reports
+
+
+def _show(plan, *, quiet: bool, dry_run: bool) -> None:
+    """Printed after the plan was applied: a closed stdout cannot stop or lose the write."""
+    _print_plan(plan, quiet=quiet, show_diffs=dry_run)
+    if dry_run and not quiet:
+        _console().print("Dry run: nothing was written.")
 
 
 def _ask_backend() -> str:
@@ -149,6 +195,7 @@ def new(
     from dashgen.project import new_project, plan_new
 
     with _reported():
+        _here()  # a removed current folder is said plainly, before anything else
         if backend is None:
             backend = _ask_backend() if sys.stdin.isatty() and not yes else DEFAULT_BACKEND
         project = new_project(
@@ -163,15 +210,16 @@ def new(
             websocket_callbacks=websocket_callbacks,
             pages=pages,
         )
-        plan = plan_new(project, force=force)
-        if not _show_or_apply(plan, quiet=quiet, dry_run=dry_run):
-            return
-    if quiet:
+        with _writing(project.root, dry_run=dry_run):
+            plan = plan_new(project, force=force)
+            _apply(plan, dry_run=dry_run, force=force)
+    _show(plan, quiet=quiet, dry_run=dry_run)
+    if quiet or dry_run:
         return
     if not plan.writes:
         _console().print("Nothing to do: every file is already as the template makes it.")
         return
-    _console().print(f"\nNext:\n  cd {project.root}\n  pip install -r requirements.txt\n  python app.py")
+    _console().print(f"\nNext:\n  cd {_plain(project.root)}\n  pip install -r requirements.txt\n  python app.py")
 
 
 @app.command("add-route")
@@ -190,11 +238,13 @@ def add_route(
 
     with _reported():
         spec = route_spec(path, method=method, kind=kind, name=name)
-        source = find_app(Path.cwd(), app_file)
-        plan = plan_add_route(source, spec)
-        if not quiet:
-            _print_found(source)
-        _show_or_apply(plan, quiet=quiet, dry_run=dry_run)
+        with _writing(_project_folder(app_file), dry_run=dry_run):
+            source = find_app(_here(), app_file)
+            plan = plan_add_route(source, spec)
+            _apply(plan, dry_run=dry_run)
+    if not quiet:
+        _print_found(source)
+    _show(plan, quiet=quiet, dry_run=dry_run)
 
 
 @app.command("add-page")
@@ -217,11 +267,13 @@ def add_page(
 
     with _reported():
         spec = page_spec(module, path=path, name=name, title=title)
-        source = find_app(Path.cwd(), app_file)
-        plan = plan_add_page(source, spec)
+        with _writing(_project_folder(app_file), dry_run=dry_run):
+            source = find_app(_here(), app_file)
+            plan = plan_add_page(source, spec)
+            _apply(plan, dry_run=dry_run)
         if not quiet:
             _print_found(source)
-        _show_or_apply(plan, quiet=quiet, dry_run=dry_run)
+        _show(plan, quiet=quiet, dry_run=dry_run)
         if dry_run and not quiet and plan.writes:
             _console().print(plan.writes[0].new_text, markup=False, highlight=False, end="")
 
@@ -230,9 +282,12 @@ def _print_found(source) -> None:
     from dashgen.backends import BACKENDS
 
     prefix = f"prefix variable {source.prefix_name}" if source.prefix_name else "no prefix variable yet"
+    here = _here()
+    # An --app elsewhere names its folder: that is the project being edited.
+    shown = source.path.name if source.path.parent == here else os.path.relpath(source.path, here)
     console = _console()
     console.print(
-        f"Found the Dash app in {_plain(source.path.name)}: {BACKENDS[source.backend].label} "
+        f"Found the Dash app in {_plain(shown)}: {BACKENDS[source.backend].label} "
         f"({_plain(source.evidence)}), server `{_plain(source.server_expression)}`, {prefix}."
     )
     if source.entry.path != source.path:
@@ -255,16 +310,18 @@ def deploy_files(
     with _reported():
         target = validate_target(target)
         version = validate_python(python)
-        source = find_app(Path.cwd(), app_file)
-        deployment = plan_deploy(source, target, python=version, force=force, dry_run=dry_run)
+        with _writing(_project_folder(app_file), dry_run=dry_run):
+            source = find_app(_here(), app_file)
+            deployment = plan_deploy(source, target, python=version, force=force, dry_run=dry_run)
+            _apply(deployment.plan, dry_run=dry_run, force=force)
         if not quiet:
             _print_found(source)
-            _console().print(f"Production server target: {deployment.target}")
+            _console().print(f"Production server target: {_plain(deployment.target)}")
         _print_warnings(deployment.warnings)
-        _show_or_apply(deployment.plan, quiet=quiet, dry_run=dry_run)
+        _show(deployment.plan, quiet=quiet, dry_run=dry_run)
         if not quiet:
             for note in deployment.notes:
-                _console().print(note, markup=False, highlight=False)
+                _console().print(_visible(note), markup=False, highlight=False)
         if deployment.refusal and not dry_run:
             raise Refused(deployment.refusal, detail=deployment.refusal_detail)
 
@@ -285,7 +342,7 @@ def check(
     with _reported():
         if target is not None:
             validate_target(target)
-        source = find_app(Path.cwd(), app_file)
+        source = find_app(_here(), app_file)
         findings = check_app(source, target)
     errors = sum(finding.severity == ERROR for finding in findings)
     warnings = len(findings) - errors
@@ -308,9 +365,9 @@ def check(
         for finding in findings:
             style = "red" if finding.severity == ERROR else "yellow"
             console.print(f"[{style}]{finding.severity:>7}[/]  {_plain(finding.where)}  {_plain(finding.problem)}")
-            console.print(f"         fix: {finding.fix}", markup=False)
+            console.print(f"         fix: {_visible(finding.fix)}", markup=False)
             if finding.command:
-                console.print(f"         run: {finding.command}", markup=False)
+                console.print(f"         run: {_visible(finding.command)}", markup=False)
         console.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.")
     if errors:
         raise typer.Exit(1)
@@ -325,5 +382,48 @@ def _print_warnings(findings) -> None:
         )
 
 
+class _QuietWhenClosed:
+    """stdout or stderr that goes quiet once its reader is gone (`dashgen ... | head -1`): the
+    command still finishes and exits with its own status."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self) -> None:
+        # What is still buffered, and everything after, goes to /dev/null: no error at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main() -> None:
-    app()
+    """Run a command. Ctrl-C or SIGTERM anywhere: one sentence saying whether the files were
+    written (whole, or not at all), exit 130 or 143, no traceback."""
+    sys.stdout = _QuietWhenClosed(sys.stdout)
+    sys.stderr = _QuietWhenClosed(sys.stderr)
+    try:
+        try:
+            app()
+        finally:
+            # The outcome is decided: a signal from now on would only blur the exit status.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except Interrupted as interruption:
+        done = "every file was written" if any(plan.applied for plan in _applying) else "nothing was written"
+        print(f"Interrupted: {done}.", file=sys.stderr)
+        sys.exit(128 + interruption.signum)

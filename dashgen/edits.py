@@ -28,6 +28,8 @@ def line_count(text: str) -> int:
 
 def newline_of(text: str) -> str:
     first = text.find("\n")
+    if first < 0:
+        return "\r" if "\r" in text else "\n"  # classic Mac OS endings are kept too
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
@@ -68,16 +70,23 @@ def _top_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
 
 
 def bound_names(tree: ast.Module) -> set[str]:
+    """Every name the module binds at its top level, also inside if/try/with/for blocks (an
+    `import time` under `try:` is as much the module's `time` as one at the top)."""
     names: set[str] = set()
-    for statement in tree.body:
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in statement.names)
-        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(statement.name)
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            for target in targets:
-                names.update(node.id for node in ast.walk(target) if isinstance(node, ast.Name))
+    pending: list[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)  # what its body binds is its own
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+            pending.extend(ast.iter_child_nodes(node))
+        elif not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            pending.extend(ast.iter_child_nodes(node))
     return names
 
 

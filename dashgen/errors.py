@@ -21,3 +21,16 @@ class InvalidInput(DashgenError):
 
 class Refused(DashgenError):
     exit_code = 1
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM. Not a KeyboardInterrupt, which click would turn into "Aborted!" and
+    exit status 1: this one reaches `dashgen.cli.main`, which exits 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)

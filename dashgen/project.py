@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import keyword
+import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ DEPENDENCY_NAMES = frozenset(
 # The answers file of a generated project (copier's default name, as the templates set it).
 ANSWERS_FILE = ".copier-answers.yml"
 _MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+# pyproject.toml's project.name (PEP 508), which the project name also is.
+_DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,10 @@ def new_project(
     websocket_callbacks: bool = False,
     pages: bool = False,
 ) -> NewProject:
+    name = validate_name(name)
+    validate_directory(directory, name)
     return NewProject(
-        name=validate_name(name),
+        name=name,
         backend=validate_backend(backend),
         own_server=own_server,
         mount=normalize_mount(mount, static_site=static_site),
@@ -108,6 +114,21 @@ def validate_pages(pages: bool, *, websocket_callbacks: bool, background_callbac
     return pages
 
 
+def validate_directory(directory: Path, name: str) -> None:
+    """--directory must be (or become) a folder, and the name must fit in it."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent and existing != Path("."):
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise Refused(f"{existing} is a file, not a folder: give --directory a folder.")
+    limit = os.pathconf(existing if existing.exists() else ".", "PC_NAME_MAX")
+    length = len(os.fsencode(name))
+    if length > limit:
+        raise InvalidInput(
+            f"The project name is {length} bytes long, more than the {limit} a file name can have: use a shorter one."
+        )
+
+
 def validate_backend(backend: str) -> str:
     if backend not in BACKENDS:
         choices = ", ".join(BACKENDS)
@@ -121,6 +142,11 @@ def validate_name(name: str) -> str:
         raise InvalidInput(
             f"{name!r} is not a valid project name: use a Python identifier (did you mean {suggestion!r}?)."
         )
+    if not _DISTRIBUTION_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"{name!r} cannot be the project's name in pyproject.toml (ASCII letters, digits and _, "
+            f"starting and ending with a letter or digit): did you mean {suggestion!r}?"
+        )
     if name.lower() in DEPENDENCY_NAMES or name in sys.stdlib_module_names:
         raise InvalidInput(
             f"{name!r} would shadow the {name!r} module the app imports or depends on: "
@@ -130,7 +156,8 @@ def validate_name(name: str) -> str:
 
 
 def _suggest_name(name: str) -> str:
-    candidate = re.sub(r"\W+", "_", name.strip()).strip("_").lower() or "my_app"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    candidate = re.sub(r"\W+", "_", ascii_name.strip()).strip("_").lower() or "my_app"
     if candidate[0].isdigit():
         candidate = f"app_{candidate}"
     if keyword.iskeyword(candidate) or candidate in DEPENDENCY_NAMES or candidate in sys.stdlib_module_names:
@@ -145,8 +172,8 @@ def normalize_mount(mount: str, *, static_site: bool) -> str:
     segments = [segment for segment in mount.strip().split("/") if segment]
     if not segments:
         raise InvalidInput("--mount / is Dash at the root: leave --mount out (or use --own-server).")
-    bad = [segment for segment in segments if not _MOUNT_SEGMENT.fullmatch(segment)]
-    if bad or ".." in segments:
+    bad = [segment for segment in segments if not _MOUNT_SEGMENT.fullmatch(segment) or not segment.strip(".")]
+    if bad:
         raise InvalidInput(f"--mount {mount!r} is not a path: use letters, digits, - and _, like /dash/.")
     normalized = "/" + "/".join(segments) + "/"
     reserved = ["/api/"] + (["/app/"] if static_site else [])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
@@ -95,6 +97,10 @@ def route_spec(path: str, *, method: str = "GET", kind: str = "http", name: str 
         raise InvalidInput(f"A {kind} route is opened with GET: leave --method out.")
     if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
         raise InvalidInput(f"--name {name!r} is not a Python function name: use letters, digits and _.")
+    if name is not None and _read_by_python(name) != name:
+        raise InvalidInput(
+            f"--name {name!r} is read by Python as {_read_by_python(name)!r}: write it that way, or choose another."
+        )
     return RouteSpec(_validate_path(path), method, kind, name)
 
 
@@ -121,6 +127,8 @@ def _validate_path(path: str) -> str:
             name, converter = parameter.group(1), parameter.group(2) or "str"
             if not name.isidentifier() or keyword.iskeyword(name):
                 problem = f"has an invalid parameter name {name!r}"
+            elif _read_by_python(name) != name:
+                problem = f"has a parameter {name!r} that Python reads as {_read_by_python(name)!r}"
             elif converter not in CONVERTERS:
                 problem = f"has an unknown converter {converter!r} (use {', '.join(CONVERTERS)})"
             elif converter == "path" and index != len(inner) - 1:
@@ -133,6 +141,11 @@ def _validate_path(path: str) -> str:
     if problem:
         raise InvalidInput(f"The route path {path!r} {problem}: write it like /api/items/{{item_id:int}}.")
     return path
+
+
+def _read_by_python(name: str) -> str:
+    """Python normalises identifiers (NFKC): `ﬁle` and `file` are one name."""
+    return unicodedata.normalize("NFKC", name)
 
 
 def route_code(backend: str, spec: RouteSpec, *, server: str, prefix: str, name: str) -> tuple[str, list[str]]:
@@ -164,7 +177,9 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
     prefix = source.prefix_name or _free_name(source, "PREFIX", "ROUTES_PREFIX", "DASH_ROUTES_PREFIX")
     if existing is not None:
         return _same_route(source, spec, existing, plan, prefix)
-    name = _function_name(source, spec)
+    used = _names_the_route_uses(source, spec, prefix)
+    _refuse_shadowing_parameters(spec, used, facts.label)
+    name = _function_name(source, spec, used)
     code, imports = route_code(source.backend, spec, server=source.server_expression, prefix=prefix, name=name)
     text, line = _insert_route(source, code)
     # Everything else goes into the leading import block, above the route: the route moves down
@@ -258,14 +273,55 @@ def _free_name(source: AppSource, *candidates: str) -> str:
     return next(name for name in (*candidates, *(f"{candidates[0]}_{n}" for n in range(2, 100))) if name not in taken)
 
 
-def _function_name(source: AppSource, spec: RouteSpec) -> str:
-    taken = bound_names(source.tree)
+def _names_the_route_uses(source: AppSource, spec: RouteSpec, prefix: str) -> set[str]:
+    """Every name the generated route refers to or binds (its imports, the server, the prefix,
+    its own arguments and helpers, builtins such as `range`), path parameters left out."""
+    numbers = iter(range(len(spec.parameters)))
+
+    def placeholder(match: re.Match) -> str:
+        converter = f":{match.group(2)}" if match.group(2) else ""
+        return f"{{_dashgen_parameter_{next(numbers)}{converter}}}"
+
+    anonymous = RouteSpec(_PARAMETER_SEGMENT.sub(placeholder, spec.path), spec.method, spec.kind, None)
+    code, imports = route_code(
+        source.backend, anonymous, server=source.server_expression, prefix=prefix, name="_dashgen_route"
+    )
+    used = {
+        getattr(node, "id", None) or getattr(node, "arg", None) or getattr(node, "name", None)
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for needed in imports:
+        module, _, imported = needed.partition(":")
+        used.add(imported or module.split(".")[0])
+    return {name for name in used if name and not name.startswith("_dashgen_")}
+
+
+def _refuse_shadowing_parameters(spec: RouteSpec, used: set[str], backend_label: str) -> None:
+    for parameter in spec.parameters:
+        if parameter.name in used:
+            raise InvalidInput(
+                f"The path parameter {parameter.name!r} would hide the {parameter.name!r} the generated "
+                f"{backend_label} route uses: rename the parameter, e.g. {{{parameter.name}_value}}."
+            )
+
+
+def _function_name(source: AppSource, spec: RouteSpec, used: set[str]) -> str:
+    """A name that hides nothing: not one the module binds or imports, not one the route itself
+    uses (`/time --kind sse` beside `import time`), not a builtin."""
+    reserved = used | set(dir(builtins))
+    taken = bound_names(source.tree) | reserved
     if spec.name is not None:
+        if spec.name in reserved:
+            raise InvalidInput(
+                f"--name {spec.name!r} would hide the {spec.name!r} the generated route uses: choose another --name."
+            )
         if spec.name in taken:
             raise Refused(f"{source.path.name} already defines {spec.name!r}: choose another --name.")
         return spec.name
     base = spec.default_name()
-    return next(name for name in (base, *(f"{base}_{n}" for n in range(2, 1000))) if name not in taken)
+    candidates = (base, *(f"{base}_{n}" for n in range(2, 1000)))
+    return next(name for name in candidates if name not in taken)
 
 
 def _insert_route(source: AppSource, code: str) -> tuple[str, int]:
