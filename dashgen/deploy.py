@@ -154,14 +154,24 @@ def _procfile_change(
     """The Procfile's web: line as `_web_change` decides it, and a Celery app's worker: line: added
     when missing, without --force, since without it every job waits in the queue forever."""
     change = _web_change(source, command, force, deployment)
-    if worker is None or background.worker_line(change.new_text) is not None:
+    if worker is None:
         return change
     text = change.new_text
     newline = "\r\n" if "\r\n" in text else "\n"
-    if text and not text.endswith(("\n", "\r")):
-        text += newline
-    action = UPDATE if change.action == IDENTICAL else change.action
-    return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
+    existing = background.worker_line(text)
+    if existing is None:
+        if text and not text.endswith(("\n", "\r")):
+            text += newline
+        action = UPDATE if change.action == IDENTICAL else change.action
+        return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
+    wrong = [finding for finding in background_findings(source, text, None, None) if finding.severity == "error"]
+    if not wrong:
+        return change  # the user's worker: line loads the app's Celery: kept, with its options
+    lines = text.splitlines(keepends=True)
+    ending = lines[existing[0] - 1][len(lines[existing[0] - 1].rstrip("\r\n")) :]
+    lines[existing[0] - 1] = f"worker: {worker}{ending}"
+    deployment.notes.append(f"Procfile: `worker: {existing[1]}` is replaced: {wrong[0].problem}")
+    return replace(change, action=FORCE if force else CONFLICT, new_text="".join(lines), where="Procfile")
 
 
 def _web_change(source: AppSource, command: str, force: bool, deployment: Deployment) -> FileChange:
