@@ -262,8 +262,8 @@ def add_page(
     quiet: Quiet = False,
 ) -> None:
     """Add a page to a Dash Pages app, generated or hand-written."""
+    from dashgen.entry import find_app
     from dashgen.pages import page_spec, plan_add_page
-    from dashgen.source import find_app
 
     with _reported():
         spec = page_spec(module, path=path, name=name, title=title)
