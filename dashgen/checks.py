@@ -910,7 +910,9 @@ def websocket_findings(source: AppSource) -> list[Finding]:
                     f"Write it `async def {callback.name}` and await asyncio.sleep(...) between updates.",
                 )
             )  # fmt: skip
-        blocking = None if callback.asynchronous or not backend.asgi else _blocking_call(callback.node)
+        # A background callback runs in the job manager's process, not on the server's event loop.
+        on_loop = backend.asgi and not callback.asynchronous and not _is_true(callback.keywords.get("background"))
+        blocking = _blocking_call(callback.node) if on_loop else None
         if blocking is not None:
             call = ast.unparse(blocking.func)
             findings.append(
