@@ -17,6 +17,7 @@ from dashgen.checks import (
     background_findings,
     cloud_findings,
     cloud_next_step,
+    lifespan_findings,
     needed_requirements,
     procfile_findings,
     requirements_findings,
@@ -182,8 +183,9 @@ def _web_change(source: AppSource, command: str, force: bool, deployment: Deploy
     procfile = read_procfile(root)  # one that bash cannot read is refused, with the line
     if procfile is None:
         return FileChange("Procfile", CREATE, wanted)
-    errors = [finding for finding in procfile_findings(source, procfile.text) if finding.severity == "error"]
     web = procfile.web
+    findings = procfile_findings(source, procfile.text) + lifespan_findings(source, web)
+    errors = [finding for finding in findings if finding.severity == "error"]
     if web is not None and web.server in SERVERS and not errors:
         deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
         return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
@@ -386,6 +388,10 @@ def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, 
     if worker is not None and backend.asgi != web.is_asgi:
         edits.append((worker.words[0].start, worker.words[-1].end, ""))
         dropped.append(f"Procfile: dropped `-k {worker.value}`: that worker cannot serve a {backend.label} app.")
+    lifespan = web.option("--lifespan")
+    if lifespan is not None and lifespan.value == "off" and backend.routes_at_lifespan:
+        edits.append((lifespan.words[0].start, lifespan.words[-1].end, ""))
+        dropped.append("Procfile: dropped `--lifespan off`: Dash adds its catch-all route at lifespan start-up.")
     app_dir = source.entry.app_dir
     if app_dir and app_dir not in web.import_dirs and module == source.module:
         anchor = web.words[0].end
