@@ -26,7 +26,8 @@ def run_and_see_the_result(page, points: int) -> list[int]:
     """Click Run; return the progress values seen until the result arrived."""
     run_job(page, points)
     page.wait_for_selector("#run-job[disabled]")
-    assert page.is_enabled("#cancel-job")
+    # running= enables Cancel in the same update that disables Run; the page may draw them apart.
+    page.wait_for_selector("#cancel-job:not([disabled])", timeout=10_000)
     seen = []
     wait_for(lambda: seen.append(progress(page)) or "π ≈" in page.inner_text("#job-result"), 120, lambda: str(seen))
     page.wait_for_selector("#run-job:not([disabled])")
