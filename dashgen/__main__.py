@@ -1,15 +1,13 @@
 """`python -m dashgen` and the `dashgen` command. Ctrl-C or SIGTERM while the modules load ends
 quietly too: nothing has been written yet."""
 
-import signal
 import sys
 
-from dashgen.errors import Interrupted, raise_interrupted
+from dashgen.errors import Interrupted, stop_on_signals
 
 
 def run() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, raise_interrupted)
+    stop_on_signals()
     try:
         from dashgen.cli import main
     except Interrupted as interruption:

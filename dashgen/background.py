@@ -9,6 +9,7 @@ import shlex
 from dataclasses import dataclass
 
 from dashgen.edits import bound_names
+from dashgen.nodes import called_name, nodes
 
 # How `dashgen new --background-callbacks` names it; read apps may name it otherwise.
 CELERY_APP = "celery_app"
@@ -42,10 +43,8 @@ def job_managers(tree: ast.Module) -> list[JobManager]:
         if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
     }
     managers = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        kind = MANAGER_CLASSES.get(_called_name(node.func))
+    for node in nodes(tree, ast.Call):
+        kind = MANAGER_CLASSES.get(called_name(node.func))
         if kind is None:
             continue
         first = node.args[0] if node.args else None
@@ -55,12 +54,6 @@ def job_managers(tree: ast.Module) -> list[JobManager]:
         folder = _cache_folder(first) if kind == DISKCACHE and first is not None else None
         managers.append(JobManager(kind, node.lineno, celery_app, folder))
     return sorted(managers, key=lambda manager: manager.line)
-
-
-def _called_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _cache_folder(node: ast.expr) -> str | None:

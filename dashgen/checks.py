@@ -18,6 +18,7 @@ from dashgen import background
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, PREFIX_ENV
 from dashgen.edits import bound_names
 from dashgen.errors import Refused
+from dashgen.nodes import called_name, nodes
 from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
 from dashgen.requirements import Requirements
 from dashgen.source import AppSource
@@ -825,11 +826,9 @@ class CallbackDef:
 def callback_defs(tree: ast.Module) -> list[CallbackDef]:
     """Functions decorated with @callback, @dash.callback or @app.callback(...)."""
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
-            if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).split(".")[-1] == "callback":
+            if isinstance(decorator, ast.Call) and called_name(decorator.func) == "callback":
                 keywords = {keyword.arg: keyword.value for keyword in decorator.keywords if keyword.arg}
                 asynchronous = isinstance(node, ast.AsyncFunctionDef)
                 dotted = ast.unparse(decorator.func)
@@ -844,11 +843,10 @@ def _is_true(node: ast.expr | None) -> bool:
 
 def _global_websocket_line(tree: ast.Module) -> int:
     """The line of a `websocket_callbacks=True` argument (Dash(...)), or 0."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for keyword in node.keywords:
-                if keyword.arg == "websocket_callbacks" and _is_true(keyword.value):
-                    return keyword.value.lineno
+    for node in nodes(tree, ast.Call):
+        for keyword in node.keywords:
+            if keyword.arg == "websocket_callbacks" and _is_true(keyword.value):
+                return keyword.value.lineno
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from dashgen.errors import Refused
+from dashgen.nodes import called_name, nodes
 from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes, read_python, read_text
 
 # The CLI's detection order; it names an entrypoint only when one of these is at the root.
@@ -170,18 +171,17 @@ def opened_files(project: Upload) -> list[OpenedFile]:
             tree = read_python(path).tree
         except (Refused, SyntaxError, ValueError):
             continue
-        for node in ast.walk(tree):
+        for node in nodes(tree, ast.Call):
             literal = _opened_literal(node)
             if literal is not None:
                 found.append(OpenedFile(relative, node.lineno, literal))
     return found
 
 
-def _opened_literal(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call) or not node.args:
+def _opened_literal(node: ast.Call) -> str | None:
+    if not node.args:
         return None
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    name = called_name(node.func)
     if not (name == "open" or name.startswith(("read_", "load")) or name == "genfromtxt"):
         return None
     first = node.args[0]

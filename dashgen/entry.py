@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from dashgen.errors import Refused
+from dashgen.nodes import nodes
 from dashgen.procfile import Procfile, WebCommand, read_procfile
 from dashgen.project import ANSWERS_FILE
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
@@ -333,10 +334,7 @@ def _layout_targets(tree: ast.Module) -> set[str]:
 
 def _sets_layout_in_call(file: PythonFile) -> bool:
     """Dash(layout=...) or Dash(use_pages=True): the app is complete where it is created."""
-    for node in ast.walk(file.tree):
-        if isinstance(node, ast.Call) and any(k.arg in ("layout", "use_pages") for k in node.keywords):
-            return True
-    return False
+    return any(any(k.arg in ("layout", "use_pages") for k in node.keywords) for node in nodes(file.tree, ast.Call))
 
 
 def _import_end(tree: ast.Module, local: str) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashgen.errors import InvalidInput, Refused
+from dashgen.nodes import called_name, nodes
 from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
 from dashgen.source import DASH_OWN_PATHS, AppSource, Route
 
@@ -183,13 +184,7 @@ def read_pages(config: PagesConfig) -> list[Page]:
 
 
 def register_page_call(tree: ast.Module) -> ast.Call | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            function = node.func
-            called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            if called == "register_page":
-                return node
-    return None
+    return next((node for node in nodes(tree, ast.Call) if called_name(node.func) == "register_page"), None)
 
 
 def _registered_path(call: ast.Call, relative: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dashgen.backends import ASGI_WRAPPERS, BACKENDS, PREFIX_ENV, Backend
 from dashgen.errors import Refused
+from dashgen.nodes import nodes
 from dashgen.reading import PythonFile, read_python
 
 # Paths Dash serves itself below its routes prefix.
@@ -317,8 +318,8 @@ def _backend_and_server(tree, names, app_statement, app_name, call):
                 if backend:
                     evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {statement.lineno}"
                     return backend, evidence, server.id, statement.end_lineno
-        for node in ast.walk(tree):  # made inside a factory function: reached as app.server only
-            assigned = _assignment(node) if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        for node in nodes(tree, ast.Assign, ast.AnnAssign):  # made inside a factory function: app.server only
+            assigned = _assignment(node)
             if assigned and assigned[0] == server.id and (backend := _server_backend(assigned[1], names)):
                 evidence = f"server={server.id}, a {BACKENDS[backend].server_class}() on line {node.lineno}"
                 return backend, evidence, f"{app_name}.server", app_statement.end_lineno

@@ -6,7 +6,7 @@ import pytest
 from background_helpers import celery_worker, process_line, redis_server, wait_for
 from helpers import boot
 from test_background import new_jobs, round_robin, two_copies
-from test_browser import RENDER_TIMEOUT_MS, Watched, browser  # noqa: F401 (the browser fixture)
+from test_browser import RENDER_TIMEOUT_MS, Watched
 
 from dashgen.backends import BACKENDS
 
@@ -35,8 +35,8 @@ def run_and_see_the_result(page, points: int) -> list[int]:
     return seen
 
 
-def open_app(chromium, url: str, base: str) -> Watched:
-    watched = Watched(chromium, base)
+def open_app(chromium, url: str, server, base: str | None = None) -> Watched:
+    watched = Watched(chromium, server, base)
     watched.page.goto(url)
     try:
         watched.page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
@@ -46,7 +46,7 @@ def open_app(chromium, url: str, base: str) -> Watched:
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
-def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browser, backend):  # noqa: F811
+def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browser, backend):
     project = new_jobs(tmp_path, backend)
     with redis_server(tmp_path) as redis_url:
         env = {"REDIS_URL": redis_url}
@@ -54,7 +54,7 @@ def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browse
             celery_worker(project, process_line(project, "worker"), env) as worker,
             boot(project, process_line(project, "web"), prefix="/demo/", env=env) as web,
         ):
-            watched = open_app(browser, f"{web.base}/demo/", web.base)
+            watched = open_app(browser, f"{web.base}/demo/", web)
             page = watched.page
             # Long enough to span several progress polls (about one a second) on an idle machine too.
             seen = run_and_see_the_result(page, 30_000_000)
@@ -72,14 +72,14 @@ def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browse
             page.close()
 
     with boot(project, process_line(project, "web"), prefix="/demo/") as web:  # REDIS_URL unset
-        watched = open_app(browser, f"{web.base}/demo/", web.base)
+        watched = open_app(browser, f"{web.base}/demo/", web)
         run_and_see_the_result(watched.page, 4_000_000)
         assert watched.console_errors == [], watched.report()
         watched.page.close()
     assert any((project / "cache").iterdir())
 
 
-def test_jobs_through_a_round_robin_proxy_in_front_of_two_copies(tmp_path, browser):  # noqa: F811
+def test_jobs_through_a_round_robin_proxy_in_front_of_two_copies(tmp_path, browser):
     first, second = two_copies(tmp_path)
     with redis_server(tmp_path) as redis_url:
         env = {"REDIS_URL": redis_url, "WEB_CONCURRENCY": "1"}
@@ -89,7 +89,7 @@ def test_jobs_through_a_round_robin_proxy_in_front_of_two_copies(tmp_path, brows
             boot(second, process_line(second, "web"), prefix="/demo/", env=env) as other,
             round_robin(tmp_path, [one.base[7:], other.base[7:]]) as proxy,
         ):
-            watched = open_app(browser, f"{proxy}/demo/", proxy)
+            watched = open_app(browser, f"{proxy}/demo/", one, proxy)
             for _ in range(2):
                 run_and_see_the_result(watched.page, 4_000_000)
             assert watched.console_errors == [], watched.report()

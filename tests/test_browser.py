@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from helpers import DASH_PATH, TOPOLOGIES, boot, generate, procfile_command, run_dashgen
-from screenshot import CHROMIUM, CHROMIUM_ARGS
 
 from dashgen.backends import BACKENDS
 
@@ -20,27 +19,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 RENDER_TIMEOUT_MS = 90_000
 
 
-# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
-# open, and the load tests that may follow in the same worker start their own.
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: scripts/test installs it (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 class Watched:
     """A page with everything that went wrong in it recorded."""
 
-    def __init__(self, browser, base: str):
+    def __init__(self, browser, server, base: str | None = None):
+        """`server` is the one whose log a failure shows; `base`, where the page is served when a
+        proxy stands in front of it."""
         self.page = browser.new_page(viewport={"width": 1100, "height": 760})
         self.page.set_default_timeout(RENDER_TIMEOUT_MS)
-        self.base = base
+        self.server = server
+        self.base = base or server.base
         self.console_errors: list[str] = []
         self.failed: list[str] = []
         self.responses: list[tuple[int, str]] = []
@@ -52,14 +40,17 @@ class Watched:
     def report(self) -> str:
         """What the page saw, for a failure message."""
         bad = [(status, url) for status, url in self.responses if status != 200]
-        return f"console errors {self.console_errors}, failed requests {self.failed}, non-200 responses {bad}"
+        return (
+            f"console errors {self.console_errors}, failed requests {self.failed}, non-200 responses {bad}, "
+            f"and the server said:\n{self.server.output()[-4000:]}"
+        )
 
     def assert_clean(self, prefix: str) -> None:
-        assert self.console_errors == []
-        assert self.failed == []
+        assert self.console_errors == [], self.report()
+        assert self.failed == [], self.report()
         ours = [(status, url) for status, url in self.responses if url.startswith(self.base)]
         assert ours, "the page made no request to the app"
-        assert [(s, u) for s, u in ours if s != 200] == []
+        assert [(s, u) for s, u in ours if s != 200] == [], self.report()
         assert [u for _, u in ours if not u.removeprefix(self.base).startswith(prefix)] == []
         assert any("_dash-layout" in url for _, url in ours)
         assert any("_dash-update-component" in url for _, url in ours)
@@ -84,7 +75,7 @@ def test_a_person_sees_a_working_app(tmp_path, browser, backend, topology):
             assert run_dashgen("add-route", *arguments, cwd=project).returncode == 0
     dash_path = DASH_PATH.get(topology, "")
     with boot(project, procfile_command(project), prefix="/demo/") as server:
-        watched = Watched(browser, server.base)
+        watched = Watched(browser, server)
         page = watched.page
         if topology == "static-site":
             page.goto(f"{server.base}/demo/app/")
@@ -182,7 +173,7 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
 
         # Each in a page of its own: leaving a page while Dash's renderer loads a script aborts it.
         for path, steps in (("", walk), ("analytics", direct_load), ("no/such/page", not_found)):
-            visit(browser, server.base, f"{base}{path}", steps)
+            visit(browser, server, f"{base}{path}", steps)
 
     assert run_dashgen("add-page", "reports", cwd=project).returncode == 0
     with boot(project, procfile_command(project), prefix="/demo/") as server:
@@ -203,15 +194,15 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
 
         # The home page first: on FastAPI a worker whose first request is another page serves an
         # incomplete index (Dash 4.4.1; test_pages.py::test_a_page_loaded_first_gets_the_full_index).
-        visit(browser, server.base, base, listed)
-        visit(browser, server.base, f"{base}reports", loaded)
+        visit(browser, server, base, listed)
+        visit(browser, server, f"{base}reports", loaded)
 
 
-def visit(browser, base: str, path: str, steps) -> None:
+def visit(browser, server, path: str, steps) -> None:
     """Open `path` in a fresh page, take the steps, and show that nothing went wrong on the way."""
-    watched = Watched(browser, base)
+    watched = Watched(browser, server)
     try:
-        watched.page.goto(f"{base}{path}")
+        watched.page.goto(f"{server.base}{path}")
         steps(watched.page)
     except Exception as error:
         raise AssertionError(f"{path} did not work: {watched.report()}") from error

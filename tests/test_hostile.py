@@ -9,6 +9,7 @@ import hashlib
 import os
 import random
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -239,6 +240,41 @@ def test_interrupted_or_killed_new_never_leaves_a_half_made_project(tmp_path, re
 
 
 # --- One writer at a time ----------------------------------------------------------------------
+
+
+# A signal whose handler runs inside a weakref callback, as the clean-up of an import's module
+# lock is: Python only prints the exception raised there ("Exception ignored in ...") and goes on.
+SIGNAL_IN_A_CALLBACK = """
+import os, signal, time, weakref
+from dashgen.errors import Interrupted, stop_on_signals
+
+stop_on_signals()
+
+
+class Thing:
+    pass
+
+
+def clean_up(_):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.2)  # the handler runs here, inside the callback
+
+
+try:
+    thing = Thing()
+    reference = weakref.ref(thing, clean_up)
+    del thing
+    time.sleep(5)
+    print("went on")
+except Interrupted as interruption:
+    print("interrupted by", interruption.signum)
+"""
+
+
+def test_a_signal_during_a_weakref_callback_still_stops_the_command_quietly():
+    result = subprocess.run([sys.executable, "-c", SIGNAL_IN_A_CALLBACK], capture_output=True, text=True, timeout=60)
+    assert result.stdout == f"interrupted by {int(signal.SIGTERM)}\n"
+    assert result.stderr == ""
 
 
 def test_twenty_pairs_of_concurrent_add_routes_lose_no_route(tmp_path, project_of):

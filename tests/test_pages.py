@@ -355,28 +355,15 @@ def test_procfile_serves_every_page(pages_projects, backend, topology, prefix):
 
 
 @pytest.mark.server
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "flask",
-        pytest.param(
-            "fastapi",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Dash 4.4.1 runs its first-request set-up (assets, the pages' validation layout and "
-                "clientside title callback) only for its own routes on FastAPI, not for the page catch-all",
-            ),
-        ),
-        "quart",
-    ],
-)
-def test_a_page_loaded_first_gets_the_full_index(pages_projects, backend):
+@pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
+def test_a_page_loaded_first_gets_the_full_index(pages_projects, backend, topology):
     """A worker whose first request is a page other than the home page must still serve the
     whole index: the app's stylesheet, and what the browser needs to know the other pages."""
-    project = pages_projects[backend, "default"]
+    project = pages_projects[backend, topology]
     one_worker = procfile_command(project).replace("${WEB_CONCURRENCY:-2}", "1")
     assert one_worker != procfile_command(project)
+    base = f"/demo/{DASH_PATH.get(topology, '')}"
     with boot(project, one_worker, prefix="/demo/") as server:
-        first = request(f"{server.base}/demo/analytics").text
-        assert "/demo/assets/style.css" in first
+        first = request(f"{server.base}{base}analytics").text
+        assert f"{base}assets/style.css" in first
         assert "validation_layout" in first

@@ -1,0 +1,32 @@
+"""One walk over a module's syntax tree, shared by every question asked of it.
+
+A large app.py has hundreds of thousands of nodes; each finding walking the whole tree again cost
+more than parsing it did."""
+
+from __future__ import annotations
+
+import ast
+import weakref
+
+_INDEX: weakref.WeakKeyDictionary[ast.AST, dict[type, list]] = weakref.WeakKeyDictionary()
+
+
+def nodes(tree: ast.AST, *kinds: type) -> list:
+    """The nodes of `kinds` anywhere in `tree` (itself included), in source order. The tree is
+    walked once, at the first question asked of it."""
+    index = _INDEX.get(tree)
+    if index is None:
+        index = {}
+        for node in ast.walk(tree):
+            index.setdefault(type(node), []).append(node)
+        _INDEX[tree] = index
+    found = [node for kind in kinds for node in index.get(kind, ())]
+    return sorted(found, key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+
+
+def called_name(func: ast.expr) -> str:
+    """The last name of what a call calls: `callback` for callback(...), dash.callback(...) and
+    app.callback(...); "" for anything else, such as make()(...)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
