@@ -478,6 +478,7 @@ def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
     if lines and lines[-1] == "":
         lines.pop()
     missing: list[str] = []
+    extended = False
     for line in wanted:
         want = Requirement(line)
         found = existing.get(want.name) if existing else None
@@ -489,9 +490,12 @@ def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
             if found.file == existing.path and found.url is None:
                 index = found.line - 1
                 lines[index] = _with_extras(lines[index], found.extras | want.extras)
+                extended = True
             else:
                 # Declared in an included file (left as it is) or as a URL: pip merges the extras.
                 missing.append(f"{want.name}[{','.join(sorted(want.extras))}]")
+    if not missing and not extended:
+        return text  # nothing to add: not even a final newline
     if missing:
         if lines and lines[-1].strip():
             lines.append("")

@@ -153,6 +153,18 @@ def test_requirements_merge_adds_extras_and_keeps_everything(tmp_path):
     assert not (project / "Procfile").exists()  # cloud: requirements only
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_requirements_with_nothing_missing_are_not_touched(tmp_path, encoding):
+    """Not even to end the last line: CRLF, no final newline, UTF-16 as PowerShell writes it."""
+    project = hand_written(tmp_path, "flask_import_dash")
+    original = "dash\r\npandas\r\ngunicorn".encode(encoding)
+    (project / "requirements.txt").write_bytes(original)
+    result = run_dashgen("deploy-files", "--target", "cloud", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "identical  requirements.txt" in result.stdout
+    assert (project / "requirements.txt").read_bytes() == original
+
+
 def test_flask_async_callbacks_get_dash_async(tmp_path):
     project = tmp_path
     (project / "app.py").write_text(
