@@ -1,6 +1,6 @@
 """An existing project as the platform will run it: its root (the folder holding Procfile or
-requirements.txt), the module the platform serves (the Procfile's first, then the answers
-file's, then the import root that completes the Dash app) and the Dash app behind it.
+requirements.txt), the module the platform serves (the Procfile's, else the Dockerfile's CMD, then the
+answers file's, then the import root that completes the Dash app) and the Dash app behind it.
 
 Only the project's own modules that can be the app are parsed, each once; nothing is imported."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dashgen.errors import Refused
 from dashgen.nodes import nodes
-from dashgen.procfile import Procfile, WebCommand, read_procfile
+from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
 from dashgen.project import ANSWERS_FILE
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
@@ -37,7 +37,9 @@ def find_app(directory: Path, app: Path | None = None) -> AppSource:
         procfile = read_procfile(root)
     except Refused:
         procfile = None  # check and deploy-files say what is wrong with it; the app is found without it
-    return _Project(root, procfile).app(given)
+    if procfile is not None and procfile.web is not None:
+        return _Project(root, procfile.web, "the Procfile").app(given)
+    return _Project(root, dockerfile_command(root), "the Dockerfile's CMD").app(given)
 
 
 def project_root(start: Path) -> Path:
@@ -52,9 +54,10 @@ def project_root(start: Path) -> Path:
 
 
 class _Project:
-    def __init__(self, root: Path, procfile: Procfile | None) -> None:
+    def __init__(self, root: Path, web: WebCommand | None, web_source: str) -> None:
         self.root = root
-        self.procfile = procfile
+        self.web = web  # what the platform runs, and where that is written
+        self.web_source = web_source
         self._files: dict[Path, PythonFile | None] = {}
 
     def python(self, path: Path) -> PythonFile | None:
@@ -65,13 +68,13 @@ class _Project:
         return self._files[path]
 
     def app(self, given: Path | None) -> AppSource:
-        web = self.procfile.web if self.procfile else None
+        web = self.web
         served_path, note = self._procfile_module(web)
         if served_path is not None:
             completing = self._completing(served_path)
             if completing is not None:
                 served_path = completing
-                note = f"the Procfile serves {web.target}, but {completing.name} sets the layout of that app"
+                note = f"{self.web_source} serves {web.target}, but {completing.name} sets the layout of that app"
         if served_path is None and given is None and (self.root / ANSWERS_FILE).is_file():
             served_path, note = self.root / "app.py", f"{ANSWERS_FILE} names app.py"
         if given is not None and (served_path is None or not self._reaches(served_path, given)):
@@ -99,14 +102,14 @@ class _Project:
             return None, ""
         if web.server == "python" and web.target:
             path = self.root / (web.chdir or ".") / web.target
-            return (path, f"the Procfile runs {web.target}") if path.is_file() else (None, "")
+            return (path, f"{self.web_source} runs {web.target}") if path.is_file() else (None, "")
         if not web.module:
             return None, ""
         for folder in (*web.import_dirs, "."):
             base = self.root / folder / Path(*web.module.split("."))
             for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
                 if path.is_file():
-                    return path, f"the Procfile serves {web.target}"
+                    return path, f"{self.web_source} serves {web.target}"
         return None, ""
 
     def _served_by_layout(self) -> tuple[Path, str]:
@@ -127,7 +130,7 @@ class _Project:
         if len(apps) > 1:
             names = ", ".join(path.name for path in apps)
             raise Refused(
-                f"Several modules create a Dash app ({names}) and no Procfile says which one is served: "
+                f"Several modules create a Dash app ({names}) and neither a Procfile nor a Dockerfile says which one is served: "
                 "choose one with --app FILE."
             )
         chosen = apps[0]

@@ -6,7 +6,9 @@ A `bash launch.sh` command is followed into the script when it runs a server its
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +150,38 @@ def web_command(text: str, root: Path) -> WebCommand | None:
     return None
 
 
+def dockerfile_command(root: Path) -> WebCommand | None:
+    """The command the Dockerfile's container runs (its last CMD, in exec or shell form): what the
+    platform serves when a project deploys as an image and has no Procfile. None when there is
+    none, or it is not a command that can be read."""
+    try:
+        text = read_text(root / "Dockerfile", _SCRIPT_LIMIT)
+    except Refused:
+        return None
+    if text is None:
+        return None
+    found = None
+    for number, line in _logical_lines(text):
+        match = re.match(r"\s*CMD\s+(.+)$", line, re.IGNORECASE)
+        if match:
+            found = number, match.group(1).strip()
+    if found is None:
+        return None
+    number, command = found
+    if command.startswith("["):
+        try:
+            words = json.loads(command)
+        except ValueError:
+            return None
+        if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+            return None
+        command = shlex.join(words)
+    try:
+        return _command(number, command, root, "Dockerfile")
+    except Refused:
+        return None
+
+
 def _command(number: int, command: str, root: Path, where: str, *, depth: int = 0) -> WebCommand:
     if not command:
         return WebCommand(number, command, "")
@@ -192,8 +226,7 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
         return unknown
     if text is None:
         return unknown
-    logical = re.sub(r"\\\r?\n", " ", text.removeprefix("\ufeff"))
-    for line_number, line in enumerate(re.split(r"\r\n|\n|\r", logical), start=1):
+    for line_number, line in _logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -207,6 +240,12 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
                 found.chdir or chdir, script, (f"read from {script}, line {line_number}: {stripped}",),
             )  # fmt: skip
     return unknown
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(number, line) of a script or Dockerfile, a backslash-continued line read as one."""
+    logical = re.sub(r"\\\r?\n", " ", text.removeprefix("\ufeff"))
+    return list(enumerate(re.split(r"\r\n|\n|\r", logical), start=1))
 
 
 def _server_command(number: int, command: str, words: list[Word], chdir: str | None) -> WebCommand:

@@ -289,6 +289,27 @@ def test_an_app_in_a_subfolder_is_served_from_the_project_root(tmp_path):
 
 
 @pytest.mark.server
+def test_without_a_procfile_the_dockerfile_cmd_says_which_app_is_served(tmp_path):
+    """Two modules create a Dash app; the image's CMD (exec form, continued over two lines) serves
+    the one in a package folder, and that is the one every command works on."""
+    project = copy_app(tmp_path, "docker_subfolder")
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Found the Dash app in dashboard/app.py" in check.stdout
+    route = run_dashgen("add-route", "/api/health", cwd=project)
+    assert route.returncode == 0, route.stderr
+    assert "api/health" in (project / "dashboard" / "app.py").read_text()
+    assert "api/health" not in (project / "demo.py").read_text()
+    result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert result.returncode == 0, result.stderr
+    for prefix in (None, "/p/"):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            assert "Served from the Dockerfile" in request(f"{base}_dash-layout").text
+            assert request(f"{base}api/health").json() == {"route": "/api/health", "method": "GET"}
+
+
+@pytest.mark.server
 def test_an_asgi_app_mounting_dash_is_served_by_uvicorn_with_its_own_routes(tmp_path):
     project = copy_app(tmp_path, "fastapi_wraps_dash")  # Dash made by a factory, mounted with WSGIMiddleware
     check = run_dashgen("check", cwd=project)
