@@ -308,7 +308,9 @@ def requirements_findings(
         findings.append(
             Finding(
                 ERROR, "requirements-missing-server", "requirements.txt", 0,
-                f"requirements.txt does not list {server}, which the Procfile runs, so the web process cannot start.",
+                f"requirements.txt does not list {server}, "
+                f"{'which the Procfile runs' if procfile_server else 'the production server for this app'}, "
+                "so the web process cannot start.",
                 f"Add {server_line if Requirement(server_line).name == server else server}.", fix,
             )
         )  # fmt: skip
