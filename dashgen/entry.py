@@ -130,8 +130,8 @@ class _Project:
         if len(apps) > 1:
             names = ", ".join(path.name for path in apps)
             raise Refused(
-                f"Several modules create a Dash app ({names}) and neither a Procfile nor a Dockerfile says which one is served: "
-                "choose one with --app FILE."
+                f"Several modules create a Dash app ({names}) and neither a Procfile nor a Dockerfile says "
+                "which one is served: choose one with --app FILE."
             )
         chosen = apps[0]
         if chosen in creators:
