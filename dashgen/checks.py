@@ -20,6 +20,7 @@ from dashgen.edits import bound_names
 from dashgen.errors import Refused
 from dashgen.nodes import called_name, nodes
 from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, WebCommand, production_command, read_procfile, web_command
+from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes
 from dashgen.requirements import Requirements
 from dashgen.source import AppSource
 
@@ -420,6 +421,7 @@ def app_findings(
     findings += _legacy_import_findings(source, installed)
     findings += _secret_findings(source)
     findings += websocket_findings(source)
+    findings += _layout_findings(source)
     if (root / "environment.yml").is_file() and (root / "requirements.txt").is_file():
         findings.append(
             Finding(
@@ -430,6 +432,36 @@ def app_findings(
             )
         )  # fmt: skip
     return findings
+
+
+# The project's modules read for the word "layout", at most; a project with more is not judged.
+_MAX_LAYOUT_SCAN = 500
+
+
+def _layout_findings(source: AppSource) -> list[Finding]:
+    """An app whose layout nothing sets answers every page with 500 (NoLayoutException). Said
+    only when no module of the project so much as mentions a layout or Dash Pages: where the
+    layout is set cannot always be followed, but it cannot be set without the word."""
+    modules = []
+    for path in source.project_root.rglob("*.py"):
+        if len(modules) == _MAX_LAYOUT_SCAN:
+            return []
+        modules.append(path)
+    for path in modules:
+        try:
+            data = read_bytes(path, MAX_SOURCE_BYTES) if is_readable_file(path) else None
+        except Refused:
+            return []
+        if data is None or b"layout" in data or b"use_pages" in data:
+            return []
+    return [
+        Finding(
+            ERROR, "app-no-layout", source.path.name, source.app_line,
+            f"Nothing in the project sets the layout of the Dash app {source.app_name!r}, so every page answers "
+            "500 (NoLayoutException).",
+            f"Set {source.app_name}.layout = html.Div(...) after the app is created.",
+        )
+    ]  # fmt: skip
 
 
 def _route_findings(source: AppSource) -> list[Finding]:

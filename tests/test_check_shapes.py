@@ -64,6 +64,24 @@ def test_dash_2_component_packages_do_not_import_until_written_from_dash(tmp_pat
     assert serves(project, procfile_command(project))
 
 
+@pytest.mark.server
+def test_an_app_nothing_fills_answers_500_until_its_layout_is_set(tmp_path):
+    project = shape(tmp_path, "no_layout")
+    report = check(project, "--target", "enterprise")
+    assert codes(report) == {"app-no-layout"}
+    assert finding(report, "app-no-layout")["line"] == 5
+    with boot(project, procfile_command(project), prefix="/p/") as server:
+        assert request(f"{server.base}/p/").status == 500  # NoLayoutException
+        assert "NoLayoutException" in server.output()
+
+    edit(project / "app.py", "import dash\n", "import dash\nfrom dash import html\n")
+    edit(project / "app.py", "server = app.server\n", 'server = app.server\napp.layout = html.Div("Filled")\n')
+    assert check(project, "--target", "enterprise")["findings"] == []
+    with boot(project, procfile_command(project), prefix="/p/") as server:
+        assert request(f"{server.base}/p/").status == 200
+        assert "Filled" in request(f"{server.base}/p/_dash-layout").text
+
+
 def test_dash_2_component_packages_are_fine_where_requirements_install_them(tmp_path):
     project = shape(tmp_path, "dash2_components")
     # Pinned below Dash 3, or the packages listed: pip installs them, and the imports work.
