@@ -40,6 +40,9 @@ class Backend:
     # Dash adds the catch-all route its pages are served by when the ASGI lifespan starts, so
     # `uvicorn --lifespan off` leaves every Pages URL but the first without a route.
     routes_at_lifespan: bool = False
+    # The framework runs Dash's (sync) first-request set-up in a thread, so requests that reach a
+    # fresh worker meanwhile find Dash half set up (Dash 4.4): the app must finish it at start.
+    setup_in_thread: bool = False
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -114,6 +117,7 @@ BACKENDS: dict[str, Backend] = {
             path_param_style="angle",
             websocket_routes=True,
             websocket_callbacks=True,
+            setup_in_thread=True,
         ),
     )
 }

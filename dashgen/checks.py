@@ -79,6 +79,7 @@ def check_app(source: AppSource, target: str | None = None) -> list[Finding]:
     if procfile is not None:
         findings += procfile_findings(source, procfile.text)
         findings += lifespan_findings(source, procfile.web)
+        findings += setup_race_findings(source, procfile.web)
     elif target == "enterprise":
         findings.append(
             Finding(
@@ -1094,6 +1095,31 @@ def lifespan_findings(source: AppSource, web: WebCommand | None) -> list[Finding
     return [
         Finding(ERROR, code, "Procfile", web.line, problem, "Remove --lifespan off.", _deploy("enterprise", force=True))
     ]
+
+
+def setup_race_findings(source: AppSource, web: WebCommand | None) -> list[Finding]:
+    """Several workers of an app whose framework runs Dash's first-request set-up in a thread,
+    with nothing finishing it at start: a fresh worker answers the scripts a page loads while
+    the set-up runs with 500 (tests: first_requests_are_scripts)."""
+    served = source.entry
+    if web is None or served.wrapper or not BACKENDS[source.backend].setup_in_thread:
+        return []
+    workers = web.option("--workers", "-w")
+    count = workers.value if workers else "1"
+    default = re.fullmatch(r"\$\{\w+:-(\d+)\}", count or "")
+    count = default.group(1) if default else count
+    if count and count.isdigit() and int(count) < 2 or "before_serving" in served.file.text:
+        return []
+    app, server = served.app_name, served.server_name or f"{served.app_name}.server"
+    return [
+        Finding(
+            WARNING, "setup-race", served.path.name, served.app_line,
+            f"{source.serving.label} runs Dash's first-request set-up in a thread, so with several workers a "
+            "fresh worker answers the scripts a page loads meanwhile with 500 (Dash 4.4).",
+            f"Make each worker's first request when it starts: @{server}.before_serving, then "
+            f"`async def finish_dash_setup(): await {server}.test_client().get({app}.config.routes_pathname_prefix)`.",
+        )
+    ]  # fmt: skip
 
 
 def _uses_pages(source: AppSource) -> bool:

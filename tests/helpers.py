@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import venv
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,3 +329,40 @@ def run_callback(dash_url: str, outputs: list[tuple[str, str]], inputs: list[tup
     reply = request(f"{dash_url}_dash-update-component", body)
     assert reply.status == 200, reply.text[:500]
     return reply.json()["response"]
+
+
+# --- A worker's first requests, as a browser makes them -----------------------------------------
+
+# Imported by Python at start-up when its folder is on PYTHONPATH: makes Dash's first-request
+# set-up take half a second, as it can on a loaded machine, so that a race with it shows.
+SLOW_SETUP = """
+import time
+
+import dash
+
+
+def _slowly(generate):
+    def generate_slowly(self, *args, **kwargs):
+        time.sleep(0.5)
+        return generate(self, *args, **kwargs)
+
+    return generate_slowly
+
+
+dash.Dash._generate_scripts_html = _slowly(dash.Dash._generate_scripts_html)
+"""
+
+
+def first_requests_are_scripts(project: Path, command: str, page_path: str, scratch: Path) -> dict[str, int]:
+    """{script: status} when a fresh worker's first requests are the page's scripts, all at once
+    (a browser loads them in parallel, spread over the workers), with Dash's set-up slowed down.
+    `command` should run one worker; the page is read first from another boot of it."""
+    with boot(project, command, prefix="/demo/") as server:
+        page = request(f"{server.base}{page_path}").text
+    scripts = re.findall(r'<script src="(/demo/[^"]+)"', page)
+    assert len(scripts) >= 5, page
+    (scratch / "sitecustomize.py").write_text(SLOW_SETUP)
+    slow = {"PYTHONPATH": str(scratch)}
+    with boot(project, command, prefix="/demo/", env=slow) as server, ThreadPoolExecutor(len(scripts)) as pool:
+        statuses = list(pool.map(lambda script: request(f"{server.base}{script}").status, scripts))
+    return dict(zip(scripts, statuses, strict=True))

@@ -12,6 +12,7 @@ from helpers import (
     boot,
     dash_config,
     drive_dash,
+    first_requests_are_scripts,
     free_port,
     procfile_command,
     request,
@@ -80,6 +81,29 @@ def test_an_app_nothing_fills_answers_500_until_its_layout_is_set(tmp_path):
     with boot(project, procfile_command(project), prefix="/p/") as server:
         assert request(f"{server.base}/p/").status == 200
         assert "Filled" in request(f"{server.base}/p/_dash-layout").text
+
+
+@pytest.mark.server
+def test_quart_workers_answer_500_until_each_finishes_dash_set_up_at_start(tmp_path):
+    project = tmp_path / "quart_workers"
+    project.mkdir()
+    shutil.copy(APPS / "quart_own.py", project / "app.py")
+    (project / "Procfile").write_text("web: uvicorn app:server --host 0.0.0.0 --port 8000 --workers 2\n")
+    (project / "requirements.txt").write_text("dash[quart]>=4.2.0\nuvicorn[standard]>=0.30\n")
+    report = check(project, "--target", "enterprise")
+    assert "setup-race" in codes(report, "warning")
+    one_worker = procfile_command(project).replace("--workers 2", "--workers 1")
+    statuses = first_requests_are_scripts(project, one_worker, "/demo/", tmp_path)
+    assert 500 in statuses.values(), statuses
+
+    fix = finding(report, "setup-race")["fix"]
+    decorator, function = fix.removeprefix("Make each worker's first request when it starts: ").split(", then ")
+    function = function.removesuffix(".").strip("`").replace(": await", ":\n    await")
+    with (project / "app.py").open("a") as app:
+        app.write(f"\n\n{decorator}\n{function}\n")
+    assert "setup-race" not in codes(check(project, "--target", "enterprise"), "warning")
+    statuses = first_requests_are_scripts(project, one_worker, "/demo/", tmp_path)
+    assert set(statuses.values()) == {200}, statuses
 
 
 def test_dash_2_component_packages_are_fine_where_requirements_install_them(tmp_path):

@@ -1,10 +1,8 @@
 """`dashgen new` for every backend and topology, booted with the Procfile's own command on the
 real server (gunicorn or uvicorn), with and without DASH_ROUTES_PATHNAME_PREFIX."""
 
-import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from helpers import (
@@ -12,6 +10,7 @@ from helpers import (
     TOPOLOGIES,
     boot,
     drive_dash,
+    first_requests_are_scripts,
     generate,
     procfile_command,
     request,
@@ -87,39 +86,11 @@ def test_generated_project_passes_its_own_checks(projects, backend, topology):
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-# Imported by Python at start-up when its folder is on PYTHONPATH: makes Dash's first-request
-# set-up take half a second, as it can on a loaded machine, so that a race with it shows.
-SLOW_SETUP = """
-import time
-
-import dash
-
-
-def _slowly(generate):
-    def generate_slowly(self, *args, **kwargs):
-        time.sleep(0.5)
-        return generate(self, *args, **kwargs)
-
-    return generate_slowly
-
-
-dash.Dash._generate_scripts_html = _slowly(dash.Dash._generate_scripts_html)
-"""
-
-
 @pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
 def test_a_fresh_worker_serves_the_scripts_a_page_loads_in_parallel(projects, tmp_path, backend, topology):
     """The browser loads the page from one worker and its scripts, in parallel, from any: the
     scripts may be a worker's first requests, and must not race with its first-request set-up."""
     project = projects[backend, topology]
     one_worker = procfile_command(project).replace("${WEB_CONCURRENCY:-2}", "1")
-    page_url = f"/demo/{DASH_PATH.get(topology, '')}"
-    with boot(project, one_worker, prefix="/demo/") as server:
-        page = request(f"{server.base}{page_url}").text
-    scripts = re.findall(r'<script src="(/demo/[^"]+)"', page)
-    assert len(scripts) >= 5, page
-    (tmp_path / "sitecustomize.py").write_text(SLOW_SETUP)
-    slow = {"PYTHONPATH": str(tmp_path)}
-    with boot(project, one_worker, prefix="/demo/", env=slow) as server, ThreadPoolExecutor(len(scripts)) as pool:
-        statuses = list(pool.map(lambda script: request(f"{server.base}{script}").status, scripts))
-    assert statuses == [200] * len(scripts), dict(zip(scripts, statuses, strict=True))
+    statuses = first_requests_are_scripts(project, one_worker, f"/demo/{DASH_PATH.get(topology, '')}", tmp_path)
+    assert set(statuses.values()) == {200}, statuses
