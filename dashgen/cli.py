@@ -19,7 +19,7 @@ import typer
 
 from dashgen import __version__
 from dashgen.backends import BACKENDS, DEFAULT_BACKEND
-from dashgen.errors import DashgenError, Interrupted, Refused
+from dashgen.errors import DashgenError, Interrupted, InvalidInput, Refused
 
 app = typer.Typer(
     add_completion=False,
@@ -192,7 +192,7 @@ def new(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Ask nothing; use the defaults.")] = False,
 ) -> None:
     """Create a working Dash project for the chosen backend and topology."""
-    from dashgen.project import new_project, plan_new
+    from dashgen.new import new_project, plan_new
 
     with _reported():
         _here()  # a removed current folder is said plainly, before anything else
@@ -332,45 +332,86 @@ def check(
         str | None, typer.Option(help="Also check what a platform needs: enterprise, cloud or docker.")
     ] = None,
     app_file: AppFile = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON, for CI.")] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, json, github (Actions annotations) or sarif (2.1.0).")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    select: Annotated[str | None, typer.Option(help="Only these rules: CODE[,CODE].")] = None,
+    ignore: Annotated[str | None, typer.Option(help="Not these rules: CODE[,CODE].")] = None,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List every rule (text or --format json).")] = False,
+    explain: Annotated[str | None, typer.Option(help="Say what a rule checks, why, and how to fix it.")] = None,
 ) -> None:
-    """Find what would break when the app is deployed. Exit 1 when there is an error."""
-    from dashgen.checks import ERROR, check_app
-    from dashgen.deploy import validate_target
-    from dashgen.entry import find_app
+    """Find what would break when the app is deployed. Exit 1 when an error is not ignored."""
+    from dashgen import report, rules
 
     with _reported():
-        if target is not None:
-            validate_target(target)
-        source = find_app(_here(), app_file)
-        findings = check_app(source, target)
-    errors = sum(finding.severity == ERROR for finding in findings)
-    warnings = len(findings) - errors
-    if as_json:
-        import json
-
-        report = {
-            "app": source.path.name,
-            "backend": source.backend,
-            "server": source.server_expression,
-            "target": target,
-            "errors": errors,
-            "warnings": warnings,
-            "findings": [finding.as_dict() for finding in findings],
-        }
-        print(json.dumps(report, indent=2))
+        output_format = "json" if as_json else _choice(output_format, report.FORMATS, "--format")
+        if list_rules:
+            catalogue = rules.all_rules()
+            _print_text(report.rules_json(catalogue) if output_format == "json" else report.rules_table(catalogue))
+            return
+        if explain is not None:
+            found = rules.get(explain)
+            if found is None:
+                raise InvalidInput(f"There is no rule {explain!r}: `dashgen check --list-rules` lists them.")
+            _print_text(report.explanation(found))
+            return
+        source, checked = _check(target, app_file, select, ignore)
+    if output_format == "json":
+        _print_text(report.as_json(checked))
+    elif output_format == "sarif":
+        _print_text(report.as_sarif(checked, rules.all_rules()))
+    elif output_format == "github":
+        _print_text(report.as_github(checked))
     else:
-        _print_found(source)
-        console = _console()
-        for finding in findings:
-            style = "red" if finding.severity == ERROR else "yellow"
-            console.print(f"[{style}]{finding.severity:>7}[/]  {_plain(finding.where)}  {_plain(finding.problem)}")
-            console.print(f"         fix: {_visible(finding.fix)}", markup=False)
-            if finding.command:
-                console.print(f"         run: {_visible(finding.command)}", markup=False)
-        console.print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}.")
-    if errors:
+        _print_findings(source, checked)
+    if checked.errors:
         raise typer.Exit(1)
+
+
+def _check(target: str | None, app_file: Path | None, select: str | None, ignore: str | None):
+    from dashgen import ignores, report, rules
+    from dashgen.deploy import validate_target
+    from dashgen.entry import find_app
+    from dashgen.project import Project
+
+    if target is not None:
+        validate_target(target)
+    selected = ignores.codes(select, "--select")
+    ignored = ignores.codes(ignore, "--ignore") or frozenset()
+    source = find_app(_here(), app_file)
+    project = Project(source, target)
+    ignored |= ignores.configured(project.root)
+    kept, dropped = ignores.split(rules.findings(project, codes=selected), ignored, project.root)
+    here = _here()
+    paths = {finding.file: os.path.relpath(project.root / finding.file, here) for finding in kept + dropped}
+    checked = report.Report(source.path.name, source.backend, source.server_expression, target, kept, dropped, paths)
+    return source, checked
+
+
+def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise InvalidInput(f"{option} {value!r} is not one of {', '.join(choices)}.")
+    return value
+
+
+def _print_text(text: str) -> None:
+    print(_visible(text))
+
+
+def _print_findings(source, checked) -> None:
+    from dashgen import report
+
+    _print_found(source)
+    console = _console()
+    for finding in checked.findings:
+        style = "red" if finding.severity == "error" else "yellow"
+        first, *rest = report.text_lines(finding)
+        label, _, text = first.partition(" ")
+        console.print(f"[{style}]{_plain(label)}[/] {_plain(text)}")
+        for line in rest:
+            console.print(_visible(line), markup=False)
+    console.print(report.summary(checked))
 
 
 def _print_warnings(findings) -> None:

@@ -8,26 +8,19 @@ import shlex
 import sys
 from dataclasses import dataclass, field, replace
 
-from dashgen import background
+from dashgen import background, rules
 from dashgen.backends import Backend
-from dashgen.checks import (
-    SERVERS,
-    Finding,
-    app_findings,
-    background_findings,
-    cloud_findings,
-    cloud_next_step,
-    lifespan_findings,
-    needed_requirements,
-    procfile_findings,
-    requirements_findings,
-)
 from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
 from dashgen.procfile import WebCommand, production_command, read_procfile
+from dashgen.project import SERVERS, Project
 from dashgen.reading import read_text
 from dashgen.requirements import FILE, Requirements, read_requirements
+from dashgen.rules import Finding
+from dashgen.rules.background import NO_WORKER, WORKER_TARGET_MISSING
+from dashgen.rules.cloud import next_step
+from dashgen.rules.requirements import needed_requirements
 from dashgen.source import AppSource
 
 TARGETS = ("enterprise", "cloud", "docker")
@@ -46,6 +39,10 @@ tests/
 Dockerfile
 .dockerignore
 """
+
+
+# What deploy-files cannot fix itself and reports: a pin it must not touch, the app's own code.
+_REPORTED = ("requirements", "background", "cloud", "source", "websocket")
 
 
 @dataclass
@@ -127,17 +124,12 @@ def plan_deploy(
     encoding = requirements.encoding if requirements else "utf-8"
     plan.changes.append(FileChange(FILE, action, merged, old_requirements, encoding=encoding))
 
-    # What deploy-files cannot fix itself is reported: a pin it must not touch, the app's own code.
     after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
     procfile_after = next((change.new_text for change in plan.changes if change.path == "Procfile"), None)
-    deployment.warnings += [
-        *requirements_findings(source, after, None, target),
-        *background_findings(source, procfile_after, after, target),
-        *app_findings(source, root),
-    ]
+    written = Project(source, target).with_files(procfile=procfile_after, requirements=after)
+    deployment.warnings += rules.findings(written, features=_REPORTED)
     if target == "cloud":
-        deployment.warnings += cloud_findings(source)
-        deployment.notes.append(cloud_next_step(source))
+        deployment.notes.append(next_step(source))
     if not dry_run:
         _refuse_conflicts(deployment, source)
     return deployment
@@ -165,7 +157,8 @@ def _procfile_change(
             text += newline
         action = UPDATE if change.action == IDENTICAL else change.action
         return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
-    wrong = [finding for finding in background_findings(source, text, None, None) if finding.severity == "error"]
+    worker_rules = {NO_WORKER.code, WORKER_TARGET_MISSING.code}
+    wrong = rules.findings(Project(source).with_files(procfile=text), features=("background",), codes=worker_rules)
     if not wrong:
         return change  # the user's worker: line loads the app's Celery: kept, with its options
     lines = text.splitlines(keepends=True)
@@ -184,8 +177,7 @@ def _web_change(source: AppSource, command: str, force: bool, deployment: Deploy
     if procfile is None:
         return FileChange("Procfile", CREATE, wanted)
     web = procfile.web
-    findings = procfile_findings(source, procfile.text) + lifespan_findings(source, web)
-    errors = [finding for finding in findings if finding.severity == "error"]
+    errors = [finding for finding in _procfile_findings(source, procfile.text) if finding.severity == "error"]
     if web is not None and web.server in SERVERS and not errors:
         deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
         return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
@@ -213,7 +205,7 @@ def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
     reasons = []
     blocking = False
     for change in conflicts:
-        findings = procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
+        findings = _procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
         errors = " ".join(finding.problem for finding in findings if finding.severity == "error")
         others = " ".join(finding.problem for finding in findings if finding.severity != "error")
         blocking = blocking or change.path != "Procfile" or bool(errors)
@@ -226,6 +218,11 @@ def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
     written = ", ".join(change.path for change in deployment.plan.writes)
     deployment.refusal = message + (f" Written all the same: {written}." if written else "")
     deployment.refusal_detail = detail
+
+
+def _procfile_findings(source: AppSource, text: str) -> list[Finding]:
+    """What the procfile rules say of this Procfile text for the app."""
+    return rules.findings(Project(source).with_files(procfile=text), features=("procfile",))
 
 
 def _with_server_variable(source: AppSource) -> tuple[str, str]:
@@ -254,6 +251,7 @@ _SHARED_OPTIONS = {
     ("waitress-serve", "gunicorn"): {},
 }  # fmt: skip
 _BIND_OPTIONS = ("-b", "--bind", "--listen")
+_LIFESPAN_DROPPED = "Procfile: dropped `--lifespan off`: Dash adds its catch-all route at lifespan start-up."
 
 
 def dockerignore(source: AppSource) -> str:
@@ -343,7 +341,9 @@ def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[s
     kept: list[str] = []
     shared = _SHARED_OPTIONS.get((web.server, wanted), {})
     for option in web.options:
-        if option.name in shared and option.value is not None:
+        if option.name == "--lifespan" and option.value == "off" and backend.routes_at_lifespan:
+            dropped.append(_LIFESPAN_DROPPED)
+        elif option.name in shared and option.value is not None:
             kept.append(f"{shared[option.name]} {option.value}")
         elif option.name in _BIND_OPTIONS and option.value:
             kept.append(_bind_for(wanted, option.value))
@@ -391,7 +391,7 @@ def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, 
     lifespan = web.option("--lifespan")
     if lifespan is not None and lifespan.value == "off" and backend.routes_at_lifespan:
         edits.append((lifespan.words[0].start, lifespan.words[-1].end, ""))
-        dropped.append("Procfile: dropped `--lifespan off`: Dash adds its catch-all route at lifespan start-up.")
+        dropped.append(_LIFESPAN_DROPPED)
     app_dir = source.entry.app_dir
     if app_dir and app_dir not in web.import_dirs and module == source.module:
         anchor = web.words[0].end

@@ -11,9 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from dashgen.errors import Refused
+from dashgen.new import ANSWERS_FILE
 from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
-from dashgen.project import ANSWERS_FILE
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 

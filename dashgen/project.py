@@ -1,200 +1,118 @@
-"""A new project: the validated options of `dashgen new`, and the plan that creates it."""
+"""An existing project as the platform runs it: the app's source (found by dashgen.entry) and
+the files beside it, each read once, when a rule or a planner first asks for it.
+
+`check` builds one for the project on disk; `deploy-files` asks the same questions of the files
+it is about to write (`with_files`)."""
 
 from __future__ import annotations
 
-import keyword
-import os
-import re
-import sys
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from dashgen.backends import BACKENDS, websocket_callback_backends
-from dashgen.errors import InvalidInput, Refused
-from dashgen.plan import Plan, change_for
+from dashgen.errors import Refused
+from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, Procfile, WebCommand, read_procfile, web_command
+from dashgen.requirements import Requirements
+from dashgen.source import AppSource
 
-# The distributions a generated app installs: a project named after one would shadow it.
-DEPENDENCY_NAMES = frozenset(
-    {
-        "dash", "flask", "fastapi", "quart", "plotly", "uvicorn", "gunicorn", "hypercorn",
-        "werkzeug", "starlette", "pydantic", "jinja2", "asgiref", "httpx", "pytest", "ruff",
-        "requests", "uvloop", "httptools", "websockets", "dashgen", "copier", "app", "tests",
-        "celery", "redis", "diskcache", "kombu", "psutil", "multiprocess",
-    }
-)  # fmt: skip
-
-# The answers file of a generated project (copier's default name, as the templates set it).
-ANSWERS_FILE = ".copier-answers.yml"
-_MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
-# pyproject.toml's project.name (PEP 508), which the project name also is.
-_DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+SERVERS = WSGI_SERVERS + ASGI_SERVERS
+# The pip package of a server whose executable is named otherwise.
+SERVER_PACKAGES = {"waitress-serve": "waitress"}
+_UNSET = object()
 
 
-@dataclass(frozen=True)
-class NewProject:
-    name: str
-    backend: str
-    own_server: bool
-    mount: str  # "" or a path such as "/dash/"
-    static_site: bool
-    async_callbacks: bool
-    background_callbacks: bool
-    directory: Path  # the parent folder
-    websocket_callbacks: bool = False
-    pages: bool = False  # a Dash Pages app: pages/ with a home page, one more and a 404 page
+@dataclass
+class Project:
+    source: AppSource
+    target: str | None = None  # the platform asked for: enterprise, cloud, docker, or None
+    # What deploy-files is about to write, read instead of the files on disk.
+    _files: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> Path:
-        return self.directory / self.name
+        return self.source.project_root
 
-    def answers(self) -> dict[str, object]:
-        """The template's answers (the copier questions of the same names)."""
-        return {
-            "project_name": self.name,
-            "backend": self.backend,
-            "own_server": self.own_server or bool(self.mount) or self.static_site,
-            "mount": self.mount,
-            "static_site": self.static_site,
-            "async_callbacks": self.async_callbacks,
-            "websocket_callbacks": self.websocket_callbacks,
-            "background_callbacks": self.background_callbacks,
-            "pages": self.pages,
-        }
+    def shown(self, path: Path) -> str:
+        """A file's name as findings give it: its path from the project's root."""
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
+    def with_files(self, *, procfile=_UNSET, requirements: Requirements | None = None) -> Project:
+        """The same project with these in place of the files on disk: the Procfile's text (None
+        for no Procfile) and the requirements."""
+        files = dict(self._files)
+        if procfile is not _UNSET:
+            web = None if procfile is None else web_command(procfile, self.root)
+            files["Procfile"] = None if procfile is None else Procfile(self.root / "Procfile", procfile, web)
+        if requirements is not None:
+            files["requirements"] = requirements
+        return Project(self.source, self.target, files)
 
-def new_project(
-    name: str,
-    *,
-    backend: str,
-    own_server: bool = False,
-    mount: str = "",
-    static_site: bool = False,
-    async_callbacks: bool = False,
-    background_callbacks: bool = False,
-    directory: Path = Path("."),
-    websocket_callbacks: bool = False,
-    pages: bool = False,
-) -> NewProject:
-    name = validate_name(name)
-    validate_directory(directory, name)
-    return NewProject(
-        name=name,
-        backend=validate_backend(backend),
-        own_server=own_server,
-        mount=normalize_mount(mount, static_site=static_site),
-        static_site=static_site,
-        async_callbacks=async_callbacks,
-        background_callbacks=background_callbacks,
-        directory=directory,
-        websocket_callbacks=validate_websocket_callbacks(backend, websocket_callbacks),
-        pages=validate_pages(pages, websocket_callbacks=websocket_callbacks, background_callbacks=background_callbacks),
-    )
+    @cached_property
+    def _procfile_read(self) -> tuple[Procfile | None, Refused | None]:
+        if "Procfile" in self._files:
+            return self._files["Procfile"], None
+        try:
+            return read_procfile(self.root), None
+        except Refused as unreadable:
+            return None, unreadable
 
+    @property
+    def procfile(self) -> Procfile | None:
+        """The Procfile, or None when there is none or bash cannot read it (`procfile_error`)."""
+        return self._procfile_read[0]
 
-def validate_websocket_callbacks(backend: str, websocket_callbacks: bool) -> bool:
-    if websocket_callbacks and not BACKENDS[backend].websocket_callbacks:
-        able = websocket_callback_backends()
-        labels = " and ".join(other.label for other in able)
-        options = " or ".join(f"--backend {other.name}" for other in able)
-        raise InvalidInput(
-            f"Dash has WebSocket callbacks only on {labels}, not on {BACKENDS[backend].label}: use {options}."
-        )
-    return websocket_callbacks
+    @property
+    def procfile_error(self) -> Refused | None:
+        return self._procfile_read[1]
 
+    @property
+    def web(self) -> WebCommand | None:
+        return self.procfile.web if self.procfile else None
 
-def validate_pages(pages: bool, *, websocket_callbacks: bool, background_callbacks: bool) -> bool:
-    # The live chart and the job live on the one-page dashboard; a Pages app has no such page yet.
-    if pages and (websocket_callbacks or background_callbacks):
-        other = "--websocket-callbacks" if websocket_callbacks else "--background-callbacks"
-        raise InvalidInput(
-            f"--pages cannot be combined with {other} yet (that feature lives on the one-page dashboard): "
-            "leave one of them out."
-        )
-    return pages
+    @property
+    def procfile_server(self) -> str | None:
+        """The pip package of the production server the Procfile runs, if it runs one."""
+        server = self.web.server if self.web else None
+        return SERVER_PACKAGES.get(server, server) if server in SERVERS else None
 
+    @cached_property
+    def requirements(self) -> Requirements | None:
+        if "requirements" in self._files:
+            return self._files["requirements"]
+        from dashgen.requirements import read_requirements
 
-def validate_directory(directory: Path, name: str) -> None:
-    """--directory must be (or become) a folder, and the name must fit in it."""
-    existing = directory
-    while not existing.exists() and existing != existing.parent and existing != Path("."):
-        existing = existing.parent
-    if existing.exists() and not existing.is_dir():
-        raise Refused(f"{existing} is a file, not a folder: give --directory a folder.")
-    limit = os.pathconf(existing if existing.exists() else ".", "PC_NAME_MAX")
-    length = len(os.fsencode(name))
-    if length > limit:
-        raise InvalidInput(
-            f"The project name is {length} bytes long, more than the {limit} a file name can have: use a shorter one."
-        )
+        return read_requirements(self.root)
 
+    @property
+    def platform(self) -> str:
+        """Where the app is deployed: the target, else Dash Enterprise when there is a Procfile."""
+        return self.target or ("enterprise" if self.procfile is not None else "cloud")
 
-def validate_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        choices = ", ".join(BACKENDS)
-        raise InvalidInput(f"Unknown backend {backend!r}: choose one of {choices}.")
-    return backend
+    @cached_property
+    def job_managers(self) -> list:
+        from dashgen import background
 
+        return background.job_managers(self.source.tree)
 
-def validate_name(name: str) -> str:
-    suggestion = _suggest_name(name)
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise InvalidInput(
-            f"{name!r} is not a valid project name: use a Python identifier (did you mean {suggestion!r}?)."
-        )
-    if not _DISTRIBUTION_NAME.fullmatch(name):
-        raise InvalidInput(
-            f"{name!r} cannot be the project's name in pyproject.toml (ASCII letters, digits and _, "
-            f"starting and ending with a letter or digit): did you mean {suggestion!r}?"
-        )
-    if name.lower() in DEPENDENCY_NAMES or name in sys.stdlib_module_names:
-        raise InvalidInput(
-            f"{name!r} would shadow the {name!r} module the app imports or depends on: "
-            f"choose another name (did you mean {suggestion!r}?)."
-        )
-    return name
+    @cached_property
+    def callbacks(self) -> list:
+        from dashgen.rules.websocket import callback_defs
 
+        return callback_defs(self.source.tree)
 
-def _suggest_name(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    candidate = re.sub(r"\W+", "_", ascii_name.strip()).strip("_").lower() or "my_app"
-    if candidate[0].isdigit():
-        candidate = f"app_{candidate}"
-    if keyword.iskeyword(candidate) or candidate in DEPENDENCY_NAMES or candidate in sys.stdlib_module_names:
-        candidate = f"my_{candidate}"
-    return candidate
+    @cached_property
+    def pages(self):
+        """Dash Pages' settings (`use_pages`, the folder), or None when the folder is computed."""
+        from dashgen.pages import pages_config
 
+        try:
+            return pages_config(self.source)
+        except Refused:
+            return None
 
-def normalize_mount(mount: str, *, static_site: bool) -> str:
-    """`dash`, `/dash` and `/dash/` all mean the mount `/dash/`."""
-    if not mount:
-        return ""
-    segments = [segment for segment in mount.strip().split("/") if segment]
-    if not segments:
-        raise InvalidInput("--mount / is Dash at the root: leave --mount out (or use --own-server).")
-    bad = [segment for segment in segments if not _MOUNT_SEGMENT.fullmatch(segment) or not segment.strip(".")]
-    if bad:
-        raise InvalidInput(f"--mount {mount!r} is not a path: use letters, digits, - and _, like /dash/.")
-    normalized = "/" + "/".join(segments) + "/"
-    reserved = ["/api/"] + (["/app/"] if static_site else [])
-    if normalized in reserved or segments[0].startswith("_dash"):
-        raise InvalidInput(f"--mount {normalized} is taken by the app's own routes: choose another path.")
-    return normalized
+    @cached_property
+    def modules(self) -> list:
+        """The served module and the project's own modules it imports, transitively."""
+        from dashgen.rules.source import project_modules
 
-
-def plan_new(project: NewProject, *, force: bool = False) -> Plan:
-    """Render the template in memory, check the code compiles, and plan the files."""
-    from dashgen.render import render_template  # jinja2 and yaml are only needed here
-
-    root = project.root
-    if root.exists() and not root.is_dir():
-        raise Refused(f"{root} exists and is a file: choose another name or --directory.")
-    if root.is_dir() and any(root.iterdir()) and not force:
-        raise Refused(f"{root} already exists and is not empty: choose another name, or use --force.")
-    _, files = render_template(project.answers())
-    for path, text in files.items():
-        if path.endswith(".py"):
-            compile(text, path, "exec")  # a template bug must fail here, before anything is written
-    plan = Plan(root)
-    plan.changes = [change_for(root, path, text, force=force) for path, text in sorted(files.items())]
-    return plan
+        return project_modules(self.source)

@@ -160,3 +160,26 @@ def _parse_text(text: str):
         path = Path(folder) / FILE
         path.write_text(text, encoding="utf-8")
         return RequirementsFile.from_file(str(path), include_nested=False)
+
+
+def admits(specifier, minimum_version: str) -> bool:
+    """Whether a pin admits some version >= `minimum_version` (so pip, which installs the newest
+    it admits, installs one): tried on that version and on the versions the pin itself names,
+    and the next ones after them."""
+    from packaging.version import InvalidVersion, Version
+
+    minimum = Version(minimum_version)
+    candidates = {minimum}
+    for spec in specifier:
+        try:
+            named = Version(spec.version.replace(".*", ""))
+        except InvalidVersion:
+            continue  # `===foo` names no version: only the candidates below can satisfy it, or none
+        major, minor, micro = (*named.release, 0, 0)[:3]
+        candidates |= {
+            named,
+            Version(f"{major}.{minor}.{micro + 1}"),
+            Version(f"{major}.{minor + 1}.0"),
+            Version(f"{major + 1}.0.0"),
+        }
+    return any(specifier.contains(version, prereleases=True) for version in candidates if version >= minimum)

@@ -216,7 +216,7 @@ def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
 
 def dash_pages(source: AppSource) -> dict[str, str]:
     """{page path: its file} of the pages `dash.register_page` registers, when the app uses pages."""
-    from dashgen.checks import dash_call
+    from dashgen.source import dash_call
 
     keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
     use_pages, folder = keywords.get("use_pages"), keywords.get("pages_folder")

@@ -496,3 +496,14 @@ def _short(value: ast.expr) -> str:
     if isinstance(value, ast.Constant) and len(repr(value.value)) < 40:
         return repr(value.value)
     return "..."
+
+
+def dash_call(source: AppSource) -> ast.Call:
+    """The `Dash(...)` call that creates the app (at module level or in a factory function);
+    a call without arguments when it cannot be found."""
+    for statement in source.tree.body:
+        if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Dash":
+                    return node
+    return ast.Call(func=ast.Name("Dash"), args=[], keywords=[])

@@ -122,7 +122,7 @@ def test_layout_set_in_index_beside_app_py(tmp_path):
     save_deployment_config({"app_id": "a1b2", "name": "sales"}, str(project / "plotly-cloud.toml"))
     returncode, findings = check_cloud(project)
     assert returncode == 0
-    [finding] = [finding for finding in findings if finding["code"] == "cloud-entrypoint"]
+    [finding] = [finding for finding in findings if finding["code"] == "cloud-entrypoint-unverified"]
     assert finding["severity"] == "warning" and "--name NAME --entrypoint-module index" in finding["fix"]
 
 

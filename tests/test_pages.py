@@ -242,7 +242,7 @@ def test_fastapi_pages_with_lifespan_off_answer_404_until_the_procfile_is_rewrit
     write_deploy_files(project)
     procfile = project / "Procfile"
     procfile.write_text(procfile.read_text().replace(" --no-access-log", " --no-access-log --lifespan off"))
-    [finding] = findings(check(project), "pages-lifespan-off")
+    [finding] = findings(check(project), "procfile-lifespan-off")
     assert (finding["file"], finding["line"]) == ("Procfile", 1)
     command = procfile.read_text().removeprefix("web:").strip()
     assert serves_pages(project, command, [""])  # the first page answers...
@@ -258,7 +258,7 @@ def test_the_lifespan_finding_is_fastapis_alone(quart_pages):
     write_deploy_files(quart_pages)
     procfile = quart_pages / "Procfile"
     procfile.write_text(procfile.read_text().rstrip("\n") + " --lifespan off\n")
-    assert findings(check(quart_pages), "pages-lifespan-off") == []
+    assert findings(check(quart_pages), "procfile-lifespan-off") == []
 
 
 def test_duplicate_ids_across_pages_are_a_warning(quart_pages):
