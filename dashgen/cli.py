@@ -382,10 +382,13 @@ def _check(target: str | None, app_file: Path | None, select: str | None, ignore
     source = find_app(_here(), app_file)
     project = Project(source, target)
     ignored |= ignores.configured(project.root)
-    kept, dropped = ignores.split(rules.findings(project, codes=selected), ignored, project.root)
+    kept, by_code, by_comment = ignores.split(rules.findings(project, codes=selected), ignored, project.root)
+    dropped = by_code + by_comment
     here = _here()
     paths = {finding.file: os.path.relpath(project.root / finding.file, here) for finding in kept + dropped}
-    checked = report.Report(source.path.name, source.backend, source.server_expression, target, kept, dropped, paths)
+    checked = report.Report(
+        source.path.name, source.backend, source.server_expression, target, kept, dropped, by_comment, paths
+    )
     return source, checked
 
 

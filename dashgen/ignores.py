@@ -55,14 +55,21 @@ def configured(root: Path) -> frozenset[str]:
     return frozenset(ignore)
 
 
-def split(findings: list[Finding], ignore: frozenset[str], root: Path) -> tuple[list[Finding], list[Finding]]:
-    """The findings that count, and those ignored by code or by a comment in the file."""
+def split(
+    findings: list[Finding], ignore: frozenset[str], root: Path
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """The findings that count, those ignored by code (--ignore, pyproject.toml), and those
+    ignored by a comment in the file."""
     comments = _Comments(root)
-    kept, ignored = [], []
+    kept, by_code, by_comment = [], [], []
     for finding in findings:
-        skip = finding.code in ignore or finding.code in comments.ignored_at(finding.file, finding.line)
-        (ignored if skip else kept).append(finding)
-    return kept, ignored
+        if finding.code in ignore:
+            by_code.append(finding)
+        elif finding.code in comments.ignored_at(finding.file, finding.line):
+            by_comment.append(finding)
+        else:
+            kept.append(finding)
+    return kept, by_code, by_comment
 
 
 class _Comments:
@@ -80,7 +87,7 @@ class _Comments:
         if not 1 <= wanted <= len(lines):
             return set()
         text = lines[wanted - 1]
-        if above and line and not text.lstrip().startswith("#"):
+        if above and not text.lstrip().startswith("#"):
             return set()
         return {code.strip() for match in _COMMENT.finditer(text) for code in match.group(1).split(",")}
 

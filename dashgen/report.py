@@ -25,6 +25,7 @@ class Report:
     target: str | None
     findings: list[Finding]
     ignored: list[Finding] = field(default_factory=list)
+    ignored_in_source: list[Finding] = field(default_factory=list)  # by a comment, among `ignored`
     paths: dict[str, str] = field(default_factory=dict)  # a finding's file → its path from the current folder
 
     @property
@@ -98,7 +99,8 @@ def as_sarif(report: Report, rules: list[Rule]) -> str:
     index = {each.code: position for position, each in enumerate(rules)}
     results = [_sarif_result(report, finding, index) for finding in report.findings]
     for finding in report.ignored:
-        results.append({**_sarif_result(report, finding, index), "suppressions": [{"kind": "inSource"}]})
+        kind = "inSource" if finding in report.ignored_in_source else "external"
+        results.append({**_sarif_result(report, finding, index), "suppressions": [{"kind": kind}]})
     return json.dumps(
         {
             "$schema": SARIF_SCHEMA,

@@ -805,7 +805,8 @@ def test_findings_by_feature_and_code(tmp_path):
 
 
 def split(root: Path, target: str | None = None, ignore: frozenset[str] = frozenset()):
-    return ignores.split(check(root, target), ignore, root)
+    kept, by_code, by_comment = ignores.split(check(root, target), ignore, root)
+    return kept, by_code + by_comment
 
 
 def test_a_comment_on_the_line_turns_off_a_python_finding(tmp_path):
@@ -851,6 +852,34 @@ def test_a_comment_on_the_first_line_turns_off_a_finding_about_the_whole_file(tm
     kept, ignored = split(tmp_path)
     assert "requirements-missing-server" not in codes(kept)
     assert codes(ignored) == {"requirements-missing-server"}
+
+
+def test_a_comment_at_the_end_of_the_first_procfile_line_does_not_turn_off_a_whole_file_finding(tmp_path):
+    celery_app = FLASK.replace(
+        "from dash import Dash, html", "from celery import Celery\nfrom dash import CeleryManager, Dash, html"
+    )
+    celery_app = celery_app.replace(
+        "app = Dash(__name__)",
+        "manager = CeleryManager(Celery(__name__))\napp = Dash(__name__, background_callback_manager=manager)",
+    )
+    procfile = "web: gunicorn app:server  # dashgen: ignore[background-no-worker]\n"
+    write(tmp_path, {**FLASK_PROJECT, "app.py": celery_app, "Procfile": procfile})
+    kept, ignored = split(tmp_path)
+    assert "background-no-worker" in codes(kept) and not ignored
+    (tmp_path / "Procfile").write_text("# dashgen: ignore[background-no-worker]\n" + procfile)
+    kept, ignored = split(tmp_path)
+    assert codes(ignored) == {"background-no-worker"}
+
+
+def test_sarif_says_how_each_finding_was_ignored(tmp_path):
+    app = FLASK + '\napp.run()\nserver.secret_key = "k3y-0f-th3-app"  # dashgen: ignore[secret-in-source]\n'
+    write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": "dash>=4.2.0\n"})
+    found = checked(tmp_path, "enterprise", ignore=frozenset({"run-at-import"}))
+    results = json.loads(report.as_sarif(found, rules.all_rules()))["runs"][0]["results"]
+    kinds = {result["ruleId"]: result.get("suppressions") for result in results}
+    assert kinds["secret-in-source"] == [{"kind": "inSource"}]
+    assert kinds["run-at-import"] == [{"kind": "external"}]
+    assert kinds["requirements-missing-server"] is None
 
 
 def test_ignore_by_code(tmp_path):
@@ -902,8 +931,10 @@ def test_bad_pyproject_ignores_are_refused(tmp_path, text):
 
 def checked(root: Path, target: str | None = None, ignore: frozenset[str] = frozenset()) -> report.Report:
     source = find_app(root)
-    kept, dropped = ignores.split(rules.findings(Project(source, target)), ignore, root)
-    return report.Report(source.path.name, source.backend, source.server_expression, target, kept, dropped)
+    kept, by_code, by_comment = ignores.split(rules.findings(Project(source, target)), ignore, root)
+    return report.Report(
+        source.path.name, source.backend, source.server_expression, target, kept, by_code + by_comment, by_comment
+    )
 
 
 @pytest.fixture
