@@ -26,20 +26,6 @@ from dashgen.source import AppSource
 TARGETS = ("enterprise", "cloud", "docker")
 ADDED_MARKER = "# added by dashgen"
 
-DOCKERIGNORE = """\
-__pycache__/
-*.py[cod]
-.git/
-.venv/
-venv/
-.env
-.pytest_cache/
-.ruff_cache/
-tests/
-Dockerfile
-.dockerignore
-"""
-
 
 # What deploy-files cannot fix itself and reports: a pin it must not touch, the app's own code.
 _REPORTED = ("requirements", "background", "cloud", "source", "websocket")
@@ -256,55 +242,26 @@ _LIFESPAN_DROPPED = "Procfile: dropped `--lifespan off`: Dash adds its catch-all
 
 def dockerignore(source: AppSource) -> str:
     """Each container keeps its own job cache: a developer's cache folder has no place in the image."""
+    from dashgen.render import render_deploy_file
+
     managers = background.job_managers(source.tree)
-    folders = sorted({f"{manager.cache_folder}/" for manager in managers if manager.cache_folder})
-    compose = ["compose.yaml"] if any(manager.kind == background.CELERY for manager in managers) else []
-    return DOCKERIGNORE + "".join(f"{line}\n" for line in [*compose, *folders])
+    folders = sorted({manager.cache_folder for manager in managers if manager.cache_folder}, key=lambda f: f"{f}/")
+    celery = any(manager.kind == background.CELERY for manager in managers)
+    return render_deploy_file("dockerignore", celery=celery, cache_folders=folders)
 
 
 def compose_yaml(source: AppSource, worker: str) -> str:
     """web and worker from the one image the Dockerfile builds, and Redis between them."""
+    from dashgen.render import render_deploy_file
+
     image = re.sub(r"[^a-z0-9_.-]+", "-", source.path.parent.name.lower()).strip("-.") or "dash-app"
-    redis_url = f"{background.REDIS_URL_ENV}: redis://redis:6379/0"
-    ping = f"celery -A {background.celery_target(worker)} inspect ping --timeout 5"
-    return f"""\
-# Built by `dashgen deploy-files --target docker`: the app's web processes, its Celery worker
-# (the same image, the Procfile's worker: command) and Redis, the jobs' broker and result store.
-services:
-  web:
-    build: .
-    image: {image}
-    ports:
-      - "8000:8000"
-    environment:
-      {redis_url}
-    depends_on:
-      redis:
-        condition: service_healthy
-  worker:
-    build: .
-    image: {image}
-    command: {worker}
-    environment:
-      {redis_url}
-    depends_on:
-      redis:
-        condition: service_healthy
-    # The image's own HEALTHCHECK asks for the web page, which a worker does not serve.
-    healthcheck:
-      test: ["CMD-SHELL", "{ping}"]
-      interval: 30s
-      timeout: 10s
-      retries: 3
-  redis:
-    image: redis:7
-    command: ["redis-server", "--save", "", "--appendonly", "no"]
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-      interval: 5s
-      timeout: 3s
-      retries: 5
-"""
+    return render_deploy_file(
+        "compose.yaml",
+        image=image,
+        worker=worker,
+        redis_url_env=background.REDIS_URL_ENV,
+        celery_app=background.celery_target(worker),
+    )
 
 
 def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSource) -> tuple[str, list[str]]:
@@ -413,33 +370,17 @@ def docker_command(command: str) -> list[str]:
 
 
 def dockerfile(backend: Backend, command: str, python: str, page: str, includes: tuple[str, ...] = ()) -> str:
-    words = ", ".join(f'"{word}"' for word in docker_command(command))
-    # pip follows -r/-c lines when it installs, so the files they name must be there first.
-    copied = " ".join(["requirements.txt", *includes]) + (" ./" if includes else " .")
-    return f"""\
-# Built by `dashgen deploy-files --target docker`: a {backend.label} Dash app served by {backend.server_name}.
-FROM python:{python}-slim
+    from dashgen.render import render_deploy_file
 
-ENV PYTHONDONTWRITEBYTECODE=1 \\
-    PYTHONUNBUFFERED=1 \\
-    PIP_NO_CACHE_DIR=1 \\
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-
-WORKDIR /app
-
-# Dependencies in their own layer: rebuilt only when the requirements change.
-COPY {copied}
-RUN pip install -r requirements.txt
-
-RUN useradd --create-home --uid 10001 dash
-COPY --chown=dash:dash . .
-USER dash
-
-EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \\
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000{page}', timeout=4)"
-CMD [{words}]
-"""
+    return render_deploy_file(
+        "Dockerfile",
+        label=backend.label,
+        server_name=backend.server_name,
+        python=python,
+        includes=includes,
+        page=page,
+        command=docker_command(command),
+    )
 
 
 def _page_path(source: AppSource) -> str:

@@ -91,16 +91,26 @@ def _to_nice_yaml(value: Any) -> str:
     return yaml.safe_dump(value, indent=4, allow_unicode=True, default_flow_style=False)
 
 
+def _templates_environment() -> jinja2.Environment:
+    """The environment copier renders templates/ with: its `_envops`, templates found from the root."""
+    template = templates_root()
+    return _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
+
+
 def template_module(backend: str, name: str) -> Any:
     """A backend's macros and top-level variables, such as `route.py.jinja`'s `route`."""
-    template = templates_root()
-    env = _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
-    return env.get_template(f"{backend}/{name}").module
+    return _templates_environment().get_template(f"{backend}/{name}").module
 
 
 def shared_module(name: str) -> Any:
     """Macros every backend shares, such as `shared/page.py.jinja`'s `page`."""
     return template_module("shared", name)
+
+
+def render_deploy_file(name: str, **context: Any) -> str:
+    """A file `deploy-files` writes, such as `Dockerfile`, from templates/deploy/ (beside project/,
+    so copier never copies it into a new project)."""
+    return _templates_environment().get_template(f"deploy/{name}.jinja").render(context)
 
 
 def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:

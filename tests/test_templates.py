@@ -14,8 +14,9 @@ from dashgen.backends import BACKENDS
 
 # The source templates (the installed copy may hold files pip added, such as __pycache__).
 ROOT = Path(__file__).resolve().parent.parent / "templates"
-# Folders of the one template that are not a backend's: the project's files and their partials.
-COMMON_FOLDERS = {"project", "shared"}
+# Folders of the one template that are not a backend's: the project's files, their partials,
+# and the files `deploy-files` writes.
+COMMON_FOLDERS = {"project", "shared", "deploy"}
 # Lines that say nothing on their own: blank, brackets, or only Jinja tags and comments.
 _TAGS_ONLY = re.compile(r"(\{%.*?%\}|\{#.*?#\})+")
 # A run of this many lines of text written in two places is a copy.
