@@ -1,13 +1,13 @@
 """How `check`, `deploy-files` and `add-route` scale with the size of app.py, side by side.
 
-    python bench/app_size.py [--sizes 5400 27000 54000] [--runs 3] [--no-readme]
+    python bench/app_size.py [--sizes 5400 27000 54000] [--runs 3] [--no-docs]
 
 For each size it generates a Flask app.py of about that many lines (one route for every ten
 callbacks, as in a large hand-written app), then times each command on it (median of --runs,
 each on a fresh copy) and prints lines -> seconds per command with each command's ratio to
 `check` on the same file. Goal (issue 10): every command within 3x of check and under 1 s at
-50,000 lines. Writes the table into README.md between the bench:app_size markers (unless
---no-readme).
+50,000 lines. Writes the table into docs/benchmarks.md between the bench:app_size markers
+(unless --no-docs).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import update_readme  # noqa: E402
+from apps import add_no_docs_option, update_benchmarks  # noqa: E402
 
 BIN = Path(sys.executable).parent
 COMMANDS = {
@@ -114,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[540, 5400, 27000, 54000])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-readme", action="store_true")
+    add_no_docs_option(parser)
     arguments = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="dashgen-size-"))
     load = os.getloadavg()[0]
@@ -135,8 +135,8 @@ def main() -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     table = "\n".join(lines)
     print(table)
-    if not arguments.no_readme:
-        update_readme("app_size", table)
+    if not arguments.no_docs:
+        update_benchmarks("app_size", table)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Throughput of each backend's generated app, per server configuration, side by side.
 
-    python bench/apps.py [--seconds 5] [--connections 16] [--no-readme]
+    python bench/apps.py [--seconds 5] [--connections 16] [--no-docs]
 
 For Flask, FastAPI and Quart it generates the default project with `dashgen new`, then serves
 it on 127.0.0.1 in each configuration worth comparing (the dev server, the Procfile's command
@@ -13,8 +13,8 @@ than on separate machines: compare the ratios. Then bench/load.py drives each Pr
 concurrency 32 and reports its figures and error count.
 
 It prints Markdown tables, writes bench/results/apps.json, draws docs/bench-apps.png (an HTML
-bar chart rendered by Chromium) and rewrites README.md's section between the bench:apps
-markers.
+bar chart rendered by Chromium) and rewrites docs/benchmarks.md's section between the bench:apps
+markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -359,23 +359,37 @@ def chart(rows: list[Row], target: Path) -> None:
         browser.close()
 
 
-def publish(section: str, lines: list[str], *, readme: bool) -> None:
-    """Print a bench's Markdown and, when `readme`, write it into README.md's SECTION."""
+# The page every bench writes its figures into, each between its own markers.
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+
+
+def add_no_docs_option(parser: argparse.ArgumentParser) -> None:
+    """--no-docs: print the figures only (--no-readme, its old name, still works)."""
+    parser.add_argument(
+        "--no-docs",
+        "--no-readme",
+        dest="no_docs",
+        action="store_true",
+        help="print the figures; leave docs/benchmarks.md as it is",
+    )
+
+
+def publish(section: str, lines: list[str], *, docs: bool) -> None:
+    """Print a bench's Markdown and, when `docs`, write it into docs/benchmarks.md's SECTION."""
     text = "\n".join(lines)
     print(text)
-    if readme:
-        update_readme(section, text)
+    if docs:
+        update_benchmarks(section, text)
 
 
-def update_readme(section: str, text: str) -> None:
-    """Replace README.md's text between <!-- bench:SECTION --> and <!-- /bench:SECTION -->."""
-    readme = ROOT / "README.md"
-    content = readme.read_text()
+def update_benchmarks(section: str, text: str) -> None:
+    """Replace docs/benchmarks.md's text between <!-- bench:SECTION --> and <!-- /bench:SECTION -->."""
+    content = BENCHMARKS.read_text()
     start, end = f"<!-- bench:{section} -->", f"<!-- /bench:{section} -->"
     if start in content:
         before, rest = content.split(start, 1)
         content = before + start + "\n" + text + "\n" + end + rest.split(end, 1)[1]
-        readme.write_text(content)
+        BENCHMARKS.write_text(content)
 
 
 def main() -> None:
@@ -385,7 +399,7 @@ def main() -> None:
     # connections split between two workers moves the figures; more connections split more evenly.
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--backends", nargs="*", default=["flask", "fastapi", "quart"])
-    parser.add_argument("--no-readme", action="store_true")
+    add_no_docs_option(parser)
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -397,8 +411,8 @@ def main() -> None:
     results.mkdir(exist_ok=True)
     (results / "apps.json").write_text(json.dumps({"rows": [asdict(r) for r in rows], "load": figures}, indent=2))
     chart(rows, ROOT / "docs" / "bench-apps.png")
-    if not arguments.no_readme:
-        update_readme("apps", text)
+    if not arguments.no_docs:
+        update_benchmarks("apps", text)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """CLI speed, side by side in one run (these machines are noisy: compare the ratios).
 
-    python bench/cli_speed.py [--runs 15]
+    python bench/cli_speed.py [--runs 15] [--no-docs]
 
 Rows: `dashgen new` against `copier copy` of the same template (goal: at most half its time),
 and `dashgen --help` against `python -c pass` (goal: at most 8x). Prints a Markdown table and
-writes it into README.md between the bench:cli_speed markers (unless --no-readme).
+writes it into docs/benchmarks.md between the bench:cli_speed markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import publish  # noqa: E402
+from apps import add_no_docs_option, publish  # noqa: E402
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BIN = Path(sys.executable).parent
@@ -40,7 +40,7 @@ def timed(command: list[str], cwd: Path, runs: int, before=None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--no-readme", action="store_true")
+    add_no_docs_option(parser)
     arguments = parser.parse_args()
     runs = arguments.runs
     work = Path(tempfile.mkdtemp(prefix="dashgen-bench-"))
@@ -74,7 +74,7 @@ def main() -> None:
             f"| {ours_name} | {ours * 1000:.0f} ms | {base_name} | {base * 1000:.0f} ms "
             f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
         )
-    publish("cli_speed", lines, readme=not arguments.no_readme)
+    publish("cli_speed", lines, docs=not arguments.no_docs)
 
 
 if __name__ == "__main__":

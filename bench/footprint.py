@@ -1,13 +1,13 @@
 """What `pip install dashgen` installs, before and after copier left the runtime dependencies,
 side by side in one run.
 
-    python bench/footprint.py [--before REF] [--runs 3]
+    python bench/footprint.py [--before REF] [--runs 3] [--no-docs]
 
 Builds a wheel of REF (default: the last commit with copier among the runtime dependencies) and
 one of the working tree, installs each once to warm pip's cache, then installs each into fresh
 venvs, alternating, and reports the packages installed, their size on disk and the median
-`pip install` time. Prints a Markdown table and writes it into README.md between the
-bench:footprint markers (unless --no-readme).
+`pip install` time. Prints a Markdown table and writes it into docs/benchmarks.md between the
+bench:footprint markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import venv
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps import publish  # noqa: E402
+from apps import add_no_docs_option, publish  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 LAST_WITH_COPIER = "265d3bb"
@@ -79,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=LAST_WITH_COPIER)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-readme", action="store_true")
+    add_no_docs_option(parser)
     arguments = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dashgen-footprint-"))
     wheels = {
@@ -106,7 +106,7 @@ def main() -> None:
     for name, samples in results.items():
         seconds = statistics.median(sample["seconds"] for sample in samples)
         lines.append(f"| {name} | {samples[0]['packages']:.0f} | {samples[0]['mb']:.1f} | {seconds:.1f} s |")
-    publish("footprint", lines, readme=not arguments.no_readme)
+    publish("footprint", lines, docs=not arguments.no_docs)
 
 
 if __name__ == "__main__":

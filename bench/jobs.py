@@ -1,6 +1,6 @@
 """Background jobs at scale: 50 one-second jobs submitted at once to the generated app.
 
-    python bench/jobs.py [--jobs 50] [--job-seconds 1] [--workers 1 2 4] [--no-readme]
+    python bench/jobs.py [--jobs 50] [--job-seconds 1] [--workers 1 2 4] [--no-docs]
 
 It generates `dashgen new jobs --backend fastapi --background-callbacks`, calibrates the job's
 size so that one job is about a second of work on one idle core, then, side by side in one run:
@@ -10,8 +10,8 @@ REDIS_URL unset, on DiskcacheManager. Each job is clicked as a browser does (its
 so no two share a cache key) and polled every half second, as Dash's renderer does, until its
 result arrives. The figure is the time from the first click to the last result.
 
-It prints a Markdown table, writes bench/results/jobs.json and rewrites README.md's section
-between the bench:jobs markers.
+It prints a Markdown table, writes bench/results/jobs.json and rewrites docs/benchmarks.md's
+section between the bench:jobs markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from apps import publish  # noqa: E402
+from apps import add_no_docs_option, publish  # noqa: E402
 from background_helpers import celery_worker, process_line, redis_server, start_job  # noqa: E402
 from helpers import boot  # noqa: E402
 
@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--job-seconds", type=float, default=1.0)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
-    parser.add_argument("--no-readme", action="store_true")
+    add_no_docs_option(parser)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
         work = Path(folder)
@@ -134,7 +134,7 @@ def main() -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "jobs.json").write_text(json.dumps({"points": points, "rows": rows}, indent=2))
-    publish("jobs", markdown(rows, arguments.jobs, arguments.job_seconds, points), readme=not arguments.no_readme)
+    publish("jobs", markdown(rows, arguments.jobs, arguments.job_seconds, points), docs=not arguments.no_docs)
 
 
 if __name__ == "__main__":

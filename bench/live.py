@@ -1,7 +1,7 @@
 """The live dashboard (`dashgen new live --websocket-callbacks`) under many sessions, against the
 same dashboard polling with dcc.Interval over HTTP, side by side in one run.
 
-    python bench/live.py [--sessions 10,100,300,1000] [--rate 1] [--seconds 10] [--slow-rate 5] [--no-readme]
+    python bench/live.py [--sessions 10,100,300,1000] [--rate 1] [--seconds 10] [--slow-rate 5] [--no-docs]
 
 It generates the FastAPI live project with dashgen and serves it with its Procfile's uvicorn
 command on one worker (`--workers 1`: the figures are per worker process). Each level opens that
@@ -15,8 +15,8 @@ plain `def` callback that sleeps 0.5 s, called once a second, in the live app an
 sessions' rate meanwhile: a blocked event loop stalls every session of that worker.
 
 Clients run in this process on the same 2 cores as the server, so the session counts are a
-floor. It prints Markdown, writes bench/results/live.json and rewrites README.md's section
-between the bench:live markers.
+floor. It prints Markdown, writes bench/results/live.json and rewrites docs/benchmarks.md's
+section between the bench:live markers (unless --no-docs).
 """
 
 from __future__ import annotations
@@ -469,7 +469,7 @@ def slow_callback_effect(live: Path, sessions: int, rate: float, seconds: float)
 def markdown(levels: list[Level], slow: dict, rate: float, seconds: float, load: float) -> str:
     lines = [
         f"Machine load average during the run: {load:.1f} on 2 cores (other work included). "
-        "One uvicorn worker (the Procfile's command with `--workers 1`), {rate:g} point(s) per second per "
+        f"One uvicorn worker (the Procfile's command with `--workers 1`), {rate:g} point(s) per second per "
         f"session, counted over {seconds:g} s after every session received its first point; clients in "
         'the same process on the same 2 cores. "Receiving": sessions that got at least 80% of the '
         "points the rate asks for.",
@@ -506,7 +506,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--slow-sessions", type=int, default=50)
     parser.add_argument("--slow-rate", type=float, default=5.0)
-    parser.add_argument("--no-readme", action="store_true")
+    # As apps.add_no_docs_option says; apps.py is imported only once the figures are in.
+    parser.add_argument(
+        "--no-docs",
+        "--no-readme",
+        dest="no_docs",
+        action="store_true",
+        help="print the figures; leave docs/benchmarks.md as it is",
+    )
     options = parser.parse_args()
     counts = [int(count) for count in options.sessions.split(",")]
     levels: list[Level] = []
@@ -528,9 +535,9 @@ def main() -> None:
     levels_json = [asdict(level) for level in levels]
     report = {"rate": options.rate, "seconds": options.seconds, "load": load, "levels": levels_json, "slow": slow}
     (results / "live.json").write_text(json.dumps(report, indent=2))
-    from apps import publish  # the shared README writer; apps.py is heavier to import than the tests need
+    from apps import publish  # the shared docs writer; apps.py is heavier to import than the tests need
 
-    publish("live", text.splitlines(), readme=not options.no_readme)
+    publish("live", text.splitlines(), docs=not options.no_docs)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from dashgen.backends import BACKENDS
 
 DASHGEN = [sys.executable, "-m", "dashgen"]
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-# The trials' counts, printed at the end of the run for README's "Reliability" section.
+# The trials' counts, printed at the end of the run for docs/reliability.md.
 RANDOM = random.Random(int(os.environ.get("DASHGEN_HOSTILE_SEED", "11")))
 
 
