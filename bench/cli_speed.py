@@ -1,15 +1,19 @@
 """CLI speed, side by side in one run (these machines are noisy: compare the ratios).
 
-    python bench/cli_speed.py [--runs 15] [--no-docs]
+    python bench/cli_speed.py [--runs 15] [--against OTHER_VENV/bin] [--no-docs]
 
 Rows: `dashgen new` against `copier copy` of the same template (goal: at most half its time),
-and `dashgen --help` against `python -c pass` (goal: at most 8x). Prints a Markdown table and
-writes it into docs/benchmarks.md between the bench:cli_speed markers (unless --no-docs).
+and `dashgen --help` against `python -c pass` (goal: at most 8x). With --against, the dashgen
+installed there (an earlier version, installed non-editable as this one should be) runs
+`check`, `deploy-files --dry-run` and `add-route --dry-run` on the same generated app beside
+this one (goal: at most 1.1x of it). Prints a Markdown table with the load average at start and
+end, and writes it into docs/benchmarks.md between the bench:cli_speed markers (unless --no-docs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -40,9 +44,11 @@ def timed(command: list[str], cwd: Path, runs: int, before=None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--against", type=Path, help="the bin folder of another dashgen to compare with")
     add_no_docs_option(parser)
     arguments = parser.parse_args()
     runs = arguments.runs
+    load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="dashgen-bench-"))
     out = work / "out"
 
@@ -59,10 +65,13 @@ def main() -> None:
     help_time = timed([*dashgen, "--help"], work, runs)
     bare = timed([sys.executable, "-c", "pass"], work, runs)
     rows.append(("`dashgen --help`", help_time, "`python -c pass`", bare, 8.0))
+    if arguments.against:
+        rows += _against(dashgen, [str(arguments.against / "dashgen")], work, runs)
     shutil.rmtree(work, ignore_errors=True)
 
     lines = [
-        f"Median of {runs} runs, Python {sys.version.split()[0]}.",
+        f"Median of {runs} runs, Python {sys.version.split()[0]}, load average {load_at_start:.1f} at the start "
+        f"and {os.getloadavg()[0]:.1f} at the end.",
         "",
         "| command | time | baseline | time | ratio | goal |",
         "| --- | ---: | --- | ---: | ---: | ---: |",
@@ -75,6 +84,27 @@ def main() -> None:
             f"| {ratio:.2f}x | <= {goal:g}x {verdict} |"
         )
     publish("cli_speed", lines, docs=not arguments.no_docs)
+
+
+def _against(dashgen: list[str], other: list[str], work: Path, runs: int) -> list[tuple]:
+    """The commands that read an app, this dashgen and the other on the same generated app,
+    their runs interleaved."""
+    subprocess.run([*dashgen, "new", "app", "--backend", "fastapi", "-q"], cwd=work, check=True)
+    project = work / "app"
+    commands = (
+        ["check"],
+        ["deploy-files", "--target", "enterprise", "--dry-run", "-q"],
+        ["add-route", "/api/items", "--dry-run", "-q"],
+    )
+    rows = []
+    for command in commands:
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(timed([*dashgen, *command], project, 1))
+            theirs.append(timed([*other, *command], project, 1))
+        shown = " ".join(command[:1] + [word for word in command[1:] if word != "-q"])
+        rows.append((f"`dashgen {shown}`", statistics.median(ours), "earlier dashgen", statistics.median(theirs), 1.1))
+    return rows
 
 
 if __name__ == "__main__":

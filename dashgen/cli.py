@@ -304,8 +304,9 @@ def deploy_files(
     quiet: Quiet = False,
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
-    from dashgen.deploy import plan_deploy, validate_python, validate_target
+    from dashgen.deploy import plan_deploy, validate_python
     from dashgen.entry import find_app
+    from dashgen.rules import validate_target
 
     with _reported():
         target = validate_target(target)
@@ -371,12 +372,11 @@ def check(
 
 def _check(target: str | None, app_file: Path | None, select: str | None, ignore: str | None):
     from dashgen import ignores, report, rules
-    from dashgen.deploy import validate_target
     from dashgen.entry import find_app
     from dashgen.project import Project
 
     if target is not None:
-        validate_target(target)
+        rules.validate_target(target)
     selected = ignores.codes(select, "--select")
     ignored = ignores.codes(ignore, "--ignore") or frozenset()
     source = find_app(_here(), app_file)

@@ -23,7 +23,6 @@ from dashgen.rules.cloud import next_step
 from dashgen.rules.requirements import needed_requirements
 from dashgen.source import AppSource
 
-TARGETS = ("enterprise", "cloud", "docker")
 ADDED_MARKER = "# added by dashgen"
 
 
@@ -41,12 +40,6 @@ class Deployment:
     notes: list[str] = field(default_factory=list)  # what was kept, dropped or left alone, and why
     refusal: str = ""  # a file left alone on purpose, said after the rest was written (exit 1)
     refusal_detail: str = ""
-
-
-def validate_target(target: str) -> str:
-    if target not in TARGETS:
-        raise InvalidInput(f"Unknown target {target!r}: choose one of {', '.join(TARGETS)}.")
-    return target
 
 
 def validate_python(version: str | None) -> str:

@@ -10,8 +10,8 @@ import ast
 from dataclasses import replace
 from pathlib import Path
 
+from dashgen import ANSWERS_FILE
 from dashgen.errors import Refused
-from dashgen.new import ANSWERS_FILE
 from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python

@@ -25,7 +25,6 @@ DEPENDENCY_NAMES = frozenset(
 )  # fmt: skip
 
 # The answers file of a generated project (copier's default name, as the templates set it).
-ANSWERS_FILE = ".copier-answers.yml"
 _MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 # pyproject.toml's project.name (PEP 508), which the project name also is.
 _DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")

@@ -15,11 +15,10 @@ from typing import Any
 import jinja2
 import yaml
 
-from dashgen import __version__
+from dashgen import ANSWERS_FILE, __version__
 from dashgen.errors import InvalidInput
 
 ANSWERS_FILE_KEY = "_answers_file"
-DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 # copier's own default, which it applies only when the template has no `_subdirectory`.
 _DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
 
@@ -118,7 +117,7 @@ def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
     template = templates_root()
     config = load_config(template)
     answers = resolve_answers(config, data)
-    answers_file = config.get(ANSWERS_FILE_KEY, DEFAULT_ANSWERS_FILE)
+    answers_file = config.get(ANSWERS_FILE_KEY, ANSWERS_FILE)
     context = {
         **answers.context,
         "_copier_conf": {"answers_file": answers_file},

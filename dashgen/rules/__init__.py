@@ -20,6 +20,14 @@ TARGETS = ("enterprise", "cloud", "docker")
 FEATURES = ("procfile", "requirements", "background", "cloud", "source", "websocket", "pages")
 
 
+def validate_target(target: str) -> str:
+    if target not in TARGETS:
+        from dashgen.errors import InvalidInput
+
+        raise InvalidInput(f"Unknown target {target!r}: choose one of {', '.join(TARGETS)}.")
+    return target
+
+
 @dataclass(frozen=True)
 class Finding:
     severity: str  # error or warning: the rule's
