@@ -89,8 +89,8 @@ def main() -> None:
 def _against(dashgen: list[str], other: list[str], work: Path, runs: int) -> list[tuple]:
     """The commands that read an app, this dashgen and the other on the same generated app,
     their runs interleaved."""
-    subprocess.run([*dashgen, "new", "app", "--backend", "fastapi", "-q"], cwd=work, check=True)
-    project = work / "app"
+    subprocess.run([*dashgen, "new", "checked", "--backend", "fastapi", "-q"], cwd=work, check=True)
+    project = work / "checked"
     commands = (
         ["check"],
         ["deploy-files", "--target", "enterprise", "--dry-run", "-q"],

@@ -33,8 +33,8 @@ def codes(text: str | None, option: str) -> frozenset[str] | None:
 def configured(root: Path) -> frozenset[str]:
     """`[tool.dashgen] ignore = [...]` in the project's pyproject.toml."""
     text = read_text(root / "pyproject.toml")
-    if text is None:
-        return frozenset()
+    if text is None or "dashgen" not in text:
+        return frozenset()  # without parsing TOML: most projects say nothing to dashgen
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10

@@ -172,7 +172,11 @@ def explanation(rule: Rule) -> str:
     ]
     if rule.command:
         lines.append(f"Run: {rule.command}")
-    lines += ["", f"Turn it off: --ignore {rule.code}, or `# dashgen: ignore[{rule.code}]` on the line it points at."]
+    lines += [
+        "",
+        f"Turn it off: --ignore {rule.code}, or `# dashgen: ignore[{rule.code}]` on the line it points at (in a "
+        "Procfile or requirements file, as a comment line directly above it).",
+    ]
     return "\n".join(lines)
 
 
