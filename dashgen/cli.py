@@ -305,15 +305,16 @@ def deploy_files(
 ) -> None:
     """Write the deploy files for a platform, derived from the app as it is."""
     from dashgen.deploy import plan_deploy, validate_python
-    from dashgen.entry import find_app
+    from dashgen.entry import read_project
     from dashgen.rules import validate_target
 
     with _reported():
         target = validate_target(target)
         version = validate_python(python)
         with _writing(_project_folder(app_file), dry_run=dry_run):
-            source = find_app(_here(), app_file)
-            deployment = plan_deploy(source, target, python=version, force=force, dry_run=dry_run)
+            project = read_project(_here(), app_file, target)
+            deployment = plan_deploy(project, python=version, force=force, dry_run=dry_run)
+            source = project.source
             _apply(deployment.plan, dry_run=dry_run, force=force)
         if not quiet:
             _print_found(source)
@@ -372,15 +373,14 @@ def check(
 
 def _check(target: str | None, app_file: Path | None, select: str | None, ignore: str | None):
     from dashgen import ignores, report, rules
-    from dashgen.entry import find_app
-    from dashgen.project import Project
+    from dashgen.entry import read_project
 
     if target is not None:
         rules.validate_target(target)
     selected = ignores.codes(select, "--select")
     ignored = ignores.codes(ignore, "--ignore") or frozenset()
-    source = find_app(_here(), app_file)
-    project = Project(source, target)
+    project = read_project(_here(), app_file, target)
+    source = project.source
     ignored |= ignores.configured(project.root)
     kept, by_code, by_comment = ignores.split(rules.findings(project, codes=selected), ignored, project.root)
     dropped = by_code + by_comment

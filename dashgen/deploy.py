@@ -13,10 +13,10 @@ from dashgen.backends import Backend
 from dashgen.edits import bound_names, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
-from dashgen.procfile import WebCommand, production_command, read_procfile
+from dashgen.procfile import WebCommand, production_command
 from dashgen.project import SERVERS, Project
 from dashgen.reading import read_text
-from dashgen.requirements import FILE, Requirements, read_requirements
+from dashgen.requirements import FILE, Requirements
 from dashgen.rules import Finding
 from dashgen.rules.background import NO_WORKER, WORKER_TARGET_MISSING
 from dashgen.rules.cloud import next_step
@@ -50,9 +50,9 @@ def validate_python(version: str | None) -> str:
     return version
 
 
-def plan_deploy(
-    source: AppSource, target: str, *, python: str, force: bool = False, dry_run: bool = False
-) -> Deployment:
+def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: bool = False) -> Deployment:
+    """The deploy files for the project's target (`project.target`)."""
+    source, target = project.source, project.target
     backend = source.serving
     root = source.project_root
     served = source.entry
@@ -63,6 +63,7 @@ def plan_deploy(
         )
     served_text, server = _with_server_variable(source)
     source = replace(source, served=replace(served, server_name=server))
+    project = project.with_source(source)
     module_target = f"{source.module}:{server}"
     plan = Plan(root)
     relative_served = served.path.relative_to(root).as_posix()
@@ -75,7 +76,7 @@ def plan_deploy(
         )
     deployment = Deployment(plan, module_target)
 
-    requirements = read_requirements(root)
+    requirements = project.requirements
     kinds = background.manager_kinds(source.tree)
     merged = merge_requirements(requirements, with_background_requirements(needed_requirements(source), kinds))
     worker = (
@@ -85,7 +86,7 @@ def plan_deploy(
     )
     command = production_command(source)
     if target == "enterprise":
-        plan.changes.append(_procfile_change(source, command, worker, force, deployment))
+        plan.changes.append(_procfile_change(project, command, worker, force, deployment))
     if target == "docker":
         for name in ("Dockerfile", ".dockerignore"):
             read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
@@ -105,12 +106,12 @@ def plan_deploy(
 
     after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
     procfile_after = next((change.new_text for change in plan.changes if change.path == "Procfile"), None)
-    written = Project(source, target).with_files(procfile=procfile_after, requirements=after)
+    written = project.with_files(procfile=procfile_after, requirements=after)
     deployment.warnings += rules.findings(written, features=_REPORTED)
     if target == "cloud":
         deployment.notes.append(next_step(source))
     if not dry_run:
-        _refuse_conflicts(deployment, source)
+        _refuse_conflicts(deployment, project)
     return deployment
 
 
@@ -121,11 +122,11 @@ def _fresh_requirements(root, text: str):
 
 
 def _procfile_change(
-    source: AppSource, command: str, worker: str | None, force: bool, deployment: Deployment
+    project: Project, command: str, worker: str | None, force: bool, deployment: Deployment
 ) -> FileChange:
     """The Procfile's web: line as `_web_change` decides it, and a Celery app's worker: line: added
     when missing, without --force, since without it every job waits in the queue forever."""
-    change = _web_change(source, command, force, deployment)
+    change = _web_change(project, command, force, deployment)
     if worker is None:
         return change
     text = change.new_text
@@ -137,7 +138,7 @@ def _procfile_change(
         action = UPDATE if change.action == IDENTICAL else change.action
         return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
     worker_rules = {NO_WORKER.code, WORKER_TARGET_MISSING.code}
-    wrong = rules.findings(Project(source).with_files(procfile=text), features=("background",), codes=worker_rules)
+    wrong = rules.findings(project.with_files(procfile=text), features=("background",), codes=worker_rules)
     if not wrong:
         return change  # the user's worker: line loads the app's Celery: kept, with its options
     lines = text.splitlines(keepends=True)
@@ -147,16 +148,16 @@ def _procfile_change(
     return replace(change, action=FORCE if force else CONFLICT, new_text="".join(lines), where="Procfile")
 
 
-def _web_change(source: AppSource, command: str, force: bool, deployment: Deployment) -> FileChange:
+def _web_change(project: Project, command: str, force: bool, deployment: Deployment) -> FileChange:
     """The Procfile: created, kept when it is right for the app, else refused or (with --force)
     mended: only what is wrong is replaced, the user's compatible settings stay."""
-    root = source.project_root
-    wanted = f"web: {command}\n"
-    procfile = read_procfile(root)  # one that bash cannot read is refused, with the line
+    source, procfile = project.source, project.procfile
+    if project.procfile_error is not None:
+        raise project.procfile_error  # one that bash cannot read is refused, with the line
     if procfile is None:
-        return FileChange("Procfile", CREATE, wanted)
+        return FileChange("Procfile", CREATE, f"web: {command}\n")
     web = procfile.web
-    errors = [finding for finding in _procfile_findings(source, procfile.text) if finding.severity == "error"]
+    errors = [finding for finding in _procfile_findings(project, procfile.text) if finding.severity == "error"]
     if web is not None and web.server in SERVERS and not errors:
         deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
         return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
@@ -174,7 +175,7 @@ def _web_change(source: AppSource, command: str, force: bool, deployment: Deploy
     return FileChange("Procfile", action, mended, procfile.text)
 
 
-def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
+def _refuse_conflicts(deployment: Deployment, project: Project) -> None:
     """A file that would change is refused. A Procfile that is not wrong for the app (a dev
     server, a command dashgen does not know) blocks nothing else: the rest is written, then the
     refusal is said."""
@@ -184,7 +185,7 @@ def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
     reasons = []
     blocking = False
     for change in conflicts:
-        findings = _procfile_findings(source, change.old_text or "") if change.path == "Procfile" else []
+        findings = _procfile_findings(project, change.old_text or "") if change.path == "Procfile" else []
         errors = " ".join(finding.problem for finding in findings if finding.severity == "error")
         others = " ".join(finding.problem for finding in findings if finding.severity != "error")
         blocking = blocking or change.path != "Procfile" or bool(errors)
@@ -199,9 +200,9 @@ def _refuse_conflicts(deployment: Deployment, source: AppSource) -> None:
     deployment.refusal_detail = detail
 
 
-def _procfile_findings(source: AppSource, text: str) -> list[Finding]:
-    """What the procfile rules say of this Procfile text for the app."""
-    return rules.findings(Project(source).with_files(procfile=text), features=("procfile",))
+def _procfile_findings(project: Project, text: str) -> list[Finding]:
+    """What the procfile rules say of this Procfile text for the app, whatever the target."""
+    return rules.findings(replace(project.with_files(procfile=text), target=None), features=("procfile",))
 
 
 def _with_server_variable(source: AppSource) -> tuple[str, str]:

@@ -14,7 +14,8 @@ from dashgen import ANSWERS_FILE
 from dashgen.errors import Refused
 from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
-from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, read_bytes, read_python
+from dashgen.project import PROCFILE, Project, python_file
+from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, module_file, read_bytes
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
@@ -25,6 +26,12 @@ _MAX_SCANNED = 200
 
 def find_app(directory: Path, app: Path | None = None) -> AppSource:
     """The app the platform serves from the project that holds `directory` (or `--app`)."""
+    return read_project(directory, app).source
+
+
+def read_project(directory: Path, app: Path | None = None, target: str | None = None) -> Project:
+    """The project that holds `directory` (or `--app`) as the platform runs it, with the files
+    read to find its app kept for the rules that read them again."""
     given = None
     if app is not None:
         given = (app if app.is_absolute() else directory / app).absolute()
@@ -33,13 +40,17 @@ def find_app(directory: Path, app: Path | None = None) -> AppSource:
         if not is_readable_file(given):
             raise Refused(f"{app} is not a Python file dashgen can read: give --app the module that creates the app.")
     root = project_root(given.parent if given else directory.absolute())
+    unreadable = None
     try:
         procfile = read_procfile(root)
-    except Refused:
-        procfile = None  # check and deploy-files say what is wrong with it; the app is found without it
+    except Refused as error:
+        procfile, unreadable = None, error  # the rules say what is wrong with it; the app is found without it
     if procfile is not None and procfile.web is not None:
-        return _Project(root, procfile.web, "the Procfile").app(given)
-    return _Project(root, dockerfile_command(root), "the Dockerfile's CMD").app(given)
+        reader = _Project(root, procfile.web, "the Procfile")
+    else:
+        reader = _Project(root, dockerfile_command(root), "the Dockerfile's CMD")
+    source = reader.app(given)
+    return Project(source, target, {PROCFILE: (procfile, unreadable)}, reader.files)
 
 
 def project_root(start: Path) -> Path:
@@ -58,14 +69,11 @@ class _Project:
         self.root = root
         self.web = web  # what the platform runs, and where that is written
         self.web_source = web_source
-        self._files: dict[Path, PythonFile | None] = {}
+        self.files: dict[Path, PythonFile | Refused | None] = {}
 
     def python(self, path: Path) -> PythonFile | None:
         """The module at `path`, parsed once; None when it is not a readable module."""
-        path = path.absolute()
-        if path not in self._files:
-            self._files[path] = read_python(path) if is_readable_file(path) else None
-        return self._files[path]
+        return python_file(self.files, path)
 
     def app(self, given: Path | None) -> AppSource:
         web = self.web
@@ -197,12 +205,7 @@ class _Project:
         return found
 
     def _module_path(self, folder: Path, dotted: str) -> Path | None:
-        for base in dict.fromkeys((folder, self.root)):
-            target = base / Path(*dotted.split(".")) if dotted else base
-            for path in (target.with_name(target.name + ".py"), target / "__init__.py"):
-                if path.is_file():
-                    return path
-        return None
+        return module_file(dotted, (folder, self.root))
 
     def _reaches(self, start: Path, goal: Path) -> bool:
         """Whether importing `start` imports `goal` (through the project's own modules)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dashgen.errors import Refused
 from dashgen.procfile import ASGI_SERVERS, WSGI_SERVERS, Procfile, WebCommand, read_procfile, web_command
+from dashgen.reading import PythonFile, is_readable_file, read_python
 from dashgen.requirements import Requirements
 from dashgen.source import AppSource
 
@@ -21,12 +22,33 @@ SERVER_PACKAGES = {"waitress-serve": "waitress"}
 _UNSET = object()
 
 
+PROCFILE = "Procfile"
+REQUIREMENTS = "requirements"
+
+
+def python_file(files: dict[Path, PythonFile | Refused | None], path: Path) -> PythonFile | None:
+    """The module at `path` from `files`, read and parsed the first time it is asked for; None
+    when it is not a readable file. A module Python cannot read is refused (each time asked)."""
+    path = path.absolute()
+    if path not in files:
+        try:
+            files[path] = read_python(path) if is_readable_file(path) else None
+        except Refused as unreadable:
+            files[path] = unreadable
+    if isinstance(files[path], Refused):
+        raise files[path]
+    return files[path]
+
+
 @dataclass
 class Project:
     source: AppSource
     target: str | None = None  # the platform asked for: enterprise, cloud, docker, or None
-    # What deploy-files is about to write, read instead of the files on disk.
-    _files: dict[str, object] = field(default_factory=dict, repr=False)
+    # What is already read (by dashgen.entry, finding the app), or about to be written (by
+    # deploy-files): the Procfile (with the error bash gave, if any) and the requirements.
+    _read: dict[str, object] = field(default_factory=dict, repr=False)
+    # The project's modules, each parsed once, shared by every Project of one command.
+    _python: dict[Path, PythonFile | Refused | None] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> Path:
@@ -36,21 +58,34 @@ class Project:
         """A file's name as findings give it: its path from the project's root."""
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
+    def python(self, path: Path) -> PythonFile | None:
+        """A module of the project, or None when it cannot be read (the rules skip it)."""
+        try:
+            return python_file(self._python, path)
+        except Refused:
+            return None
+
+    def with_source(self, source: AppSource) -> Project:
+        """The same files around another reading of the app (deploy-files' added server variable)."""
+        return Project(source, self.target, self._read, self._python)
+
     def with_files(self, *, procfile=_UNSET, requirements: Requirements | None = None) -> Project:
         """The same project with these in place of the files on disk: the Procfile's text (None
         for no Procfile) and the requirements."""
-        files = dict(self._files)
-        if procfile is not _UNSET:
+        read = dict(self._read)
+        if procfile is not _UNSET and self.procfile is not None and procfile == self.procfile.text:
+            read[PROCFILE] = self._procfile_read  # the same text: parsed once
+        elif procfile is not _UNSET:
             web = None if procfile is None else web_command(procfile, self.root)
-            files["Procfile"] = None if procfile is None else Procfile(self.root / "Procfile", procfile, web)
+            read[PROCFILE] = (None if procfile is None else Procfile(self.root / "Procfile", procfile, web), None)
         if requirements is not None:
-            files["requirements"] = requirements
-        return Project(self.source, self.target, files)
+            read[REQUIREMENTS] = requirements
+        return Project(self.source, self.target, read, self._python)
 
     @cached_property
     def _procfile_read(self) -> tuple[Procfile | None, Refused | None]:
-        if "Procfile" in self._files:
-            return self._files["Procfile"], None
+        if PROCFILE in self._read:
+            return self._read[PROCFILE]
         try:
             return read_procfile(self.root), None
         except Refused as unreadable:
@@ -77,8 +112,8 @@ class Project:
 
     @cached_property
     def requirements(self) -> Requirements | None:
-        if "requirements" in self._files:
-            return self._files["requirements"]
+        if REQUIREMENTS in self._read:
+            return self._read[REQUIREMENTS]
         from dashgen.requirements import read_requirements
 
         return read_requirements(self.root)
@@ -115,4 +150,4 @@ class Project:
         """The served module and the project's own modules it imports, transitively."""
         from dashgen.rules.source import project_modules
 
-        return project_modules(self.source)
+        return project_modules(self)

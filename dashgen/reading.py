@@ -94,3 +94,14 @@ def read_python(path: Path) -> PythonFile:
     except (RecursionError, MemoryError):
         raise Refused(f"{path} is nested too deeply for Python to compile it: split the long expression.") from None
     return PythonFile(path, text, encoding, tree)
+
+
+def module_file(dotted: str, folders) -> Path | None:
+    """The file Python imports for `dotted` (`pkg.mod`) from the first of `folders` that has it:
+    `pkg/mod.py` or `pkg/mod/__init__.py`; "" names the folder's own package."""
+    for folder in dict.fromkeys(folders):
+        target = folder / Path(*dotted.split(".")) if dotted else folder
+        for path in (target.with_name(target.name + ".py"), target / "__init__.py"):
+            if path.is_file():
+                return path
+    return None

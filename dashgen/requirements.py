@@ -60,6 +60,8 @@ class Requirements:
 
     def with_text(self, text: str) -> Requirements:
         """The same file as it reads after `text` replaces its own lines (the includes stay)."""
+        if text == self.text:
+            return self
         entries, _ = _parse(self.path, constraint=False, text=text)
         return replace(self, text=text, entries=tuple(entries))
 

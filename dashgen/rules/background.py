@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ast
-
 from dashgen import background
+from dashgen.reading import module_file
 from dashgen.rules import ERROR, WARNING, checker, rule
 
 NO_WORKER = rule(
@@ -63,21 +62,22 @@ def worker(project):
     if target is None:
         return
     module, _, name = target.partition(":")
-    path = source.path.parent / f"{module.replace('.', '/')}.py"
+    path = source.path if module == source.module else module_file(module, (source.path.parent,))
     if module == source.module:
         tree = source.tree
-    elif path.is_file():
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError):
-            return
+    elif path is not None:
+        file = project.python(path)
+        if file is None:
+            return  # not a module dashgen can read: what it defines cannot be told
+        tree = file.tree
     else:
         tree = None
     if tree is not None and (not name or name.split(".")[0] in background.module_level_names(tree)):
         return
-    missing = f"{name!r}, which {path.name} does not define"
     if tree is None:
         missing = f"the module {module!r}, which does not exist"
+    else:
+        missing = f"{name!r}, which {path.name} does not define"
     yield WORKER_TARGET_MISSING.finding(
         "Procfile", number,
         f"The worker: line loads {missing}, so the Celery worker cannot start and no job ever runs.",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dashgen.edits import bound_names
 from dashgen.procfile import WebCommand, production_command
+from dashgen.reading import module_file
 from dashgen.rules import ERROR, WARNING, checker, rule
 
 FORCE = "dashgen deploy-files --target enterprise --force"
@@ -220,13 +221,7 @@ def _served_target(source, web: WebCommand):
 
 
 def _module_path(source, web: WebCommand, module: str) -> Path | None:
-    root = source.project_root
-    for folder in (*web.import_dirs, "."):
-        base = root / folder / Path(*module.split("."))
-        for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
-            if path.is_file():
-                return path
-    return None
+    return module_file(module, (source.project_root / folder for folder in (*web.import_dirs, ".")))
 
 
 def point_at(source) -> str:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 import bisect
-import contextlib
 import re
 from pathlib import Path
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
 from dashgen.errors import Refused
-from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes
+from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, module_file, read_bytes
 from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.rules.requirements import DASH_WITHOUT_LEGACY, Installed
 from dashgen.source import dash_call
@@ -246,12 +245,10 @@ def imported(statement: ast.stmt) -> list[str]:
     return []
 
 
-def project_modules(source) -> list[tuple[Path, ast.Module]]:
+def project_modules(project) -> list[tuple[Path, ast.Module]]:
     """The module that creates the app, the one the platform serves, and the project's own modules
     they import at module level, transitively (each read once; one that cannot be read is skipped)."""
-    from dashgen.reading import read_python
-
-    root = source.project_root
+    source, root = project.source, project.root
     queue = [(source.path, source.tree)]
     if source.entry.path != source.path:
         queue.append((source.entry.path, source.entry.file.tree))
@@ -263,13 +260,13 @@ def project_modules(source) -> list[tuple[Path, ast.Module]]:
         for statement in tree.body:
             for module in imported(statement) + _relative(statement):
                 for folder in {path.parent, root}:
-                    base = folder / Path(*module.split("."))
-                    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-                        if candidate in seen or not candidate.is_file():
-                            continue
-                        seen.add(candidate)
-                        with contextlib.suppress(Refused):
-                            queue.append((candidate, read_python(candidate).tree))
+                    candidate = module_file(module, (folder,))
+                    if candidate is None or candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    file = project.python(candidate)
+                    if file is not None:
+                        queue.append((candidate, file.tree))
     return found
 
 
