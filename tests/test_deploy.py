@@ -221,6 +221,20 @@ def test_flask_app_on_uvicorn_is_named_in_the_refusal(tmp_path):
     assert result.returncode == 1 and "uvicorn serves this Flask (WSGI) app" in result.stderr
 
 
+def test_lifespan_off_on_gunicorn_is_said_as_gunicorn_and_dropped_for_dashs_reason(tmp_path):
+    project = hand_written(tmp_path, "fastapi_own_alias")
+    (project / "Procfile").write_text("web: gunicorn app:api --lifespan off\n")
+    report = json.loads(run_dashgen("check", "--json", cwd=project).stdout)
+    procfile_codes = {finding["code"] for finding in report["findings"] if finding["file"] == "Procfile"}
+    assert procfile_codes == {"procfile-wsgi-server-for-asgi"}  # not "runs uvicorn with --lifespan off"
+
+    result = run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "dropped `--lifespan off`: Dash adds its catch-all route at lifespan start-up" in result.stdout
+    assert "no such option" not in result.stdout
+    assert "--lifespan" not in (project / "Procfile").read_text()
+
+
 def test_dockerfile_conflict_is_refused_and_forced(tmp_path):
     project = hand_written(tmp_path, "quart_own")
     (project / "Dockerfile").write_text("FROM python:3.9\n")
