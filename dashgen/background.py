@@ -91,7 +91,7 @@ def worker_line(procfile_text: str) -> tuple[int, str] | None:
     return None
 
 
-def celery_target(command: str) -> str | None:
+def celery_import_string(command: str) -> str | None:
     """The `-A module:variable` (or `--app`) a celery command loads."""
     try:
         words = shlex.split(command)

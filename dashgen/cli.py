@@ -318,7 +318,7 @@ def deploy_files(
             _apply(deployment.plan, dry_run=dry_run, force=force)
         if not quiet:
             _print_found(source)
-            _console().print(f"Production server target: {_plain(deployment.target)}")
+            _console().print(f"The production server loads: {_plain(deployment.import_string)}")
         _print_warnings(deployment.warnings)
         _show(deployment.plan, quiet=quiet, dry_run=dry_run)
         if not quiet:

@@ -35,7 +35,7 @@ class Deployment:
     """What deploy-files decided, for the CLI to print."""
 
     plan: Plan
-    target: str  # module:server
+    import_string: str  # module:server, what the production server loads
     warnings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was kept, dropped or left alone, and why
     refusal: str = ""  # a file left alone on purpose, said after the rest was written (exit 1)
@@ -64,7 +64,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     served_text, server = _with_server_variable(source)
     source = replace(source, served=replace(served, server_name=server))
     project = project.with_source(source)
-    module_target = f"{source.module}:{server}"
+    import_string = f"{source.module}:{server}"
     plan = Plan(root)
     relative_served = served.path.relative_to(root).as_posix()
     if served_text != served.file.text:
@@ -74,7 +74,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
                 relative_served, INSERT, served_text, served.file.text, where=where, encoding=served.file.encoding
             )
         )
-    deployment = Deployment(plan, module_target)
+    deployment = Deployment(plan, import_string)
 
     requirements = project.requirements
     kinds = background.manager_kinds(source.tree)
@@ -254,7 +254,7 @@ def compose_yaml(source: AppSource, worker: str) -> str:
         image=image,
         worker=worker,
         redis_url_env=background.REDIS_URL_ENV,
-        celery_app=background.celery_target(worker),
+        celery_app=background.celery_import_string(worker),
     )
 
 
@@ -285,9 +285,9 @@ def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[s
     backend = source.serving
     wanted = backend.server_name
     words = {word.text for word in web.words}
-    target = command.split()[1] if command.split()[1] not in ("--chdir", "--app-dir") else command.split()[3]
+    import_string = command.split()[1] if command.split()[1] not in ("--chdir", "--app-dir") else command.split()[3]
     if web.server == wanted or web.is_asgi == backend.asgi:
-        return _same_server(web, target, source)  # the server fits the app (or will, without its -k)
+        return _same_server(web, import_string, source)  # the server fits the app (or will, without its -k)
     dropped = []
     kept: list[str] = []
     shared = _SHARED_OPTIONS.get((web.server, wanted), {})
@@ -324,17 +324,17 @@ def _bind_for(server: str, value: str) -> str:
     return f"--host {host or '0.0.0.0'} --port {port}"
 
 
-def _same_server(web: WebCommand, target: str, source: AppSource) -> tuple[str, list[str]]:
+def _same_server(web: WebCommand, import_string: str, source: AppSource) -> tuple[str, list[str]]:
     """Only the words that are wrong are rewritten, in place: quoting, order, comments stay."""
     backend = source.serving
     edits: list[tuple[int, int, str]] = []
     dropped = []
-    module = target.partition(":")[0]
-    if web.target_word is None:
-        edits.append((web.words[0].end, web.words[0].end, f" {target}"))
-    elif web.target != target:
-        edits.append((web.target_word.start, web.target_word.end, target))
-        dropped.append(f"Procfile: `{web.target}` is replaced by `{target}`, what the app's module defines.")
+    module = import_string.partition(":")[0]
+    if web.import_word is None:
+        edits.append((web.words[0].end, web.words[0].end, f" {import_string}"))
+    elif web.import_string != import_string:
+        edits.append((web.import_word.start, web.import_word.end, import_string))
+        dropped.append(f"Procfile: `{web.import_string}` is replaced by `{import_string}`, what the module defines.")
     worker = web.option("-k", "--worker-class")
     if worker is not None and backend.asgi != web.is_asgi:
         edits.append((worker.words[0].start, worker.words[-1].end, ""))

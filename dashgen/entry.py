@@ -82,7 +82,9 @@ class _Project:
             completing = self._completing(served_path)
             if completing is not None:
                 served_path = completing
-                note = f"{self.web_source} serves {web.target}, but {completing.name} sets the layout of that app"
+                note = (
+                    f"{self.web_source} serves {web.import_string}, but {completing.name} sets the layout of that app"
+                )
         if served_path is None and given is None and (self.root / ANSWERS_FILE).is_file():
             served_path, note = self.root / "app.py", f"{ANSWERS_FILE} names app.py"
         if given is not None and (served_path is None or not self._reaches(served_path, given)):
@@ -108,16 +110,16 @@ class _Project:
     def _procfile_module(self, web: WebCommand | None) -> tuple[Path | None, str]:
         if web is None:
             return None, ""
-        if web.server == "python" and web.target:
-            path = self.root / (web.chdir or ".") / web.target
-            return (path, f"{self.web_source} runs {web.target}") if path.is_file() else (None, "")
+        if web.server == "python" and web.import_string:
+            path = self.root / (web.chdir or ".") / web.import_string
+            return (path, f"{self.web_source} runs {web.import_string}") if path.is_file() else (None, "")
         if not web.module:
             return None, ""
         for folder in (*web.import_dirs, "."):
             base = self.root / folder / Path(*web.module.split("."))
             for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
                 if path.is_file():
-                    return path, f"{self.web_source} serves {web.target}"
+                    return path, f"{self.web_source} serves {web.import_string}"
         return None, ""
 
     def _served_by_layout(self) -> tuple[Path, str]:

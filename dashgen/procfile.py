@@ -64,27 +64,28 @@ class WebCommand:
     server: str  # gunicorn, uvicorn, ..., "python" for `python app.py`, "" when it cannot be told
     words: tuple[Word, ...] = ()  # the server's own words (program first)
     options: tuple[Option, ...] = ()
-    target_word: Word | None = None  # module:variable (or, for python, the script)
+    import_word: Word | None = None  # module:variable (or, for python, the script)
     chdir: str | None = None  # from `cd dir &&` or --chdir
     script: str | None = None  # `bash launch.sh`: the script it runs
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def target(self) -> str | None:
-        return self.target_word.text if self.target_word else None
+    def import_string(self) -> str | None:
+        """`module:variable`, what the server loads (or, for python, the script)."""
+        return self.import_word.text if self.import_word else None
 
     @property
     def module(self) -> str | None:
-        if self.target is None or self.server == "python":
+        if self.import_string is None or self.server == "python":
             return None
-        return self.target.partition(":")[0]
+        return self.import_string.partition(":")[0]
 
     @property
     def variable(self) -> str | None:
-        if self.target is None or self.server == "python":
+        if self.import_string is None or self.server == "python":
             return None
-        module, _, variable = self.target.partition(":")
-        # gunicorn and uvicorn load `app` when the target names only a module.
+        module, _, variable = self.import_string.partition(":")
+        # gunicorn and uvicorn load `app` when the import string names only a module.
         return variable or ("application" if self.server == "gunicorn" else "app")
 
     def option(self, *names: str) -> Option | None:
@@ -236,7 +237,7 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
             continue
         if found.server in _FLAGS or found.server in _ALL_OPTIONS_INLINE or found.server == "python":
             return WebCommand(
-                number, command, found.server, found.words, found.options, found.target_word,
+                number, command, found.server, found.words, found.options, found.import_word,
                 found.chdir or chdir, script, (f"read from {script}, line {line_number}: {stripped}",),
             )  # fmt: skip
     return unknown
@@ -253,7 +254,7 @@ def _server_command(number: int, command: str, words: list[Word], chdir: str | N
     inline_only = server in _ALL_OPTIONS_INLINE
     flags = _FLAGS.get(server, set())
     options: list[Option] = []
-    target: Word | None = None
+    import_word: Word | None = None
     index = 1
     while index < len(words):
         word = words[index]
@@ -269,11 +270,11 @@ def _server_command(number: int, command: str, words: list[Word], chdir: str | N
                 index += 1
             else:
                 options.append(Option(name, None, (word,)))
-        elif target is None:
-            target = word
+        elif import_word is None:
+            import_word = word
         index += 1
     chdir_option = next((option.value for option in options if option.name == "--chdir"), None)
-    return WebCommand(number, command, server, tuple(words), tuple(options), target, chdir_option or chdir)
+    return WebCommand(number, command, server, tuple(words), tuple(options), import_word, chdir_option or chdir)
 
 
 def _without_wrappers(words: list[Word]) -> list[Word]:

@@ -58,7 +58,7 @@ def worker(project):
         )  # fmt: skip
         return
     number, command = found
-    target = background.celery_target(command)
+    target = background.celery_import_string(command)
     if target is None:
         return
     module, _, name = target.partition(":")

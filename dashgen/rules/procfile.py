@@ -171,7 +171,7 @@ def web_command(project):
             f"{web.server} serves this Flask (WSGI) app as ASGI, so every request fails with 500.",
             f"Serve it with {backend.server_name}: web: {expected}",
         )  # fmt: skip
-    if web.target is not None:
+    if web.import_string is not None:
         yield from _served_target(source, web)
 
 
@@ -214,8 +214,8 @@ def _served_target(source, web: WebCommand):
     if name not in bound_names(served.file.tree) and name != served.server_name:
         yield VARIABLE_MISSING.finding(
             "Procfile", line,
-            f"The Procfile loads {web.target}, but {served.path.name} defines no {variable!r}, so the server cannot "
-            "start.",
+            f"The Procfile loads {web.import_string}, but {served.path.name} defines no {variable!r}, so the server "
+            "cannot start.",
             point_at(source),
         )  # fmt: skip
 
