@@ -60,11 +60,14 @@ def main_options(
 
 
 @contextmanager
-def _reported() -> Iterator[None]:
-    """Expected failures become one sentence on stderr and their exit status; no traceback."""
+def _reported(document=None) -> Iterator[None]:
+    """Expected failures become one sentence on stderr and their exit status; no traceback.
+    `document(error)`, when given, is printed on stdout too: what a program reading it parses."""
     try:
         yield
     except DashgenError as error:
+        if document is not None:
+            _print_text(document(error))
         console = _console(stderr=True)
         console.print(f"[bold red]error:[/] {_plain(error.message)}", highlight=False)
         if error.detail:
@@ -348,6 +351,9 @@ def check(
 
     with _reported():
         output_format = "json" if as_json else _choice(output_format, report.FORMATS, "--format")
+    # A CI step parses what check prints in these formats, a refusal included.
+    documents = {"json": report.error_json, "sarif": report.error_sarif}
+    with _reported(documents.get(output_format)):
         if list_rules:
             catalogue = rules.all_rules()
             _print_text(report.rules_json(catalogue) if output_format == "json" else report.rules_table(catalogue))

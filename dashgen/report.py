@@ -71,6 +71,37 @@ def as_json(report: Report) -> str:
     )
 
 
+def error_json(error) -> str:
+    """The JSON report when check cannot read the app: the sentence it prints, and its exit status."""
+    return json.dumps(
+        {"schema_version": SCHEMA_VERSION, "error": {"message": error.message, "exit_code": error.exit_code}}, indent=2
+    )
+
+
+def error_sarif(error) -> str:
+    """A SARIF log of a run that could not check the app: no results, the sentence as the
+    invocation's notification."""
+    invocation = {
+        "executionSuccessful": False,
+        "exitCode": error.exit_code,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": error.message}}],
+    }
+    return json.dumps(
+        {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {"driver": {"name": "dashgen", "version": __version__}},
+                    "invocations": [invocation],
+                    "results": [],
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
 def as_github(report: Report) -> str:
     """GitHub Actions workflow commands: each finding an annotation on its file and line."""
     lines = []

@@ -75,7 +75,8 @@ def run_one(bin_dir: Path, app: Path, run: str) -> dict:
             return {"exit": "timeout", "findings": None}
     result = {"exit": done.returncode, "findings": findings_of(done.stdout)}
     if result["findings"] is None:  # a refusal: keep its message, without the temp dir's name
-        result["output"] = (done.stdout.strip() or done.stderr.strip()).replace(tmp, "<tmp>")
+        # The sentence is on stderr (stdout holds it as a JSON error document since issue 20).
+        result["output"] = (done.stderr.strip() or done.stdout.strip()).replace(tmp, "<tmp>")
     return result
 
 

@@ -150,3 +150,25 @@ def test_the_pre_commit_hook_runs_check():
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "dashgen-check" and hook["entry"] == "dashgen check"
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+@pytest.mark.parametrize("output", [["--json"], ["--format", "json"], ["--format", "sarif"]])
+def test_a_refusal_is_still_one_document_a_ci_step_can_parse(tmp_path, output):
+    (tmp_path / "app.py").write_text("print('no Dash here')\n")
+    result = run_dashgen("check", *output, cwd=tmp_path)
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    if output[-1] == "sarif":
+        [invocation] = document["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False and document["runs"][0]["results"] == []
+        message = invocation["toolExecutionNotifications"][0]["message"]["text"]
+    else:
+        assert document["error"]["exit_code"] == 1
+        message = document["error"]["message"]
+    assert "creates a Dash app" in message and message in result.stderr
+
+
+def test_bad_usage_in_json_is_a_document_with_exit_2(tmp_path):
+    result = run_dashgen("check", "--json", "--select", "no-such-rule", cwd=tmp_path)
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["exit_code"] == 2
