@@ -17,6 +17,7 @@ from pathlib import Path
 from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import called_name, nodes
 from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
+from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes, read_python
 from dashgen.source import DASH_OWN_PATHS, AppSource, Route
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
@@ -161,10 +162,25 @@ def page_files(folder: Path) -> list[Path]:
         relative = path.relative_to(folder).parts
         if any(part.startswith(("_", ".")) for part in relative):
             continue
-        text = read_text(path) or ""
-        if "register_page" in text:
+        if b"register_page" in (_page_bytes(path) or b""):
             files.append(path)
     return files
+
+
+def _page_bytes(path: Path) -> bytes | None:
+    try:
+        return read_bytes(path, MAX_SOURCE_BYTES) if is_readable_file(path) else None
+    except Refused:
+        return None
+
+
+def _page_tree(file: Path) -> ast.Module | None:
+    """A page module parsed as Python reads it (PEP 263: a latin-1 page is a page), or None when
+    it cannot be read or parsed: Dash would fail on it, and the app's own error says so."""
+    try:
+        return read_python(file).tree
+    except Refused:
+        return None
 
 
 def read_pages(config: PagesConfig) -> list[Page]:
@@ -172,9 +188,8 @@ def read_pages(config: PagesConfig) -> list[Page]:
     pages = []
     for file in page_files(config.folder):
         relative = file.relative_to(config.folder).as_posix()
-        try:
-            tree = ast.parse(read_text(file) or "", filename=str(file))
-        except SyntaxError:
+        tree = _page_tree(file)
+        if tree is None:
             continue
         call = register_page_call(tree)
         if call is None:
@@ -188,19 +203,20 @@ def register_page_call(tree: ast.Module) -> ast.Call | None:
 
 
 def _registered_path(call: ast.Call, relative: str) -> str:
+    """Where Dash serves a page: its path=, else its path_template= with "none" for each
+    variable, else the module's path in the pages folder (as dash._pages._infer_path does)."""
     for name in ("path", "path_template"):
         node = _keyword(call, name)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value if name == "path" else re.sub("<.*?>", "none", node.value)
-    # As Dash infers it from the module's name below the pages folder.
+            path = re.sub("<.*?>", "none", node.value)
+            return path if path.startswith("/") else "/" + path
     return "/" + relative.removesuffix(".py").replace("_", "-").lower()
 
 
 def page_ids(file: Path) -> dict[str, int]:
     """The string ids a page module gives its components, with the first line each is on."""
-    try:
-        tree = ast.parse(read_text(file) or "", filename=str(file))
-    except SyntaxError:
+    tree = _page_tree(file)
+    if tree is None:
         return {}
     ids: dict[str, int] = {}
     for node in ast.walk(tree):
@@ -213,9 +229,8 @@ def page_ids(file: Path) -> dict[str, int]:
 
 def _has_async_callback(file: Path) -> bool:
     """Whether a page writes its callbacks as `async def`, as the new page's should be then."""
-    try:
-        tree = ast.parse(read_text(file) or "", filename=str(file))
-    except SyntaxError:
+    tree = _page_tree(file)
+    if tree is None:
         return False
     return any(
         isinstance(node, ast.AsyncFunctionDef)

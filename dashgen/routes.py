@@ -216,41 +216,21 @@ def _refuse_dash_paths(source: AppSource, spec: RouteSpec) -> None:
 
 def dash_pages(source: AppSource) -> dict[str, str]:
     """{page path: its file} of the pages `dash.register_page` registers, when the app uses pages."""
-    from dashgen.source import dash_call
+    from dashgen.pages import pages_config, read_pages
 
-    keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
-    use_pages, folder = keywords.get("use_pages"), keywords.get("pages_folder")
-    named_folder = isinstance(folder, ast.Constant) and isinstance(folder.value, str) and folder.value
-    if not (isinstance(use_pages, ast.Constant) and use_pages.value is True) and not named_folder:
+    try:
+        config = pages_config(source)
+    except Refused:
+        return {}  # a computed pages_folder: no page can be read
+    if not config.use_pages:
         return {}
-    pages = source.path.parent / (folder.value if named_folder else "pages")
-    found: dict[str, str] = {}
-    for file in sorted(pages.rglob("*.py")) if pages.is_dir() else []:
-        text = file.read_text(encoding="utf-8", errors="replace")
-        if "register_page" not in text:
-            continue
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "register_page":
-                relative = file.relative_to(pages).with_suffix("")
-                path = _page_path(node, relative.parts)
-                found[path.rstrip("/") or "/"] = file.relative_to(source.path.parent).as_posix()
-    return found
-
-
-def _page_path(call: ast.Call, module_parts: tuple[str, ...]) -> str:
-    """Where Dash serves a page: its path=, else its path_template= with "none" for each
-    variable, else the module's path in the pages folder (as dash._pages._infer_path does)."""
-    given = {keyword.arg: keyword.value for keyword in call.keywords}
-    for name in ("path", "path_template"):
-        value = given.get(name)
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            path = re.sub("<.*?>", "none", value.value)
-            return path if path.startswith("/") else "/" + path
-    return "/" + "/".join(module_parts).replace("_", "-").lower()
+    root = source.path.parent
+    return {
+        page.path.rstrip("/") or "/": page.file.relative_to(root).as_posix()
+        if page.file.is_relative_to(root)
+        else str(page.file)
+        for page in read_pages(config)
+    }
 
 
 def _same_route(source: AppSource, spec: RouteSpec, existing: Route, plan: Plan, prefix: str) -> Plan:

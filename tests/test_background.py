@@ -127,8 +127,9 @@ def test_celery_app_without_a_worker_line_is_an_error_that_deploy_files_fixes(tm
     project = hand_written(tmp_path, "flask_celery_jobs.py", FLASK_WEB, CELERY_REQUIREMENTS)
     check = run_dashgen("check", cwd=project)
     assert check.returncode == 1, check.stdout
-    assert "error[background-no-worker] Procfile  app.py:9 runs its background callbacks on Celery, but the Procfile starts no worker" in (
-        check.stdout
+    assert (
+        "error[background-no-worker] Procfile  app.py:9 runs its background callbacks on Celery, "
+        "but the Procfile starts no worker" in check.stdout
     )
     assert "run: dashgen deploy-files --target enterprise" in check.stdout
 
@@ -153,7 +154,9 @@ def test_worker_line_loading_what_the_source_lacks_is_an_error(tmp_path, worker,
     project = hand_written(tmp_path, "flask_celery_jobs.py", FLASK_WEB + f"worker: {worker}\n", CELERY_REQUIREMENTS)
     before = snapshot(project)
     check = run_dashgen("check", cwd=project)
-    assert check.returncode == 1 and f"error[background-worker-target-missing] Procfile:2  {message}" in check.stdout, check.stdout
+    assert check.returncode == 1 and f"error[background-worker-target-missing] Procfile:2  {message}" in check.stdout, (
+        check.stdout
+    )
     assert f"fix: Point it at app:celery_app: worker: {WORKER}" in check.stdout
     refused = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
     assert refused.returncode == 1 and "Procfile differs" in refused.stderr
@@ -178,8 +181,9 @@ def test_manager_whose_package_is_not_required_is_an_error(tmp_path, app, requir
     project = hand_written(tmp_path, app, None, requirements)
     check = run_dashgen("check", cwd=project)
     assert check.returncode == 1, check.stdout
-    assert f"error[background-manager-not-installed] requirements.txt:1  The app creates a {manager}, but requirements.txt installs neither " in (
-        check.stdout
+    assert (
+        f"error[background-manager-not-installed] requirements.txt:1  The app creates a {manager}, "
+        "but requirements.txt installs neither " in (check.stdout)
     )
     assert run_dashgen("deploy-files", "--target", "cloud", cwd=project).returncode == 0
     assert f"{extra}" in (project / "requirements.txt").read_text().splitlines()[0]
@@ -197,7 +201,10 @@ def test_diskcache_in_containers_is_a_warning(tmp_path):
     assert "0 errors, 0 warnings" in run_dashgen("check", cwd=project).stdout
     check = run_dashgen("check", "--target", "docker", cwd=project)
     assert check.returncode == 0, check.stdout
-    assert "warning[background-diskcache-containers] app.py:8  DiskcacheManager keeps each job in its own container's cache folder" in check.stdout
+    assert (
+        "warning[background-diskcache-containers] app.py:8  DiskcacheManager keeps each job in its own "
+        "container's cache folder" in check.stdout
+    )
     deploy = run_dashgen("deploy-files", "--target", "docker", cwd=project)
     assert deploy.returncode == 0 and "DiskcacheManager keeps each job" in deploy.stderr
     assert not (project / "compose.yaml").exists()  # no worker to run: one container, as warned

@@ -80,7 +80,10 @@ def test_human_output_names_file_line_fix_and_command(tmp_path):
     (project / "Procfile").write_text("web: gunicorn app:server\n")
     result = run_dashgen("check", cwd=project)
     assert result.returncode == 1
-    assert "error[procfile-wsgi-server-for-asgi] Procfile:1  gunicorn serves this FastAPI (ASGI) app as WSGI" in result.stdout
+    assert (
+        "error[procfile-wsgi-server-for-asgi] Procfile:1  gunicorn serves this FastAPI (ASGI) app as WSGI"
+        in result.stdout
+    )
     assert "fix: Serve it with uvicorn: web: uvicorn app:server --host 0.0.0.0 --port 8000" in result.stdout
     assert "run: dashgen deploy-files --target enterprise --force" in result.stdout
     assert "requirements.txt does not list gunicorn, which the Procfile runs" in result.stdout

@@ -172,3 +172,21 @@ def test_bad_usage_in_json_is_a_document_with_exit_2(tmp_path):
     result = run_dashgen("check", "--json", "--select", "no-such-rule", cwd=tmp_path)
     assert result.returncode == 2
     assert json.loads(result.stdout)["error"]["exit_code"] == 2
+
+
+def test_pages_written_in_latin_1_are_read_as_python_reads_them(tmp_path):
+    (tmp_path / "app.py").write_text(
+        "import dash\nfrom dash import Dash, html\n\napp = Dash(__name__, use_pages=True)\nserver = app.server\n"
+        "app.layout = html.Div(dash.page_container)\n"
+    )
+    (tmp_path / "pages").mkdir()
+    for name in ("accueil", "resume"):
+        page = "# -*- coding: latin-1 -*-\nimport dash\nfrom dash import html\n\n"
+        page += f'dash.register_page(__name__, path="/")\n\nlayout = html.Div("Résumé {name}")\n'
+        (tmp_path / "pages" / f"{name}.py").write_bytes(page.encode("latin-1"))
+    result = run_dashgen("check", "--json", cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [(each["code"], each["file"]) for each in report["findings"]] == [
+        ("pages-duplicate-path", "pages/resume.py")
+    ]
