@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from dashgen import background, rules
 from dashgen.backends import Backend
-from dashgen.edits import bound_names, insert_after_line
+from dashgen.edits import bound_names, bound_through, insert_after_line
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
 from dashgen.procfile import WebCommand, production_command
@@ -213,6 +213,12 @@ def _with_server_variable(source: AppSource) -> tuple[str, str]:
     if served.server_name is not None:
         return served.file.text, served.server_name
     taken = bound_names(served.file.tree)
+    if served.app_name.split(".")[0] not in bound_through(served.file.tree, served.app_line):
+        # `server = app.server` above what binds `app` compiles, and stops the module at import.
+        raise Refused(
+            f"{served.path.name} does not bind {served.app_name} at module level where dashgen can tell, so it cannot "
+            f"add `server = {served.app_name}.server` there: add it after the app exists and run this again."
+        )
     name = next(candidate for candidate in ("server", "dash_server", "wsgi_server") if candidate not in taken)
     line = f"{name} = {served.app_name}.server"
     text, _ = insert_after_line(served.file.text, served.app_line, line, blank_before=0, blank_after=0)

@@ -90,6 +90,13 @@ def bound_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def bound_through(tree: ast.Module, line: int) -> set[str]:
+    """The names the module's top-level statements that end by `line` bind: what a statement
+    inserted after `line` can use."""
+    done = ast.Module(body=[node for node in tree.body if (node.end_lineno or node.lineno) <= line], type_ignores=[])
+    return bound_names(done)
+
+
 def ensure_import(text: str, module: str, name: str | None = None, *, header: int | None = None) -> str:
     """`import module` (name None) or `from module import name`, unless it is already there.
 

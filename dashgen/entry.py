@@ -175,7 +175,12 @@ class _Project:
             return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
         if creates_dash(file.tree):
             return False
-        return any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator))
+        if any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator)):
+            return True
+        aliases = self._module_aliases(file, creator)
+        created = self.python(creator) if aliases else None
+        app_name = read_app(created).app_name if created is not None else ""
+        return any(asgi_wrapper(file.tree, f"{module}.{app_name}", None) for module, _ in aliases)
 
     def _root_modules(self) -> list[Path]:
         try:
@@ -253,6 +258,25 @@ class _Project:
                 pairs += [(alias.asname or alias.name, alias.name) for alias in statement.names]
         return pairs
 
+    def _module_aliases(self, file: PythonFile, creator: Path) -> list[tuple[str, int]]:
+        """The dotted names by which `file` refers to the module `creator` itself (`import
+        dashapp`, `import pkg.dashapp as d`, `from pkg import dashapp`), with each import's last line."""
+        found = []
+        creator = creator.absolute()
+        for statement in _module_level(file.tree):
+            end = statement.end_lineno or statement.lineno
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    path = self._module_path(file.path.parent, alias.name)
+                    if path is not None and path.absolute() == creator:
+                        found.append((alias.asname or alias.name, end))
+            elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+                for alias in statement.names:
+                    path = self._module_path(file.path.parent, f"{statement.module}.{alias.name}")
+                    if path is not None and path.absolute() == creator:
+                        found.append((alias.asname or alias.name, end))
+        return found
+
     # --- the served module's view of the app ------------------------------------------------
 
     def _served(self, file: PythonFile, source: AppSource, web: WebCommand | None) -> ServedModule:
@@ -270,6 +294,10 @@ class _Project:
                 app_name, app_line = local, max(app_line, statement_end)
             elif original == source.own_server_name:
                 server_name = local
+        if app_line == 0:
+            # `import dashapp` (or `import pkg.dashapp as d`): the app is an attribute of the module.
+            for module, statement_end in self._module_aliases(file, source.path):
+                app_name, app_line = f"{module}.{source.app_name}", statement_end
         # Below the import block the app's import is in, so the imports stay together.
         block_end = _import_block_end(file.tree)
         app_line = block_end if 0 < app_line <= block_end else app_line
@@ -366,8 +394,11 @@ def _import_block_end(tree: ast.Module) -> int:
 
 
 def _name_assigned(statement: ast.stmt) -> tuple[str, str] | None:
+    """(name, dotted value) of `name = a.b` or `name = a.b.c`."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
         value = statement.value
-        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
-            return statement.targets[0].id, f"{value.value.id}.{value.attr}"
+        if isinstance(value, ast.Attribute) and all(
+            isinstance(node, (ast.Attribute, ast.Name)) for node in ast.walk(value)
+        ):
+            return statement.targets[0].id, ast.unparse(value)
     return None
