@@ -56,10 +56,11 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     backend = source.serving
     root = source.project_root
     served = source.entry
-    if not served.importable:
+    if not served.loadable:
+        renamed = re.sub(r"[.:\s]", "_", served.path.stem)
         raise Refused(
-            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
-            f"so no server can load it: rename it to {re.sub(r'[^A-Za-z0-9_]', '_', served.path.stem)}.py first."
+            f"{served.path.name} cannot be loaded by that name (a dot in it names a package), so no server can load "
+            f"it: rename it to {renamed}.py first."
         )
     served_text, server = _with_server_variable(source)
     source = replace(source, served=replace(served, server_name=server))

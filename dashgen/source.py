@@ -61,6 +61,14 @@ class ServedModule:
         stem = self.path.parent.name if self.path.name == "__init__.py" else self.path.stem
         return stem.isidentifier() and all(part.isidentifier() for part in self.dotted.split("."))
 
+    @property
+    def loadable(self) -> bool:
+        """Whether a server can load it by name: gunicorn, uvicorn and celery use
+        importlib.import_module, which takes `68_charts` and `dash-chat` as well; a dot in the
+        file's name (`my.app.py`) names a package instead, and `:` ends the module's name."""
+        stem = self.path.parent.name if self.path.name == "__init__.py" else self.path.stem
+        return bool(stem) and not any(character in stem for character in ".: \t") and all(self.dotted.split("."))
+
 
 @dataclass(frozen=True)
 class AppSource:

@@ -215,18 +215,37 @@ def test_a_procfile_bash_cannot_read_is_one_sentence(tmp_path):
     assert routed.returncode == 0, routed.stderr
 
 
-def test_a_module_name_python_cannot_import_is_an_error_for_the_procfile(tmp_path):
-    for name in ("my-app.py", "my.app.py"):
-        project = tmp_path / name.replace(".", "_")
-        project_with(project, {name: FLASK_APP, "requirements.txt": "dash\ngunicorn\n"})
-        before = snapshot(project)
-        result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
-        assert result.returncode == 1 and "cannot be imported by that name" in result.stderr, result.stderr
-        one_sentence(result)
-        assert snapshot(project) == before
-        (project / "Procfile").write_text(f"web: gunicorn {name.removesuffix('.py')}:server\n")
-        check = run_dashgen("check", cwd=project)
-        assert check.returncode == 1 and "cannot be imported by that name" in check.stdout
+def test_a_module_name_with_a_dot_is_an_error_for_the_procfile(tmp_path):
+    project = tmp_path / "dotted"
+    project_with(project, {"my.app.py": FLASK_APP, "requirements.txt": "dash\ngunicorn\n"})
+    before = snapshot(project)
+    result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert result.returncode == 1 and "cannot be loaded by that name" in result.stderr, result.stderr
+    assert "rename it to my_app.py" in result.stderr
+    one_sentence(result)
+    assert snapshot(project) == before
+    (project / "Procfile").write_text("web: gunicorn my.app:server\n")
+    check = run_dashgen("check", cwd=project)
+    assert check.returncode == 1 and "cannot be loaded by that name" in check.stdout
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("name", ["68_charts.py", "dash-chat.py"])
+def test_a_module_name_that_is_not_an_identifier_is_served_as_it_is(tmp_path, name):
+    """gunicorn loads `68_charts:server` with importlib (issue 20: it was refused, with the
+    suggestion to rename 68_charts.py to 68_charts.py)."""
+    project = tmp_path / "numbered"
+    project_with(project, {name: FLASK_APP, "requirements.txt": "dash\ngunicorn\n"})
+    assert run_dashgen("deploy-files", "--target", "enterprise", cwd=project).returncode == 0
+    assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
+    command = procfile_command(project)
+    assert command.startswith(f"gunicorn {name.removesuffix('.py')}:server")
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+    for prefix in (None, "/p/"):
+        with boot(project, command, prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            assert request(f"{base}_dash-layout").status == 200
+            assert request(f"{base}api/health").status == 200
 
 
 # --- 1. The entry point is what the platform serves -----------------------------------------

@@ -371,8 +371,8 @@ CASES = [
     ),
     Case(
         "procfile-module-not-importable",
-        {"my-app.py": FLASK, "Procfile": "web: gunicorn my-app:server\n", "requirements.txt": FLASK_REQUIREMENTS},
-        {"my-app.py": None, "my_app.py": FLASK, "Procfile": "web: gunicorn my_app:server\n"},
+        {"my.app.py": FLASK, "Procfile": "web: gunicorn my.app:server\n", "requirements.txt": FLASK_REQUIREMENTS},
+        {"my.app.py": None, "my_app.py": FLASK, "Procfile": "web: gunicorn my_app:server\n"},
         file="Procfile",
         line=1,
     ),

@@ -67,10 +67,10 @@ ASGI_FOR_WSGI = rule(
 )  # fmt: skip
 MODULE_NOT_IMPORTABLE = rule(
     "procfile-module-not-importable", ERROR,
-    summary="The served module's file name is not a module name (`my-app.py`).",
-    why="A server loads `module:variable` with an import, and only letters, digits and _ make a module name: "
-    "the server stops with ModuleNotFoundError.",
-    fix="Rename the file to a Python identifier and point the Procfile at it.",
+    summary="The served module's file name has a dot in it (`my.app.py`), so no server can load it by name.",
+    why="A server loads `module:variable` with importlib, which reads a dot as a package: `my.app` is the module "
+    "`app` of a package `my`, and the server stops with ModuleNotFoundError.",
+    fix="Rename the file without the dot and point the Procfile at it.",
 )  # fmt: skip
 APP_INCOMPLETE = rule(
     "procfile-app-incomplete", ERROR,
@@ -178,13 +178,13 @@ def web_command(project):
 def _served_target(source, web: WebCommand):
     module, variable, line = web.module or "", web.variable or "", web.line
     served = source.entry
-    if not served.importable:
-        importable = re.sub(r"\W", "_", served.path.stem)
+    if not served.loadable:
+        loadable = re.sub(r"[.:\s]", "_", served.path.stem)
         yield MODULE_NOT_IMPORTABLE.finding(
             "Procfile", line,
-            f"{served.path.name} cannot be imported by that name (only letters, digits and _ make a module name), "
-            "so the server cannot load it.",
-            f"Rename {served.path.name} to {importable}.py and point the Procfile at it.",
+            f"{served.path.name} cannot be loaded by that name (a dot in it names a package), so the server cannot "
+            "load it.",
+            f"Rename {served.path.name} to {loadable}.py and point the Procfile at it.",
         )  # fmt: skip
         return
     if module != served.dotted:
