@@ -15,6 +15,15 @@ from dashgen.nodes import nodes
 from dashgen.reading import PythonFile, read_python
 
 # Paths Dash serves itself below its routes prefix.
+# Dash and the subclasses of it apps are built with: dash-extensions' DashProxy (and its Dash),
+# JupyterDash. Each is a Dash app with Dash's server, routes and prefixes.
+DASH_CLASSES = (
+    "dash.Dash",
+    "dash.dash.Dash",
+    "dash_extensions.enrich.DashProxy",
+    "dash_extensions.enrich.Dash",
+    "jupyter_dash.JupyterDash",
+)
 DASH_OWN_PATHS = ("/_dash-", "/_reload-hash", "/_favicon.ico", "/assets/", "/_alive_")
 ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _REGISTRATIONS = ("route", "api_route", "websocket", "add_url_rule", "add_api_route", "mount")
@@ -208,7 +217,8 @@ def creates_dash(tree: ast.Module) -> bool:
 # Finding the app and reading it ask for the same module's imports; a tree is keyed by identity.
 @functools.lru_cache(maxsize=16)
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> dotted name, from every import that runs at import time."""
+    """Local name -> dotted name, from every import that runs at import time; a class the
+    module derives from a Dash class is `dash.Dash` (what it creates is a Dash app)."""
     names: dict[str, str] = {}
     for node in _module_level(tree.body):
         if isinstance(node, ast.Import):
@@ -219,6 +229,9 @@ def _import_aliases(tree: ast.Module) -> dict[str, str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in _module_level(tree.body):
+        if isinstance(node, ast.ClassDef) and any(_dotted(base, names) in DASH_CLASSES for base in node.bases):
+            names[node.name] = "dash.Dash"
     return names
 
 
@@ -231,7 +244,7 @@ def _dotted(node: ast.AST, names: dict[str, str]) -> str:
 
 
 def _is_dash_class(node: ast.AST, names: dict[str, str]) -> bool:
-    return _dotted(node, names) in ("dash.Dash", "dash.dash.Dash")
+    return _dotted(node, names) in DASH_CLASSES
 
 
 def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
@@ -509,9 +522,12 @@ def _short(value: ast.expr) -> str:
 def dash_call(source: AppSource) -> ast.Call:
     """The `Dash(...)` call that creates the app (at module level or in a factory function);
     a call without arguments when it cannot be found."""
+    names = _import_aliases(source.tree)
     for statement in source.tree.body:
         if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
             for node in ast.walk(statement):
-                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Dash":
+                if isinstance(node, ast.Call) and (
+                    _is_dash_class(node.func, names) or ast.unparse(node.func).split(".")[-1] == "Dash"
+                ):
                     return node
     return ast.Call(func=ast.Name("Dash"), args=[], keywords=[])

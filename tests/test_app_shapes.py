@@ -1,0 +1,30 @@
+"""Dash apps made with a subclass of Dash (dash-extensions' DashProxy, a company's own Dash
+class) are Dash apps: found, given a Procfile and a route, and served below the prefix (issue 20:
+both were refused as "No module creates a Dash app")."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import boot, drive_dash, procfile_command, request, run_dashgen
+
+APPS = Path(__file__).parent / "apps"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("shape", ["dash_proxy", "dash_subclass"])
+def test_an_app_of_a_dash_subclass_deploys_and_serves(tmp_path, shape):
+    project = tmp_path / shape
+    shutil.copytree(APPS / shape, project)
+    deployed = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "Found the Dash app in app.py" in deployed.stdout
+    assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+    command = procfile_command(project)
+    assert command.startswith("gunicorn app:server")
+    for prefix in (None, "/p/"):
+        with boot(project, command, prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            drive_dash(base)  # the page, its layout and every callback answer
+            assert request(f"{base}api/health").status == 200
