@@ -100,7 +100,7 @@ class _Project:
                 f"{self._show(served_path)} does not create a Dash app at module level (app = Dash(...)), nor imports "
                 "one from the project's modules: pass the right --app."
             )
-        source = read_app(creator)
+        source = read_app(creator, self._module_tree(creator.path))
         served = self._served(file, source, web)
         notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
@@ -171,7 +171,7 @@ class _Project:
     def _wraps(self, file: PythonFile, creator: Path) -> bool:
         """Whether `file` mounts the app created in `creator` in an ASGI app."""
         if file.path == creator:
-            source = read_app(file)
+            source = read_app(file, self._module_tree(file.path))
             return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
         if creates_dash(file.tree):
             return False
@@ -179,7 +179,7 @@ class _Project:
             return True
         aliases = self._module_aliases(file, creator)
         created = self.python(creator) if aliases else None
-        app_name = read_app(created).app_name if created is not None else ""
+        app_name = read_app(created, self._module_tree(creator)).app_name if created is not None else ""
         return any(asgi_wrapper(file.tree, f"{module}.{app_name}", None) for module, _ in aliases)
 
     def _root_modules(self) -> list[Path]:
@@ -257,6 +257,16 @@ class _Project:
             if path.absolute() == creator.absolute() and isinstance(statement, ast.ImportFrom):
                 pairs += [(alias.asname or alias.name, alias.name) for alias in statement.names]
         return pairs
+
+    def _module_tree(self, importer: Path):
+        """What a module imported by `importer` is, by its dotted name: its syntax tree, or None."""
+
+        def tree(dotted: str) -> ast.Module | None:
+            path = self._module_path(importer.parent, dotted)
+            file = self.python(path) if path is not None else None
+            return file.tree if file is not None else None
+
+        return tree
 
     def _module_aliases(self, file: PythonFile, creator: Path) -> list[tuple[str, int]]:
         """The dotted names by which `file` refers to the module `creator` itself (`import

@@ -150,8 +150,10 @@ class AppSource:
         return self.entry.server_name
 
 
-def read_app(path: Path | PythonFile) -> AppSource:
-    """Describe the Dash app in `path` from its syntax tree."""
+def read_app(path: Path | PythonFile, module_tree=None) -> AppSource:
+    """Describe the Dash app in `path` from its syntax tree. `module_tree(dotted)`, when given,
+    is the syntax tree of one of the project's modules (or None): a server imported from it
+    (`from server import server`) is read there."""
     file = path if isinstance(path, PythonFile) else read_python(path)
     path, text, tree = file.path, file.text, file.tree
     names = _import_aliases(tree)
@@ -159,7 +161,9 @@ def read_app(path: Path | PythonFile) -> AppSource:
     if created is None:
         raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
     app_statement, app_name, call = created
-    backend, evidence, server_expression, server_line = _backend_and_server(tree, names, app_statement, app_name, call)
+    backend, evidence, server_expression, server_line = _backend_and_server(
+        tree, names, app_statement, app_name, call, module_tree
+    )
     prefix_name, prefix_line = _prefix_variable(tree, names)
     prefix_names = {prefix_name} if prefix_name else set()
     server_expressions = {server_expression, f"{app_name}.server"}
@@ -328,9 +332,25 @@ def _server_backend(call: ast.AST, names: dict[str, str]) -> str | None:
     return classes.get(_dotted(call.func, names))
 
 
-def _backend_and_server(tree, names, app_statement, app_name, call):
+def _backend_and_server(tree, names, app_statement, app_name, call, module_tree=None):
     line = app_statement.lineno
     server = _keyword(call, "server")
+    imported = names.get(server.id, "") if isinstance(server, ast.Name) else ""
+    if "." in imported and module_tree is not None:
+        module, _, variable = imported.rpartition(".")
+        other = module_tree(module)
+        for statement in other.body if other is not None else []:
+            assigned = _assignment(statement)
+            if (
+                assigned
+                and assigned[0] == variable
+                and (backend := _server_backend(assigned[1], _import_aliases(other)))
+            ):
+                evidence = (
+                    f"server={server.id}, a {BACKENDS[backend].server_class}() imported from {module} "
+                    f"(line {statement.lineno} there)"
+                )
+                return backend, evidence, server.id, app_statement.end_lineno
     if isinstance(server, ast.Name):
         for statement in tree.body:
             assigned = _assignment(statement)

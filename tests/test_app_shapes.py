@@ -1,6 +1,7 @@
-"""Dash apps made with a subclass of Dash (dash-extensions' DashProxy, a company's own Dash
-class) are Dash apps: found, given a Procfile and a route, and served below the prefix (issue 20:
-both were refused as "No module creates a Dash app")."""
+"""Shapes of real apps dashgen refused (issue 20): a subclass of Dash (dash-extensions'
+DashProxy, a company's own Dash class: "No module creates a Dash app") and a server made in a
+sibling module (`from server import api`, `Dash(server=api)`: "Cannot tell which server"). Each
+is found, given a Procfile and a route, and served below the prefix."""
 
 import shutil
 from pathlib import Path
@@ -12,8 +13,15 @@ APPS = Path(__file__).parent / "apps"
 
 
 @pytest.mark.server
-@pytest.mark.parametrize("shape", ["dash_proxy", "dash_subclass"])
-def test_an_app_of_a_dash_subclass_deploys_and_serves(tmp_path, shape):
+@pytest.mark.parametrize(
+    ("shape", "server"),
+    [
+        ("dash_proxy", "gunicorn app:server"),
+        ("dash_subclass", "gunicorn app:server"),
+        ("sibling_server", "uvicorn app:api"),
+    ],
+)
+def test_the_app_deploys_and_serves(tmp_path, shape, server):
     project = tmp_path / shape
     shutil.copytree(APPS / shape, project)
     deployed = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
@@ -22,7 +30,7 @@ def test_an_app_of_a_dash_subclass_deploys_and_serves(tmp_path, shape):
     assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
     assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
     command = procfile_command(project)
-    assert command.startswith("gunicorn app:server")
+    assert command.startswith(server)
     for prefix in (None, "/p/"):
         with boot(project, command, prefix=prefix) as server:
             base = f"{server.base}{prefix or '/'}"
