@@ -162,6 +162,12 @@ def _web_change(project: Project, command: str, force: bool, deployment: Deploym
     if web is not None and web.server in SERVERS and not errors:
         deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
         return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
+    if web is not None and web.server == "python" and not errors:
+        deployment.notes.append(
+            f"Procfile kept: `{web.text}` runs Dash's development server, which serves one request at a time; "
+            f"--force replaces it with `{command}`."
+        )
+        return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
     if web is not None and web.script and web.server == "":
         deployment.notes.append(
             f"Procfile kept: it runs {web.script}, and dashgen cannot tell which server that script starts; "

@@ -2,6 +2,7 @@
 requirements read as pip reads them, the served module found through the project's imports,
 every file read bounded and decoded as its consumer decodes it."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -184,22 +185,52 @@ def test_a_launch_script_with_the_wrong_server_is_refused_and_replaced_only_by_f
     assert "`./launch.sh` is replaced" in forced.stdout and "read from ./launch.sh" in forced.stdout
 
 
-def test_a_dev_server_procfile_is_refused_without_blocking_the_rest_and_replaced_by_force(tmp_path):
+def _listening_addresses(port: int) -> set[str]:
+    """The IPv4 addresses something listens on at `port`, from /proc/net/tcp."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+@pytest.mark.server
+def test_a_dev_server_on_loopback_is_the_error_deploy_files_refuses_with_the_same_sentence(tmp_path):
+    """check and deploy-files agree (issue 20: check warned while deploy-files refused)."""
     app = FLASK_APP.replace("server = app.server\n", "") + '\nif __name__ == "__main__":\n    app.run()\n'
     project = project_with(tmp_path, {"app.py": app, "requirements.txt": "dash\n", "Procfile": "web: python app.py\n"})
-    check = run_dashgen("check", cwd=project)
-    assert "development server" in check.stdout and "gunicorn app:server" in check.stdout
+    check = run_dashgen("check", "--json", "--target", "enterprise", cwd=project)
+    [finding] = [f for f in json.loads(check.stdout)["findings"] if f["file"] == "Procfile"]
+    assert check.returncode == 1 and finding["code"] == "procfile-dev-server-on-loopback"
+    before = snapshot(project)
     result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
-    assert result.returncode == 1 and "Procfile differs" in result.stderr and "--force" in result.stderr
+    assert result.returncode == 1 and finding["problem"] in result.stderr and "--force" in result.stderr
     one_sentence(result)
-    assert "Written all the same: app.py, requirements.txt." in result.stderr
-    assert (project / "Procfile").read_text() == "web: python app.py\n"
-    assert "server = app.server" in (project / "app.py").read_text()
-    assert "gunicorn>=23.0" in (project / "requirements.txt").read_text()
+    assert snapshot(project) == before
+    # What the platform would start: Dash's development server, on 127.0.0.1 alone.
+    with boot(project, "python app.py") as server:
+        assert request(f"{server.base}/_dash-layout").status == 200
+        assert _listening_addresses(int(server.base.rsplit(":", 1)[1])) == {"127.0.0.1"}
     forced = run_dashgen("deploy-files", "--target", "enterprise", "--force", cwd=project)
     assert forced.returncode == 0, forced.stderr
     assert procfile_command(project).startswith("gunicorn app:server")
     assert "`python app.py` is replaced" in forced.stdout
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+
+
+def test_a_dev_server_on_every_interface_is_a_warning_and_kept(tmp_path):
+    app = FLASK_APP + '\nif __name__ == "__main__":\n    app.run(host="0.0.0.0")\n'
+    files = {"app.py": app, "requirements.txt": "dash\ngunicorn\n", "Procfile": "web: python app.py\n"}
+    project = project_with(tmp_path, files)
+    check = run_dashgen("check", "--target", "enterprise", cwd=project)
+    assert check.returncode == 0 and "warning[procfile-dev-server] Procfile:1" in check.stdout
+    result = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Procfile kept: `python app.py` runs Dash's development server" in result.stdout
+    assert (project / "Procfile").read_text() == "web: python app.py\n"
+    assert "identical  requirements.txt" in result.stdout
 
 
 def test_a_procfile_bash_cannot_read_is_one_sentence(tmp_path):

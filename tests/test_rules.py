@@ -108,6 +108,7 @@ async def finish_dash_setup():
 """
 
 RUN_IN_MAIN = '\n\nif __name__ == "__main__":\n    app.run(debug=True)\n'
+RUN_ON_EVERY_INTERFACE = '\n\nif __name__ == "__main__":\n    app.run(host="0.0.0.0")\n'
 RUN_SERVER_IN_MAIN = '\n\nif __name__ == "__main__":\n    app.run_server(debug=True)\n'
 
 CELERY = """\
@@ -350,6 +351,13 @@ CASES = [
     ),
     Case(
         "procfile-dev-server",
+        {**FLASK_PROJECT, "app.py": FLASK + RUN_ON_EVERY_INTERFACE, "Procfile": "web: python app.py\n"},
+        {"Procfile": FLASK_PROCFILE},
+        file="Procfile",
+        line=1,
+    ),
+    Case(
+        "procfile-dev-server-on-loopback",
         {**FLASK_PROJECT, "app.py": FLASK + RUN_IN_MAIN, "Procfile": "web: python app.py\n"},
         {"Procfile": FLASK_PROCFILE},
         file="Procfile",
@@ -830,7 +838,7 @@ def test_a_comment_names_several_codes_and_only_those(tmp_path):
 
 def test_a_comment_above_a_procfile_line_turns_off_its_finding(tmp_path):
     write(tmp_path, {**FLASK_PROJECT, "Procfile": "# dashgen: ignore[procfile-dev-server]\nweb: python app.py\n"})
-    (tmp_path / "app.py").write_text(FLASK + RUN_IN_MAIN)
+    (tmp_path / "app.py").write_text(FLASK + RUN_ON_EVERY_INTERFACE)
     kept, ignored = split(tmp_path)
     assert "procfile-dev-server" not in codes(kept)
     assert codes(ignored) == {"procfile-dev-server"}
@@ -840,7 +848,7 @@ def test_a_comment_above_a_procfile_line_turns_off_its_finding(tmp_path):
 def test_a_comment_at_the_end_of_the_web_line_does_not(tmp_path):
     # bash would read it as part of the command; dashgen reads only a comment line above.
     write(tmp_path, {**FLASK_PROJECT, "Procfile": "web: python app.py  # dashgen: ignore[procfile-dev-server]\n"})
-    (tmp_path / "app.py").write_text(FLASK + RUN_IN_MAIN)
+    (tmp_path / "app.py").write_text(FLASK + RUN_ON_EVERY_INTERFACE)
     kept, ignored = split(tmp_path)
     assert "procfile-dev-server" in codes(kept) and not ignored
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 from dashgen.edits import bound_names
+from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, production_command
 from dashgen.reading import module_file
 from dashgen.rules import ERROR, WARNING, checker, rule
@@ -48,6 +50,15 @@ DEV_SERVER = rule(
     summary="The web: command runs Dash's development server (`python app.py`).",
     why="Dash's development server serves one request at a time and is not meant for production.",
     fix="Run the backend's production server instead.",
+    command=FORCE,
+)  # fmt: skip
+DEV_SERVER_ON_LOOPBACK = rule(
+    "procfile-dev-server-on-loopback", ERROR,
+    summary="The web: command runs Dash's development server, which listens on 127.0.0.1 only.",
+    why="app.run() without host= listens on HOST, else 127.0.0.1: inside the platform's container nothing "
+    "but the app itself can reach that, so the router gets no answer on $PORT and the web process fails to "
+    "start (tests/test_projects.py: the booted app listens on 127.0.0.1 alone).",
+    fix="Serve the app with the backend's production server.",
     command=FORCE,
 )  # fmt: skip
 WSGI_FOR_ASGI = rule(
@@ -130,8 +141,8 @@ def procfile_present(project):
 
 
 @checker(
-    NO_WEB, UNKNOWN_SERVER, DEV_SERVER, WSGI_FOR_ASGI, ASGI_FOR_WSGI, MODULE_NOT_IMPORTABLE, APP_INCOMPLETE,
-    MODULE_MISSING, DASH_OBJECT, VARIABLE_MISSING,
+    NO_WEB, UNKNOWN_SERVER, DEV_SERVER, DEV_SERVER_ON_LOOPBACK, WSGI_FOR_ASGI, ASGI_FOR_WSGI,
+    MODULE_NOT_IMPORTABLE, APP_INCOMPLETE, MODULE_MISSING, DASH_OBJECT, VARIABLE_MISSING,
 )  # fmt: skip
 def web_command(project):
     """What would break if the platform ran this Procfile for this app."""
@@ -152,6 +163,14 @@ def web_command(project):
         )  # fmt: skip
         return
     if web.server == "python":
+        if _listens_on_loopback(source, web):
+            yield DEV_SERVER_ON_LOOPBACK.finding(
+                "Procfile", web.line,
+                f"`{web.text}` runs Dash's development server on 127.0.0.1 (app.run() without host=), which the "
+                "platform's router cannot reach, so the web process never answers.",
+                f"Use the production server: web: {expected}",
+            )  # fmt: skip
+            return
         yield DEV_SERVER.finding(
             "Procfile", web.line,
             f"`{web.text}` runs Dash's development server, which serves one request at a time and is not meant "
@@ -173,6 +192,30 @@ def web_command(project):
         )  # fmt: skip
     if web.import_string is not None:
         yield from _served_target(source, web)
+
+
+# What app.run's host= can say for Dash to listen on the loopback interface alone.
+_LOOPBACK_HOSTS = (None, "", "127.0.0.1", "localhost")
+
+
+def _listens_on_loopback(source, web: WebCommand) -> bool:
+    """Whether the script the web: command runs is the app's module and runs the app with a host
+    that is loopback (Dash's default without HOST); False when that cannot be told."""
+    script = source.project_root / (web.chdir or ".") / (web.import_string or "")
+    if "HOST=" in web.text or script.resolve() != source.path.resolve():
+        return False
+    for node in nodes(source.tree, ast.Call):
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("run", "run_server")
+            and ast.unparse(func.value) == source.app_name
+        ):
+            host = next((keyword.value for keyword in node.keywords if keyword.arg == "host"), None)
+            if host is None:
+                return True
+            return isinstance(host, ast.Constant) and host.value in _LOOPBACK_HOSTS
+    return False
 
 
 def _served_target(source, web: WebCommand):
