@@ -16,7 +16,7 @@ from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, Fil
 from dashgen.procfile import WebCommand, production_command
 from dashgen.project import SERVERS, Project
 from dashgen.reading import read_text
-from dashgen.requirements import FILE, Requirements
+from dashgen.requirements import FILE, Requirements, including
 from dashgen.rules import Finding
 from dashgen.rules.background import NO_WORKER, WORKER_TARGET_MISSING
 from dashgen.rules.cloud import next_step
@@ -78,8 +78,13 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     deployment = Deployment(plan, import_string)
 
     requirements = project.requirements
+    # A package's own requirements: the root's new file installs them (`-r pkg/requirements.txt`).
+    base = (
+        including(root, project.package_requirements) if requirements is None and project.package_requirements else None
+    )
     kinds = background.manager_kinds(source.tree)
-    merged = merge_requirements(requirements, with_background_requirements(needed_requirements(source), kinds))
+    wanted = with_background_requirements(needed_requirements(source), kinds)
+    merged = merge_requirements(requirements or base, wanted)
     worker = (
         background.worker_command(source.module, background.celery_variable(source.tree))
         if background.CELERY in kinds
@@ -91,7 +96,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     if target == "docker":
         for name in ("Dockerfile", ".dockerignore"):
             read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
-        includes = requirements.includes if requirements else ()
+        includes = (requirements or base).includes if requirements or base else ()
         plan.changes.append(
             change_for(
                 root, "Dockerfile", dockerfile(backend, command, python, _page_path(source), includes), force=force
@@ -105,7 +110,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     encoding = requirements.encoding if requirements else "utf-8"
     plan.changes.append(FileChange(FILE, action, merged, old_requirements, encoding=encoding))
 
-    after = requirements.with_text(merged) if requirements else _fresh_requirements(root, merged)
+    after = (requirements or base).with_text(merged) if requirements or base else _fresh_requirements(root, merged)
     procfile_after = next((change.new_text for change in plan.changes if change.path == "Procfile"), None)
     written = project.with_files(procfile=procfile_after, requirements=after)
     deployment.warnings += rules.findings(written, features=_REPORTED)
@@ -162,7 +167,7 @@ def _web_change(project: Project, command: str, force: bool, deployment: Deploym
     if web is not None and web.server in SERVERS and not errors:
         deployment.notes.append(f"Procfile kept: `{web.text}` serves {source.module}:{source.server_name} already.")
         return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text, where="Procfile (kept)")
-    if web is not None and web.server == "python" and not errors:
+    if web is not None and web.server == "python" and not errors and not force:
         deployment.notes.append(
             f"Procfile kept: `{web.text}` runs Dash's development server, which serves one request at a time; "
             f"--force replaces it with `{command}`."

@@ -16,6 +16,7 @@ from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
 from dashgen.project import PROCFILE, Project, python_file
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, module_file, read_bytes
+from dashgen.requirements import FILE
 from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
@@ -40,6 +41,31 @@ def read_project(directory: Path, app: Path | None = None, target: str | None = 
         if not is_readable_file(given):
             raise Refused(f"{app} is not a Python file dashgen can read: give --app the module that creates the app.")
     root = project_root(given.parent if given else directory.absolute())
+    project = _read_at(root, given, target)
+    package_root = import_root(project.source.entry.file)
+    if package_root in root.parents and project.procfile is None and project.procfile_error is None:
+        # The package's own folder holds its requirements, but the app imports its package
+        # absolutely: it runs from the folder above, where the Procfile goes.
+        project = _read_at(package_root, project.source.entry.path, target)
+        source = project.source
+        notes = (f"{source.module} (its imports of {source.module.split('.')[0]} resolve from {package_root.name}/)",)
+        project = replace(project, source=replace(source, notes=notes))
+    return replace(project, package_requirements=_package_requirements(project))
+
+
+def _package_requirements(project: Project) -> str:
+    """The requirements file in the served module's package, below a root that has none."""
+    if (project.root / FILE).exists():
+        return ""
+    for folder in project.source.entry.path.parents:
+        if project.root not in folder.parents:
+            return ""
+        if (folder / FILE).is_file():
+            return (folder / FILE).relative_to(project.root).as_posix()
+    return ""
+
+
+def _read_at(root: Path, given: Path | None, target: str | None) -> Project:
     unreadable = None
     try:
         procfile = read_procfile(root)
@@ -124,12 +150,7 @@ class _Project:
 
     def _served_by_layout(self) -> tuple[Path, str]:
         """Without a Procfile: the module that completes the one Dash app in the project."""
-        modules = self._root_modules()
-        creators = [
-            path
-            for path in modules
-            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
-        ]
+        creators = self._creators(self._root_modules()) or self._creators(self._package_modules())
         if not creators:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
@@ -181,6 +202,23 @@ class _Project:
         created = self.python(creator) if aliases else None
         app_name = read_app(created, self._module_tree(creator)).app_name if created is not None else ""
         return any(asgi_wrapper(file.tree, f"{module}.{app_name}", None) for module, _ in aliases)
+
+    def _creators(self, modules: list[Path]) -> list[Path]:
+        return [
+            path
+            for path in modules
+            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
+        ]
+
+    def _package_modules(self) -> list[Path]:
+        """The modules of the packages at the root (`pkg/__init__.py` beside `pkg/app.py`): where
+        an app laid out as a package is, when no module at the root creates one."""
+        try:
+            packages = sorted(init.parent for init in self.root.glob("*/__init__.py"))
+            names = [path for package in packages for path in sorted(package.glob("*.py"))][:_MAX_SCANNED]
+        except OSError:
+            return []
+        return sorted((path for path in names if is_readable_file(path)), key=_usual_first)
 
     def _root_modules(self) -> list[Path]:
         try:
@@ -331,7 +369,8 @@ class _Project:
             for folder in web.import_dirs:
                 if (self.root / folder).resolve() in path.resolve().parents:
                     return folder
-        folder = path.parent.resolve()
+        file = self.python(path)
+        folder = (import_root(file) or path.parent).resolve() if file is not None else path.parent.resolve()
         root = self.root.resolve()
         return "" if folder == root else folder.relative_to(root).as_posix() if root in folder.parents else ""
 
@@ -340,6 +379,29 @@ class _Project:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+# How many folders up a module's absolute import of its own package is followed.
+_MAX_PACKAGE_DEPTH = 5
+
+
+def import_root(file: PythonFile) -> Path | None:
+    """The folder a module's absolute imports of its own package resolve from: `pkg/app.py`
+    doing `from pkg.helpers import x` is imported from pkg's parent. None when it imports no
+    module of a package it is in."""
+    for statement in _module_level(file.tree):
+        if isinstance(statement, ast.Import):
+            modules = [alias.name for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            modules = [statement.module]
+        else:
+            continue
+        for module in modules:
+            first = module.split(".")[0]
+            for folder in list(file.path.parents)[:_MAX_PACKAGE_DEPTH]:
+                if folder.name == first and module_file(module, (folder.parent,)) is not None:
+                    return folder.parent
+    return None
 
 
 def _mentions(path: Path, word: bytes) -> bool:
@@ -407,8 +469,9 @@ def _name_assigned(statement: ast.stmt) -> tuple[str, str] | None:
     """(name, dotted value) of `name = a.b` or `name = a.b.c`."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
         value = statement.value
-        if isinstance(value, ast.Attribute) and all(
-            isinstance(node, (ast.Attribute, ast.Name)) for node in ast.walk(value)
-        ):
+        node = value
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if value is not node and isinstance(node, ast.Name):
             return statement.targets[0].id, ast.unparse(value)
     return None

@@ -6,7 +6,7 @@ it is about to write (`with_files`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -49,6 +49,9 @@ class Project:
     _read: dict[str, object] = field(default_factory=dict, repr=False)
     # The project's modules, each parsed once, shared by every Project of one command.
     _python: dict[Path, PythonFile | Refused | None] = field(default_factory=dict, repr=False)
+    # A package's own requirements file (relative to the root) when the root has none: what the
+    # root's requirements.txt, when deploy-files writes it, includes.
+    package_requirements: str = ""
 
     @property
     def root(self) -> Path:
@@ -67,7 +70,7 @@ class Project:
 
     def with_source(self, source: AppSource) -> Project:
         """The same files around another reading of the app (deploy-files' added server variable)."""
-        return Project(source, self.target, self._read, self._python)
+        return replace(self, source=source)
 
     def with_files(self, *, procfile=_UNSET, requirements: Requirements | None = None) -> Project:
         """The same project with these in place of the files on disk: the Procfile's text (None
@@ -80,7 +83,7 @@ class Project:
             read[PROCFILE] = (None if procfile is None else Procfile(self.root / "Procfile", procfile, web), None)
         if requirements is not None:
             read[REQUIREMENTS] = requirements
-        return Project(self.source, self.target, read, self._python)
+        return replace(self, _read=read)
 
     @cached_property
     def _procfile_read(self) -> tuple[Procfile | None, Refused | None]:

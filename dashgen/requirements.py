@@ -74,6 +74,17 @@ def read_requirements(root: Path, name: str = FILE) -> Requirements | None:
         return None
     text, encoding = _decode(path, data)
     entries, includes = _parse(path, constraint=False)
+    return _with_includes(path, text, encoding, entries, includes)
+
+
+def including(root: Path, included: str) -> Requirements:
+    """The requirements.txt for `root`, not yet written, that installs what the file `included`
+    (relative to root: a package's own requirements) does: `-r included`."""
+    return _with_includes(root / FILE, f"-r {included}\n", "utf-8", [], [(included, False)])
+
+
+def _with_includes(path: Path, text: str, encoding: str, entries, includes) -> Requirements:
+    """The file with the files it includes with -r / -c followed, each once."""
     included: list[Requirement] = []
     seen = {path.resolve()}
     queue = [(path.parent / include, constraint) for include, constraint in includes]

@@ -36,3 +36,30 @@ def test_the_app_deploys_and_serves(tmp_path, shape, server):
             base = f"{server.base}{prefix or '/'}"
             drive_dash(base)  # the page, its layout and every callback answer
             assert request(f"{base}api/health").status == 200
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("where", ["the root", "the package", "--app"])
+def test_an_app_in_a_package_it_imports_absolutely_is_served_from_above_the_package(tmp_path, where):
+    """`sales/app.py` does `from sales.figures import greeting` and `sales/requirements.txt` is
+    the project's: the platform runs it from the folder above (issue 20: dashgen wrote
+    `sales/Procfile` with `gunicorn app:server`, and `import sales` failed)."""
+    project = tmp_path / "shop"
+    shutil.copytree(APPS / "package_absolute", project)
+    cwd, options = {
+        "the root": (project, []),
+        "the package": (project / "sales", []),
+        "--app": (project, ["--app", "sales/app.py"]),
+    }[where]
+    deployed = run_dashgen("deploy-files", "--target", "enterprise", *options, cwd=cwd)
+    assert deployed.returncode == 0, deployed.stderr
+    assert not (project / "sales" / "Procfile").exists()
+    assert procfile_command(project).startswith("gunicorn sales.app:server")
+    assert (project / "requirements.txt").read_text().startswith("-r sales/requirements.txt\n")
+    assert run_dashgen("add-route", "/api/health", *options, cwd=cwd).returncode == 0
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+    for prefix in (None, "/p/"):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            drive_dash(base)
+            assert request(f"{base}api/health").status == 200

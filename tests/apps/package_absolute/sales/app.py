@@ -1,0 +1,11 @@
+from dash import Dash, Input, Output, dcc, html
+
+from sales.figures import greeting
+
+app = Dash(__name__)
+app.layout = html.Div([dcc.Input(id="name", value="Dash"), html.P(id="greeting")])
+
+
+@app.callback(Output("greeting", "children"), Input("name", "value"))
+def greet(name):
+    return greeting(name)
