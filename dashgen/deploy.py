@@ -3,6 +3,7 @@ merged into what the user already has."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import sys
@@ -217,6 +218,12 @@ def _procfile_findings(project: Project, text: str) -> list[Finding]:
     return rules.findings(replace(project.with_files(procfile=text), target=None), features=("procfile",))
 
 
+def _server_names():
+    """`server`, then names that say the same, for a module that already uses `server`."""
+    yield from ("server", "dash_server", "wsgi_server")
+    yield from (f"dash_server_{number}" for number in itertools.count(2))
+
+
 def _with_server_variable(source: AppSource) -> tuple[str, str]:
     """The served module's text with a module-level server variable, and that variable's name.
 
@@ -231,7 +238,7 @@ def _with_server_variable(source: AppSource) -> tuple[str, str]:
             f"{served.path.name} does not bind {served.app_name} at module level where dashgen can tell, so it cannot "
             f"add `server = {served.app_name}.server` there: add it after the app exists and run this again."
         )
-    name = next(candidate for candidate in ("server", "dash_server", "wsgi_server") if candidate not in taken)
+    name = next(candidate for candidate in _server_names() if candidate not in taken)
     line = f"{name} = {served.app_name}.server"
     text, _ = insert_after_line(served.file.text, served.app_line, line, blank_before=0, blank_after=0)
     return text, name

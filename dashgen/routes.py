@@ -162,6 +162,14 @@ def route_code(backend: str, spec: RouteSpec, *, server: str, prefix: str, name:
 
 
 def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
+    served = source.entry
+    if served.wrapper:
+        kind = served.wrapper.rpartition(".")[2]
+        # A route on Dash's Flask server would answer below the mount, not at the path asked for.
+        raise Refused(
+            f"The platform serves {served.path.name}'s {kind} app `{served.server_name}`, which mounts Dash's server: "
+            f"add {spec.path} there, as a {kind} route (add-route does not edit that app yet)."
+        )
     facts = BACKENDS[source.backend]
     plan = Plan(source.path.parent)
     if spec.kind == "websocket" and not facts.websocket_routes:

@@ -44,13 +44,20 @@ def test_the_service_is_what_deploy_files_serves(service):
 @pytest.mark.server
 def test_the_service_boots_from_its_procfile_and_serves_dash_where_it_is_mounted(service):
     run_dashgen("deploy-files", "--target", "enterprise", cwd=service)
-    assert run_dashgen("add-route", "/api/health", cwd=service).returncode == 0
     assert imports(service, "main").returncode == 0
     with boot(service, procfile_command(service)) as server:
         assert request(f"{server.base}/api/status").json() == {"ok": True}
         assert request(f"{server.base}/real/").status == 200
         assert request(f"{server.base}/real/_dash-layout").status == 200
-        assert request(f"{server.base}/api/health").status == 200
+
+
+def test_add_route_refuses_what_would_answer_below_the_mount(service):
+    """A route on Dash's Flask server would answer at /real/api/health, not /api/health."""
+    before = snapshot(service)
+    result = run_dashgen("add-route", "/api/health", cwd=service)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "The platform serves main.py's FastAPI app `app`, which mounts Dash's server" in result.stderr
+    assert snapshot(service) == before
 
 
 @pytest.mark.server
