@@ -17,7 +17,7 @@ from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, Fil
 from dashgen.procfile import WebCommand, production_command
 from dashgen.project import SERVERS, Project
 from dashgen.reading import read_text
-from dashgen.requirements import FILE, Requirements, including
+from dashgen.requirements import FILE, Requirements, declared_dependencies, including
 from dashgen.rules import Finding
 from dashgen.rules.background import NO_WORKER, WORKER_TARGET_MISSING
 from dashgen.rules.cloud import next_step
@@ -83,6 +83,13 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     base = (
         including(root, project.package_requirements) if requirements is None and project.package_requirements else None
     )
+    declared = declared_dependencies(root) if requirements is None and base is None else []
+    if declared:
+        # What the project declares it needs, where the platform reads it: pip installs requirements.txt.
+        base = _fresh_requirements(root, "# pyproject.toml [project] dependencies\n" + "\n".join(declared) + "\n")
+        deployment.notes.append(
+            "requirements.txt: pyproject.toml's [project] dependencies, and what the app needs besides."
+        )
     kinds = background.manager_kinds(source.tree)
     wanted = with_background_requirements(needed_requirements(source), kinds)
     merged = merge_requirements(requirements or base, wanted)

@@ -196,3 +196,24 @@ def admits(specifier, minimum_version: str) -> bool:
             Version(f"{major + 1}.0.0"),
         }
     return any(specifier.contains(version, prereleases=True) for version in candidates if version >= minimum)
+
+
+def declared_dependencies(root: Path) -> list[str]:
+    """The `[project] dependencies` of the project's pyproject.toml (PEP 621), as written: what
+    a project without requirements.txt declares it needs."""
+    from dashgen.reading import read_text
+
+    text = read_text(root / "pyproject.toml")
+    if text is None or "dependencies" not in text:
+        return []
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        dependencies = tomllib.loads(text).get("project", {}).get("dependencies", [])
+    except tomllib.TOMLDecodeError as error:
+        raise Refused(f"pyproject.toml is not valid TOML ({error}): fix it so its dependencies can be read.") from None
+    if not isinstance(dependencies, list) or not all(isinstance(item, str) for item in dependencies):
+        return []
+    return dependencies

@@ -63,3 +63,24 @@ def test_an_app_in_a_package_it_imports_absolutely_is_served_from_above_the_pack
             base = f"{server.base}{prefix or '/'}"
             drive_dash(base)
             assert request(f"{base}api/health").status == 200
+
+
+@pytest.mark.server
+def test_a_project_that_declares_its_dependencies_in_pyproject_gets_them_in_requirements(tmp_path):
+    """issue 20: without requirements.txt, deploy-files wrote one with Dash and the server alone,
+    and the deployed app failed at `import httpx`."""
+    project = tmp_path / "rates"
+    shutil.copytree(APPS / "pyproject_deps", project)
+    deployed = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "requirements.txt: pyproject.toml's [project] dependencies" in deployed.stdout
+    requirements = (project / "requirements.txt").read_text().splitlines()
+    assert requirements[:3] == ["# pyproject.toml [project] dependencies", "dash>=4.2.0", "httpx>=0.27"]
+    assert "gunicorn>=23.0" in requirements
+    assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+    for prefix in (None, "/p/"):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            drive_dash(base)
+            assert request(f"{base}api/health").status == 200
