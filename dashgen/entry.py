@@ -139,14 +139,8 @@ class _Project:
         if web.server == "python" and web.import_string:
             path = self.root / (web.chdir or ".") / web.import_string
             return (path, f"{self.web_source} runs {web.import_string}") if path.is_file() else (None, "")
-        if not web.module:
-            return None, ""
-        for folder in (*web.import_dirs, "."):
-            base = self.root / folder / Path(*web.module.split("."))
-            for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
-                if path.is_file():
-                    return path, f"{self.web_source} serves {web.import_string}"
-        return None, ""
+        path = web.module_path(self.root)
+        return (path, f"{self.web_source} serves {web.import_string}") if path is not None else (None, "")
 
     def _served_by_layout(self) -> tuple[Path, str]:
         """Without a Procfile: the module that completes the one Dash app in the project."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashgen.errors import Refused
-from dashgen.reading import read_text
+from dashgen.reading import module_file, read_text
 
 WSGI_SERVERS = ("gunicorn", "waitress-serve")
 ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
@@ -113,6 +113,12 @@ class WebCommand:
             if option.name in ("--pythonpath", "--app-dir", "--root") and option.value:
                 dirs += option.value.split(",")
         return tuple(dirs)
+
+    def module_path(self, root: Path) -> Path | None:
+        """The file of the module the server loads, from the folders it imports from."""
+        if not self.module:
+            return None
+        return module_file(self.module, (root / folder for folder in (*self.import_dirs, ".")))
 
     @property
     def is_asgi(self) -> bool:

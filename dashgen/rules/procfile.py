@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 from dashgen.edits import bound_names
 from dashgen.nodes import nodes
 from dashgen.procfile import WebCommand, production_command
-from dashgen.reading import module_file
 from dashgen.rules import ERROR, WARNING, checker, rule
 
 FORCE = "dashgen deploy-files --target enterprise --force"
@@ -231,7 +229,7 @@ def _served_target(source, web: WebCommand):
         )  # fmt: skip
         return
     if module != served.dotted:
-        loaded = _module_path(source, web, module)
+        loaded = web.module_path(source.project_root)
         if loaded is not None and loaded.resolve() == source.path.resolve() and served.path != source.path:
             yield APP_INCOMPLETE.finding(
                 "Procfile", line,
@@ -261,10 +259,6 @@ def _served_target(source, web: WebCommand):
             "cannot start.",
             point_at(source),
         )  # fmt: skip
-
-
-def _module_path(source, web: WebCommand, module: str) -> Path | None:
-    return module_file(module, (source.project_root / folder for folder in (*web.import_dirs, ".")))
 
 
 def point_at(source) -> str:
