@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from dashgen.errors import InvalidInput, Refused
-from dashgen.reading import read_text
+from dashgen.reading import read_pyproject, read_text
 from dashgen.rules import Finding, get
 
 _COMMENT = re.compile(r"#\s*dashgen:\s*ignore\[([^\]]*)\]")
@@ -32,17 +32,7 @@ def codes(text: str | None, option: str) -> frozenset[str] | None:
 
 def configured(root: Path) -> frozenset[str]:
     """`[tool.dashgen] ignore = [...]` in the project's pyproject.toml."""
-    text = read_text(root / "pyproject.toml")
-    if text is None or "dashgen" not in text:
-        return frozenset()  # without parsing TOML: most projects say nothing to dashgen
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        settings = tomllib.loads(text).get("tool", {}).get("dashgen", {})
-    except tomllib.TOMLDecodeError as error:
-        raise Refused(f"pyproject.toml is not valid TOML ({error}): fix it so [tool.dashgen] can be read.") from None
+    settings = read_pyproject(root, "dashgen", "[tool.dashgen]").get("tool", {}).get("dashgen", {})
     ignore = settings.get("ignore", []) if isinstance(settings, dict) else None
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise Refused('pyproject.toml: [tool.dashgen] ignore must be a list of codes, like ignore = ["setup-race"].')

@@ -105,3 +105,20 @@ def module_file(dotted: str, folders) -> Path | None:
             if path.is_file():
                 return path
     return None
+
+
+def read_pyproject(root: Path, mentioning: str, wanted: str) -> dict:
+    """The project's pyproject.toml as TOML, {} when there is none or when its text does not
+    mention `mentioning` (most projects' files say nothing of what is asked: no TOML is parsed).
+    `wanted` says what is read, in the refusal of a file that is not TOML."""
+    text = read_text(root / "pyproject.toml")
+    if text is None or mentioning not in text:
+        return {}
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise Refused(f"pyproject.toml is not valid TOML ({error}): fix it so {wanted} can be read.") from None

@@ -201,19 +201,9 @@ def admits(specifier, minimum_version: str) -> bool:
 def declared_dependencies(root: Path) -> list[str]:
     """The `[project] dependencies` of the project's pyproject.toml (PEP 621), as written: what
     a project without requirements.txt declares it needs."""
-    from dashgen.reading import read_text
+    from dashgen.reading import read_pyproject
 
-    text = read_text(root / "pyproject.toml")
-    if text is None or "dependencies" not in text:
-        return []
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        dependencies = tomllib.loads(text).get("project", {}).get("dependencies", [])
-    except tomllib.TOMLDecodeError as error:
-        raise Refused(f"pyproject.toml is not valid TOML ({error}): fix it so its dependencies can be read.") from None
+    dependencies = read_pyproject(root, "dependencies", "its dependencies").get("project", {}).get("dependencies", [])
     if not isinstance(dependencies, list) or not all(isinstance(item, str) for item in dependencies):
         return []
     return dependencies
