@@ -79,20 +79,10 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     deployment = Deployment(plan, import_string)
 
     requirements = project.requirements
-    # A package's own requirements: the root's new file installs them (`-r pkg/requirements.txt`).
-    base = (
-        including(root, project.package_requirements) if requirements is None and project.package_requirements else None
-    )
-    declared = declared_dependencies(root) if requirements is None and base is None else []
-    if declared:
-        # What the project declares it needs, where the platform reads it: pip installs requirements.txt.
-        base = _fresh_requirements(root, "# pyproject.toml [project] dependencies\n" + "\n".join(declared) + "\n")
-        deployment.notes.append(
-            "requirements.txt: pyproject.toml's [project] dependencies, and what the app needs besides."
-        )
+    base = requirements or _new_requirements(project, deployment)  # what the merge starts from
     kinds = background.manager_kinds(source.tree)
     wanted = with_background_requirements(needed_requirements(source), kinds)
-    merged = merge_requirements(requirements or base, wanted)
+    merged = merge_requirements(base, wanted)
     worker = (
         background.worker_command(source.module, background.celery_variable(source.tree))
         if background.CELERY in kinds
@@ -104,7 +94,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     if target == "docker":
         for name in ("Dockerfile", ".dockerignore"):
             read_text(root / name)  # a pipe, a device or a huge file there is refused before it is read
-        includes = (requirements or base).includes if requirements or base else ()
+        includes = base.includes if base else ()
         plan.changes.append(
             change_for(
                 root, "Dockerfile", dockerfile(backend, command, python, _page_path(source), includes), force=force
@@ -118,7 +108,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     encoding = requirements.encoding if requirements else "utf-8"
     plan.changes.append(FileChange(FILE, action, merged, old_requirements, encoding=encoding))
 
-    after = (requirements or base).with_text(merged) if requirements or base else _fresh_requirements(root, merged)
+    after = base.with_text(merged) if base else _fresh_requirements(root, merged)
     procfile_after = next((change.new_text for change in plan.changes if change.path == "Procfile"), None)
     written = project.with_files(procfile=procfile_after, requirements=after)
     deployment.warnings += rules.findings(written, features=_REPORTED)
@@ -127,6 +117,21 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
     if not dry_run:
         _refuse_conflicts(deployment, project)
     return deployment
+
+
+def _new_requirements(project: Project, deployment: Deployment) -> Requirements | None:
+    """What the requirements.txt deploy-files creates starts from: a package's own file, included
+    (`-r pkg/requirements.txt`), else pyproject.toml's [project] dependencies; None for neither."""
+    if project.package_requirements:
+        return including(project.root, project.package_requirements)
+    declared = declared_dependencies(project.root)
+    if not declared:
+        return None
+    # What the project declares it needs, where the platform reads it: pip installs requirements.txt.
+    deployment.notes.append(
+        "requirements.txt: pyproject.toml's [project] dependencies, and what the app needs besides."
+    )
+    return _fresh_requirements(project.root, "# pyproject.toml [project] dependencies\n" + "\n".join(declared) + "\n")
 
 
 def _fresh_requirements(root, text: str):
