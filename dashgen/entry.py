@@ -306,17 +306,16 @@ class _Project:
         found = []
         creator = creator.absolute()
         for statement in _module_level(file.tree):
-            end = statement.end_lineno or statement.lineno
             if isinstance(statement, ast.Import):
-                for alias in statement.names:
-                    path = self._module_path(file.path.parent, alias.name)
-                    if path is not None and path.absolute() == creator:
-                        found.append((alias.asname or alias.name, end))
+                named = [(alias, alias.name) for alias in statement.names]
             elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
-                for alias in statement.names:
-                    path = self._module_path(file.path.parent, f"{statement.module}.{alias.name}")
-                    if path is not None and path.absolute() == creator:
-                        found.append((alias.asname or alias.name, end))
+                named = [(alias, f"{statement.module}.{alias.name}") for alias in statement.names]
+            else:
+                continue
+            for alias, dotted in named:
+                path = self._module_path(file.path.parent, dotted)
+                if path is not None and path.absolute() == creator:
+                    found.append((alias.asname or alias.name, statement.end_lineno or statement.lineno))
         return found
 
     # --- the served module's view of the app ------------------------------------------------
