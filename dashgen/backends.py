@@ -43,9 +43,12 @@ class Backend:
     # The framework runs Dash's (sync) first-request set-up in a thread, so requests that reach a
     # fresh worker meanwhile find Dash half set up (Dash 4.4): the app must finish it at start.
     setup_in_thread: bool = False
+    # How the server is told to call an app factory ({target} is `module:function`): uvicorn's
+    # --factory; gunicorn calls what the import string's parentheses call (quoted for the shell).
+    factory_target: str = "--factory {target}"
 
-    def command(self, target: str) -> str:
-        return self.server_command.format(target=target)
+    def command(self, target: str, *, factory: bool = False) -> str:
+        return self.server_command.format(target=self.factory_target.format(target=target) if factory else target)
 
 
 # The reference's Dash Enterprise command, with two workers that WEB_CONCURRENCY can change and
@@ -72,6 +75,7 @@ BACKENDS: dict[str, Backend] = {
             # Dash Enterprise's documented command, with the worker count open to WEB_CONCURRENCY
             # as uvicorn has it; gunicorn binds to $PORT when the platform sets it.
             server_command="gunicorn {target} --workers ${{WEB_CONCURRENCY:-2}}",
+            factory_target="'{target}()'",
             route_style="route",
             async_handlers=False,
             path_param_style="angle",

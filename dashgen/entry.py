@@ -17,7 +17,7 @@ from dashgen.procfile import WebCommand, dockerfile_command, read_procfile
 from dashgen.project import PROCFILE, Project, python_file
 from dashgen.reading import MAX_SOURCE_BYTES, PythonFile, is_readable_file, module_file, read_bytes
 from dashgen.requirements import FILE
-from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, read_app
+from dashgen.source import AppSource, ServedModule, asgi_wrapper, creates_dash, factories_with_parameters, read_app
 
 USUAL_NAMES = ("app.py", "main.py", "index.py", "server.py", "wsgi.py", "application.py")
 PROJECT_FILES = ("Procfile", "requirements.txt")
@@ -126,7 +126,8 @@ class _Project:
                 f"{self._show(served_path)} does not create a Dash app at module level (app = Dash(...)), nor imports "
                 "one from the project's modules: pass the right --app."
             )
-        source = read_app(creator, self._module_tree(creator.path))
+        called = _called_factory(web) if creator.path == file.path else None
+        source = read_app(creator, self._module_tree(creator.path), called)
         served = self._served(file, source, web)
         notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
@@ -146,6 +147,7 @@ class _Project:
         """Without a Procfile: the module that completes the one Dash app in the project."""
         creators = self._creators(self._root_modules()) or self._creators(self._package_modules())
         if not creators:
+            self._refuse_factories_with_parameters()
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
             )
@@ -167,11 +169,23 @@ class _Project:
             reason = f"it sets the layout of the app {chosen.name} imports"
         return chosen, reason
 
+    def _refuse_factories_with_parameters(self) -> None:
+        """Refuse, naming it, an app created only in a function that takes what it serves on."""
+        for path in [*self._root_modules(), *self._package_modules()]:
+            file = self.python(path) if _mentions(path, b"Dash") else None
+            found = factories_with_parameters(file.tree) if file is not None else []
+            if found:
+                raise Refused(
+                    f"{self._show(path)} creates its Dash app only inside {found[0]}, which a server cannot call "
+                    "without arguments, so dashgen cannot tell which server serves it: create the app at module "
+                    f"level (app = {found[0]}) in the module the server loads, or in a factory without parameters."
+                )
+
     def _completing(self, path: Path) -> Path | None:
         """The one module that imports the app from `path` and sets its layout, when `path`
         creates a Dash app without setting its layout itself."""
         file = self.python(path)
-        if file is None or not creates_dash(file.tree) or self._wraps(file, path):
+        if file is None or not self._creates(file) or self._wraps(file, path):
             return None
         # Only a module that names the creator can import the app from it: the others are not parsed.
         modules = [other for other in self._root_modules() if other != path and _mentions(other, path.stem.encode())]
@@ -188,7 +202,7 @@ class _Project:
         if file.path == creator:
             source = read_app(file, self._module_tree(file.path))
             return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
-        if creates_dash(file.tree):
+        if self._creates(file):
             return False
         if any(asgi_wrapper(file.tree, local, None) for local, _ in self._imported_names(file, creator)):
             return True
@@ -201,7 +215,8 @@ class _Project:
         return [
             path
             for path in modules
-            if _mentions(path, b"Dash") and (file := self.python(path)) and creates_dash(file.tree)
+            # `app = create_app()` with the factory imported names no Dash: "dash" is in its imports.
+            if _mentions(path, b"Dash", b"dash") and (file := self.python(path)) and self._creates(file)
         ]
 
     def _package_modules(self) -> list[Path]:
@@ -262,6 +277,9 @@ class _Project:
                 queue += [imported.absolute() for imported, _ in self._imports(file)]
         return False
 
+    def _creates(self, file: PythonFile) -> bool:
+        return creates_dash(file.tree, self._module_tree(file.path))
+
     def _creator(self, file: PythonFile) -> PythonFile | None:
         """The module that creates the Dash app `file` serves: itself, or one it imports it from."""
         seen, queue = set(), [file]
@@ -270,14 +288,14 @@ class _Project:
             if current.path in seen or len(seen) > _MAX_SCANNED:
                 continue
             seen.add(current.path)
-            if creates_dash(current.tree):
+            if self._creates(current):
                 return current
             queue += [found for path, _ in self._imports(current) if (found := self.python(path))]
         return None
 
     def _sets_layout_from(self, path: Path, creator: Path) -> bool:
         file = self.python(path)
-        if file is None or creates_dash(file.tree):
+        if file is None or self._creates(file):
             return False
         names = {local for local, _ in self._imported_names(file, creator)}
         return bool(names & _layout_targets(file.tree))
@@ -397,12 +415,21 @@ def import_root(file: PythonFile) -> Path | None:
     return None
 
 
-def _mentions(path: Path, word: bytes) -> bool:
-    """Whether the module's bytes hold `word`: a cheap test before parsing it."""
+def _mentions(path: Path, *words: bytes) -> bool:
+    """Whether the module's bytes hold one of `words`: a cheap test before parsing it."""
     try:
-        return word in (read_bytes(path, MAX_SOURCE_BYTES) or b"")
+        data = read_bytes(path, MAX_SOURCE_BYTES) or b""
     except Refused:
         return False
+    return any(word in data for word in words)
+
+
+def _called_factory(web: WebCommand | None) -> str | None:
+    """The function the server calls to get the app: `gunicorn 'app:create_app()'`,
+    `uvicorn --factory app:create_app`."""
+    if web is None or web.variable is None or not (web.factory or "(" in web.variable):
+        return None
+    return web.variable.partition("(")[0]
 
 
 def _usual_first(path: Path) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import called_name, nodes
 from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
 from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes, read_python
-from dashgen.source import DASH_OWN_PATHS, AppSource, Route
+from dashgen.source import DASH_OWN_PATHS, AppSource, Route, dash_call
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
@@ -114,7 +114,7 @@ def validate_page_path(path: str) -> str:
 
 def pages_config(source: AppSource) -> PagesConfig:
     """use_pages and pages_folder of the app's Dash(...) call, as Dash reads them."""
-    call = _dash_call(source)
+    call = dash_call(source)
     folder_node = _keyword(call, "pages_folder")
     folder_text = "pages"
     if folder_node is not None:
@@ -133,22 +133,6 @@ def pages_config(source: AppSource) -> PagesConfig:
     folder = Path(folder_text)
     folder = folder if folder.is_absolute() else source.path.parent / folder
     return PagesConfig(use_pages, folder, folder_text, call.lineno)
-
-
-def _dash_call(source: AppSource) -> ast.Call:
-    for statement in source.tree.body:
-        value = getattr(statement, "value", None)
-        if (
-            isinstance(statement, (ast.Assign, ast.AnnAssign))
-            and isinstance(value, ast.Call)
-            and any(isinstance(target, ast.Name) and target.id == source.app_name for target in _targets(statement))
-        ):
-            return value
-    raise AssertionError(f"{source.path} was read as creating {source.app_name} but no call was found")
-
-
-def _targets(statement: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
-    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -324,7 +324,10 @@ def production_command(source) -> str:
     """The `web:` command dashgen writes for the app (an AppSource): its backend's production
     server on the served module's server variable, from the folder that module imports from."""
     backend = source.serving
-    command = backend.command(f"{source.module}:{source.server_name or 'server'}")
+    if source.factory and source.entry.path == source.path:
+        command = backend.command(f"{source.module}:{source.factory}", factory=True)
+    else:
+        command = backend.command(f"{source.module}:{source.server_name or 'server'}")
     app_dir = source.entry.app_dir
     if app_dir:
         folder = app_dir if re.fullmatch(r"[\w./-]+", app_dir) else f"'{app_dir}'"

@@ -170,6 +170,12 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
             f"The platform serves {served.path.name}'s {kind} app `{served.server_name}`, which mounts Dash's server: "
             f"add {spec.path} there, as a {kind} route (add-route does not edit that app yet)."
         )
+    if source.factory:
+        # The server exists only while create_app() runs: a module-level route has nothing to register on.
+        raise Refused(
+            f"{source.path.name} builds its Dash app inside {source.factory}(), so there is no module-level server "
+            f"to add {spec.path} to: register it in {source.factory}(), on {source.app_name}.server, before it returns."
+        )
     facts = BACKENDS[source.backend]
     plan = Plan(source.path.parent)
     if spec.kind == "websocket" and not facts.websocket_routes:

@@ -98,6 +98,11 @@ class AppSource:
     main_line: int | None  # the `if __name__ == "__main__":` line
     async_callbacks: bool  # some callback is `async def`
     import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
+    call: ast.Call  # the Dash(...) call creating the app, here or in the factory that makes it
+    # The module's app factory the server calls (`gunicorn 'app:create_app()'`, `uvicorn --factory`)
+    # when the app exists only inside it, and what it returns: "server" or "app" (the Dash object).
+    factory: str = ""
+    factory_returns: str = ""
     encoding: str = "utf-8"  # how the module is written back (PEP 263)
     root: Path | None = None  # the project: the folder holding Procfile / requirements.txt
     served: ServedModule | None = None  # what the platform imports, when not this module
@@ -150,20 +155,27 @@ class AppSource:
         return self.entry.server_name
 
 
-def read_app(path: Path | PythonFile, module_tree=None) -> AppSource:
+def read_app(path: Path | PythonFile, module_tree=None, called: str | None = None) -> AppSource:
     """Describe the Dash app in `path` from its syntax tree. `module_tree(dotted)`, when given,
     is the syntax tree of one of the project's modules (or None): a server imported from it
-    (`from server import server`) is read there."""
+    (`from server import server`), or an app factory imported from it, is read there. `called`
+    is the function the server calls (`app:create_app()`), when it names one."""
     file = path if isinstance(path, PythonFile) else read_python(path)
     path, text, tree = file.path, file.text, file.tree
     names = _import_aliases(tree)
-    created = _dash_creation(tree, names)
+    created = _dash_creation(tree, names, module_tree)
+    factory = None if created else _served_factory(path, tree, names, called)
+    if factory is not None:
+        created = factory.statement, factory.app_name, factory.call
     if created is None:
         raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
     app_statement, app_name, call = created
     backend, evidence, server_expression, server_line = _backend_and_server(
         tree, names, app_statement, app_name, call, module_tree
     )
+    if factory is not None:
+        # What exists at module level is the factory: the server is what calling it returns.
+        server_expression, server_line = f"{factory.name}()", factory.end_line
     prefix_name, prefix_line = _prefix_variable(tree, names)
     prefix_names = {prefix_name} if prefix_name else set()
     server_expressions = {server_expression, f"{app_name}.server"}
@@ -193,8 +205,27 @@ def read_app(path: Path | PythonFile, module_tree=None) -> AppSource:
         main_line=_main_block_line(tree),
         async_callbacks=_has_async_callbacks(tree),
         import_time_runs=_import_time_runs(tree, app_name),
+        call=call,
+        factory=factory.name if factory else "",
+        factory_returns=factory.returns if factory else "",
         encoding=file.encoding,
     )
+
+
+def _served_factory(path: Path, tree: ast.Module, names: dict[str, str], called: str | None) -> Factory | None:
+    """The app factory the server calls, when the module creates its app only inside one: the
+    one `called` names, else the module's only factory."""
+    factories = _dash_factories(tree, names)
+    if called is not None:
+        return factories.get(called)
+    factories = {name: factory for name, factory in factories.items() if not factory.parameters}
+    if len(factories) > 1:
+        spelled = ", ".join(f"{name}()" for name in factories)
+        raise Refused(
+            f"{path.name} builds a Dash app in each of {spelled}: name the one the server calls in the Procfile "
+            f"(web: gunicorn '{path.stem}:{next(iter(factories))}()')."
+        )
+    return next(iter(factories.values()), None)
 
 
 # Statements whose bodies run when the module is imported.
@@ -214,8 +245,19 @@ def _module_level(statements: list[ast.stmt]):
             yield from _module_level(handler.body)
 
 
-def creates_dash(tree: ast.Module) -> bool:
-    return _dash_creation(tree, _import_aliases(tree)) is not None
+def creates_dash(tree: ast.Module, module_tree=None) -> bool:
+    """Whether the module creates a Dash app at module level (itself or through a factory of the
+    project's), or defines the app factory a server calls."""
+    names = _import_aliases(tree)
+    if _dash_creation(tree, names, module_tree) is not None:
+        return True
+    return any(not factory.parameters for factory in _dash_factories(tree, names).values())
+
+
+def factories_with_parameters(tree: ast.Module) -> list[str]:
+    """`make_app(server)` for each function creating a Dash app that a server cannot call as it is."""
+    factories = _dash_factories(tree, _import_aliases(tree)).values()
+    return [f"{factory.name}({', '.join(factory.parameters)})" for factory in factories if factory.parameters]
 
 
 # Finding the app and reading it ask for the same module's imports; a tree is keyed by identity.
@@ -262,36 +304,80 @@ def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
     return (target.id, value) if isinstance(target, ast.Name) else None
 
 
-def _dash_creation(tree: ast.Module, names: dict[str, str]):
+@dataclass(frozen=True)
+class Factory:
+    """A module-level function that creates a Dash app and returns it or its server."""
+
+    name: str
+    statement: ast.stmt  # the `app = Dash(...)` in its body
+    app_name: str  # the app's name in its body
+    call: ast.Call
+    returns: str  # "app" or "server"
+    end_line: int  # the function's last line
+    parameters: tuple[str, ...]  # those without a default: a server calling it passes none
+
+
+def _dash_creation(tree: ast.Module, names: dict[str, str], module_tree=None):
     """The statement creating the app that is in effect when the import ends (the last one):
-    `app = Dash(...)`, or `app = make_app(...)` where the module's make_app returns a Dash(...)."""
+    `app = Dash(...)`, or `app = make_app(...)` where make_app, the module's own or imported from
+    one of the project's modules, returns a Dash(...)."""
     factories = _dash_factories(tree, names)
     found = None
     for statement in tree.body:
         assigned = _assignment(statement)
         if not assigned or not isinstance(assigned[1], ast.Call):
             continue
-        if _is_dash_class(assigned[1].func, names):
+        function = assigned[1].func
+        if _is_dash_class(function, names):
             found = statement, assigned[0], assigned[1]
-        elif isinstance(assigned[1].func, ast.Name) and assigned[1].func.id in factories:
-            found = statement, assigned[0], factories[assigned[1].func.id]
+        elif (factory := _factory_called(function, names, factories, module_tree)) is not None:
+            found = statement, assigned[0], factory.call
     return found
 
 
-def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, ast.Call]:
-    """Module-level functions that create a Dash app and return it: name -> the Dash(...) call."""
+def _factory_called(function: ast.expr, names: dict[str, str], factories: dict[str, Factory], module_tree):
+    """The factory returning a Dash app that `function` names, if it is one."""
+    if not isinstance(function, ast.Name):
+        return None
+    factory = factories.get(function.id)
+    imported = names.get(function.id, "")
+    if factory is None and "." in imported and module_tree is not None:
+        module, _, name = imported.rpartition(".")
+        other = module_tree(module)
+        factory = _dash_factories(other, _import_aliases(other)).get(name) if other is not None else None
+    return factory if factory is not None and factory.returns == "app" else None
+
+
+def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, Factory]:
+    """Module-level functions that create a Dash app and return it or its server, by name."""
     factories = {}
     for statement in tree.body:
         if not isinstance(statement, ast.FunctionDef):
             continue
-        created = {}
+        created: dict[str, ast.stmt] = {}
         for node in statement.body:
             assigned = _assignment(node)
             if assigned and isinstance(assigned[1], ast.Call) and _is_dash_class(assigned[1].func, names):
-                created[assigned[0]] = assigned[1]
-            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in created:
-                factories[statement.name] = created[node.value.id]
+                created[assigned[0]] = node
+            elif isinstance(node, ast.Return) and node.value is not None:
+                returned = _dotted(node.value, {})
+                app_name = returned.removesuffix(".server")
+                if app_name in created:
+                    factories[statement.name] = Factory(
+                        statement.name, created[app_name], app_name, created[app_name].value,
+                        "app" if returned == app_name else "server", statement.end_lineno or statement.lineno,
+                        _required_parameters(statement.args),
+                    )  # fmt: skip
     return factories
+
+
+def _required_parameters(arguments: ast.arguments) -> tuple[str, ...]:
+    positional = [*arguments.posonlyargs, *arguments.args]
+    required = positional[: len(positional) - len(arguments.defaults)]
+    keyword_only = [
+        arg for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if default is None
+    ]
+    return tuple(arg.arg for arg in [*required, *keyword_only])
 
 
 def asgi_wrapper(tree: ast.Module, app_name: str, server_name: str | None) -> tuple[str, str] | None:
@@ -540,14 +626,5 @@ def _short(value: ast.expr) -> str:
 
 
 def dash_call(source: AppSource) -> ast.Call:
-    """The `Dash(...)` call that creates the app (at module level or in a factory function);
-    a call without arguments when it cannot be found."""
-    names = _import_aliases(source.tree)
-    for statement in source.tree.body:
-        if statement.lineno <= source.app_line <= (statement.end_lineno or statement.lineno):
-            for node in ast.walk(statement):
-                if isinstance(node, ast.Call) and (
-                    _is_dash_class(node.func, names) or ast.unparse(node.func).split(".")[-1] == "Dash"
-                ):
-                    return node
-    return ast.Call(func=ast.Name("Dash"), args=[], keywords=[])
+    """The `Dash(...)` call that creates the app (at module level or in a factory function)."""
+    return source.call

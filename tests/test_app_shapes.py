@@ -3,11 +3,12 @@ DashProxy, a company's own Dash class: "No module creates a Dash app") and a ser
 sibling module (`from server import api`, `Dash(server=api)`: "Cannot tell which server"). Each
 is found, given a Procfile and a route, and served below the prefix."""
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import boot, drive_dash, procfile_command, request, run_dashgen
+from helpers import boot, drive_dash, procfile_command, request, run_dashgen, snapshot
 
 APPS = Path(__file__).parent / "apps"
 
@@ -84,3 +85,72 @@ def test_a_project_that_declares_its_dependencies_in_pyproject_gets_them_in_requ
             base = f"{server.base}{prefix or '/'}"
             drive_dash(base)
             assert request(f"{base}api/health").status == 200
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("shape", "server", "routes"),
+    [
+        # The app exists only inside create_app(): the server calls it, and add-route refuses.
+        ("factory_call", "gunicorn 'app:create_app()'", False),
+        ("factory_fastapi", "uvicorn --factory app:create_app", False),
+        # `app = create_dash_app()` with the factory imported from another module.
+        ("factory_imported", "gunicorn app:server", True),
+    ],
+)
+def test_an_app_built_by_a_factory_deploys_and_serves(tmp_path, shape, server, routes):
+    """issue 20: "not a Dash app" for apps made in create_app() (served as `gunicorn
+    'pkg:create_app()'` or `uvicorn --factory`) and for `app = create_dash_app()` imported."""
+    project = tmp_path / shape
+    shutil.copytree(APPS / shape, project)
+    deployed = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deployed.returncode == 0, deployed.stderr
+    assert procfile_command(project).startswith(server)
+    before = snapshot(project)
+    added = run_dashgen("add-route", "/api/health", cwd=project)
+    if routes:
+        assert added.returncode == 0, added.stderr
+    else:
+        assert added.returncode == 1
+        assert "builds its Dash app inside create_app()" in added.stderr
+        assert "Traceback" not in added.stderr
+        assert snapshot(project) == before
+    assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+    for prefix in (None, "/p/"):
+        with boot(project, procfile_command(project), prefix=prefix) as booted:
+            base = f"{booted.base}{prefix or '/'}"
+            drive_dash(base)
+            if routes:
+                assert request(f"{base}api/health").status == 200
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("shape", "procfile", "code"),
+    [
+        ("factory_call", "web: gunicorn app:create_app", "procfile-factory-not-called"),
+        ("factory_fastapi_returns_dash", "web: uvicorn --factory app:create_app --port 8000", "procfile-dash-object"),
+    ],
+)
+def test_a_factory_served_wrongly_is_an_error_its_boot_proves(tmp_path, shape, procfile, code):
+    """What check calls an error answers 500 when booted; the command check gives serves."""
+    project = tmp_path / shape
+    if shape == "factory_fastapi_returns_dash":
+        shutil.copytree(APPS / "factory_fastapi", project)
+        app = project / "app.py"
+        app.write_text(app.read_text().replace("    return app.server\n", "    return app\n"))
+    else:
+        shutil.copytree(APPS / shape, project)
+    (project / "Procfile").write_text(procfile + "\n")
+    checked = run_dashgen("check", "--target", "enterprise", "--format", "json", cwd=project)
+    assert checked.returncode == 1
+    findings = [finding for finding in json.loads(checked.stdout)["findings"] if finding["severity"] == "error"]
+    assert [finding["code"] for finding in findings] == [code]
+    with boot(project, procfile_command(project)) as booted:
+        assert request(f"{booted.base}/").status == 500
+    if code == "procfile-factory-not-called":
+        fixed = findings[0]["fix"].removeprefix("Point it at the factory: web: ")
+        (project / "Procfile").write_text(f"web: {fixed}\n")
+        assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
+        with boot(project, fixed) as booted:
+            drive_dash(f"{booted.base}/")

@@ -19,6 +19,8 @@ from dashgen.errors import InvalidInput, Refused
 from dashgen.project import Project
 from dashgen.rules import Finding
 
+APPS = Path(__file__).parent / "apps"
+
 
 @dataclass(frozen=True)
 class Sparse:
@@ -414,6 +416,17 @@ CASES = [
         "procfile-variable-missing",
         {**FLASK_PROJECT, "Procfile": "web: gunicorn app:application --workers 2\n"},
         {"Procfile": "web: gunicorn app:server --workers 2\n"},
+        file="Procfile",
+        line=1,
+    ),
+    Case(
+        "procfile-factory-not-called",
+        {
+            "app.py": (APPS / "factory_call" / "app.py").read_text(),
+            "requirements.txt": "dash>=4.2.0\ngunicorn>=23.0\n",
+            "Procfile": "web: gunicorn app:create_app --workers 2\n",
+        },
+        {"Procfile": "web: gunicorn 'app:create_app()' --workers 2\n"},
         file="Procfile",
         line=1,
     ),

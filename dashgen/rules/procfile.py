@@ -111,6 +111,14 @@ VARIABLE_MISSING = rule(
     fix="Point the Procfile at the module's server variable.",
     command=FORCE,
 )  # fmt: skip
+FACTORY_NOT_CALLED = rule(
+    "procfile-factory-not-called", ERROR,
+    summary="gunicorn is pointed at the app factory itself instead of what calling it returns.",
+    why="The app exists only inside the factory: gunicorn calls the function as the WSGI app, with the request's "
+    "environ, and every request answers 500 (TypeError).",
+    fix="Call the factory in the import string: web: gunicorn 'app:create_app()'.",
+    command=FORCE,
+)  # fmt: skip
 LIFESPAN_OFF = rule(
     "procfile-lifespan-off", ERROR,
     summary="uvicorn runs a FastAPI Dash app with --lifespan off.",
@@ -140,7 +148,7 @@ def procfile_present(project):
 
 @checker(
     NO_WEB, UNKNOWN_SERVER, DEV_SERVER, DEV_SERVER_ON_LOOPBACK, WSGI_FOR_ASGI, ASGI_FOR_WSGI,
-    MODULE_NOT_IMPORTABLE, APP_INCOMPLETE, MODULE_MISSING, DASH_OBJECT, VARIABLE_MISSING,
+    MODULE_NOT_IMPORTABLE, APP_INCOMPLETE, MODULE_MISSING, DASH_OBJECT, VARIABLE_MISSING, FACTORY_NOT_CALLED,
 )  # fmt: skip
 def web_command(project):
     """What would break if the platform ran this Procfile for this app."""
@@ -244,6 +252,9 @@ def _served_target(source, web: WebCommand):
                 point_at(source),
             )  # fmt: skip
         return  # another module of the app: not the one this check read
+    if source.factory and served.path == source.path:
+        yield from _factory_served(source, web)
+        return
     if variable == served.app_name and source.serving.asgi and web.interface != "asgi3":
         yield DASH_OBJECT.finding(
             "Procfile", line,
@@ -261,7 +272,36 @@ def _served_target(source, web: WebCommand):
         )  # fmt: skip
 
 
+def _factory_served(source, web: WebCommand):
+    """The Procfile of an app that exists only inside a factory (`def create_app(): ...`)."""
+    variable, factory = web.variable or "", source.factory
+    calls = web.factory or "(" in variable
+    if variable.partition("(")[0] != factory:
+        yield VARIABLE_MISSING.finding(
+            "Procfile", web.line,
+            f"The Procfile loads {web.import_string}, but {source.path.name} creates its app only inside "
+            f"{factory}(), so the server cannot start.",
+            point_at(source),
+        )  # fmt: skip
+    elif not calls and web.is_wsgi:
+        yield FACTORY_NOT_CALLED.finding(
+            "Procfile", web.line,
+            f"The Procfile serves the function {factory} itself, so gunicorn calls it with each request's environ "
+            "and every request answers 500.",
+            point_at(source),
+        )  # fmt: skip
+    elif source.factory_returns == "app" and source.serving.asgi:
+        yield DASH_OBJECT.finding(
+            "Procfile", web.line,
+            f"{factory}() returns the Dash object {source.app_name!r} instead of its server, so every request "
+            "fails with 500.",
+            f"Return {source.app_name}.server from {factory}().",
+        )  # fmt: skip
+
+
 def point_at(source) -> str:
+    if source.factory and source.entry.path == source.path:
+        return f"Point it at the factory: web: {production_command(source)}"
     server = source.server_name or "server"
     return f"Point it at {source.module}:{server}" + (
         "." if source.server_name else f", after adding `server = {source.entry.app_name}.server` to the app."

@@ -1,0 +1,14 @@
+"""A FastAPI-backed app built in a factory: uvicorn --factory app:create_app."""
+
+from dash import Dash, Input, Output, dcc, html
+
+
+def create_app():
+    app = Dash(__name__, backend="fastapi", title="Factory")
+    app.layout = html.Div([dcc.Input(id="name", value="world"), html.P(id="greeting")])
+
+    @app.callback(Output("greeting", "children"), Input("name", "value"))
+    def greet(name):
+        return f"Hello {name}"
+
+    return app.server

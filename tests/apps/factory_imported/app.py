@@ -1,0 +1,3 @@
+from factory import create_dash_app
+
+app = create_dash_app()
