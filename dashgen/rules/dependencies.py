@@ -1,0 +1,145 @@
+"""The third-party packages the served app's modules import at start, against what its
+requirements install (the listed distributions and what they require in turn)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from dashgen import background
+from dashgen.distributions import IMPORT_NAMES, installs, normalised, provided
+from dashgen.rules import ERROR, checker, rule
+from dashgen.rules.requirements import needed_requirements
+from dashgen.rules.source import LEGACY_COMPONENTS
+
+# What a failed import of these is answered with: the import is optional, the boot goes on.
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+NOT_INSTALLED = rule(
+    "import-not-installed", ERROR,
+    summary="The app imports a third-party package that no requirements file installs.",
+    why="The platform installs only what requirements.txt (or pyproject.toml) lists and what that requires: "
+    "a module-level import of anything else stops the app at import with ModuleNotFoundError "
+    "(tests/apps/missing_dependency, imported in a venv built from its requirements.txt).",
+    fix="Add the distribution that provides it to requirements.txt.",
+)  # fmt: skip
+
+
+@checker(NOT_INSTALLED)
+def imports_installed(project):
+    """One finding per missing distribution, at the first module-level import of it. Said only
+    when every requirement line names its distribution: what `-e .` or a bare URL installs is
+    known only once pip builds it."""
+    listed, file = _listed(project)
+    if listed is None:
+        return
+    installed = installs(listed) | _reported_elsewhere(project)
+    said: set[str] = set()
+    for path, tree in project.modules:
+        shown = project.shown(path)
+        for line, module in boot_imports(tree.body):
+            if module in sys.stdlib_module_names or module == "__future__" or _own(module, path, project.root):
+                continue
+            if provided(module, installed):
+                continue
+            distribution = _suggested(module)
+            if distribution in said:
+                continue
+            said.add(distribution)
+            named = module if normalised(module) == distribution else f"{module} (from {distribution})"
+            yield NOT_INSTALLED.finding(
+                shown, line,
+                f"{shown} imports {named}, which {file} does not list, so the app stops at import "
+                "(ModuleNotFoundError).",
+                f"Add {distribution} to {file}.",
+            )  # fmt: skip
+
+
+def _listed(project):
+    """The requirements pip installs (packaging Requirements) and the file they are read from;
+    None when there are none to read or some line's distribution cannot be told."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from dashgen.requirements import FILE, declared_dependencies
+
+    requirements = project.requirements
+    if requirements is not None:
+        if requirements.unnamed:
+            return None, FILE
+        lines = (*requirements.entries, *requirements.included)
+        return [line.requirement for line in lines if not line.constraint], FILE
+    declared = declared_dependencies(project.root)
+    try:
+        return ([Requirement(text) for text in declared] or None), "pyproject.toml"
+    except InvalidRequirement:
+        return None, "pyproject.toml"
+
+
+def _reported_elsewhere(project) -> set[str]:
+    """What other rules already report missing: dash, the framework, the job manager's packages,
+    the component packages Dash 3 dropped."""
+    from packaging.requirements import Requirement
+
+    _, _, *frameworks = needed_requirements(project.source)
+    managers = {manager.kind for manager in project.job_managers}
+    packages = {package for kind in managers for package in background.MANAGER_PACKAGES[kind]}
+    named = {"dash", *(Requirement(each).name for each in frameworks), *packages, *LEGACY_COMPONENTS}
+    return {normalised(name) for name in named}
+
+
+def _suggested(module: str) -> str:
+    """The distribution to add: the table's first, else the import's own name, which is the
+    distribution's on PyPI for most packages (dash_ag_grid is dash-ag-grid)."""
+    return IMPORT_NAMES.get(module, (normalised(module),))[0]
+
+
+def _own(module: str, path: Path, root: Path) -> bool:
+    """Whether `module` is the project's own: a module or package (namespace packages too) beside
+    the importing module or in a folder above it, up to the project's root."""
+    folders = [path.parent, *(folder for folder in path.parent.parents if folder.is_relative_to(root))]
+    return any((folder / f"{module}.py").is_file() or (folder / module).is_dir() for folder in folders)
+
+
+def boot_imports(body: list[ast.stmt]) -> Iterator[tuple[int, str]]:
+    """(line, top-level name) of each absolute import that runs when the module is imported:
+    module level, into if/with/try blocks; not a function's, not one a `try:` answers an
+    ImportError for, nor one under `if TYPE_CHECKING:` or `if __name__ == "__main__":`."""
+    for statement in body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                yield statement.lineno, alias.name.split(".")[0]
+        elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
+            yield statement.lineno, statement.module.split(".")[0]
+        elif isinstance(statement, ast.If) and not _skipped_block(statement.test):
+            yield from boot_imports(statement.body)
+            yield from boot_imports(statement.orelse)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            yield from boot_imports(statement.body)
+        elif isinstance(statement, (ast.Try, ast.TryStar)):
+            if not any(_catches_import_error(handler) for handler in statement.handlers):
+                yield from boot_imports(statement.body)
+            yield from boot_imports(statement.orelse)
+            yield from boot_imports(statement.finalbody)
+
+
+def _skipped_block(test: ast.expr) -> bool:
+    """`if TYPE_CHECKING:` (never true at run time) and `if __name__ == "__main__":` (not run by a
+    server that imports the module)."""
+    if isinstance(test, ast.Name | ast.Attribute):
+        return (test.id if isinstance(test, ast.Name) else test.attr) == "TYPE_CHECKING"
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(each, ast.Constant) and each.value == "__main__" for each in test.comparators)
+    )
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    names = {each.id if isinstance(each, ast.Name) else getattr(each, "attr", "") for each in caught}
+    return bool(names & _IMPORT_ERRORS)
