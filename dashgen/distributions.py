@@ -49,6 +49,11 @@ IMPORT_NAMES: dict[str, tuple[str, ...]] = {
     "osgeo": ("gdal",),
     "tensorflow": ("tensorflow", "tensorflow-cpu"),
     "dash_auth": ("dash-auth",),
+    "Bio": ("biopython",),
+    "snowflake": ("snowflake-connector-python", "snowflake-sqlalchemy", "snowflake-snowpark-python"),
+    "visa": ("pyvisa",),
+    "skrf": ("scikit-rf",),
+    "umap": ("umap-learn",),
 }  # fmt: skip
 
 # What these distributions require, for when they are not installed where dashgen runs: their
@@ -92,6 +97,9 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "dash-bootstrap-components": ("dash",),
     "dash-ag-grid": ("dash",),
     "dash-mantine-components": ("dash",),
+    "plotly-express": ("pandas", "plotly", "statsmodels", "scipy", "patsy", "numpy"),
+    "biopython": ("numpy",),
+    "scikit-image": ("numpy", "scipy", "networkx", "pillow", "imageio", "tifffile", "packaging", "lazy-loader"),
     "dash-extensions": ("dash", "more-itertools", "jsbeautifier", "flask-caching", "dataclass-wizard", "pydantic"),
 }  # fmt: skip
 
@@ -112,12 +120,14 @@ def installed_requires(name: str) -> list[str] | None:
         return None
 
 
-def installs(listed) -> set[str]:
+def installs(listed) -> tuple[set[str], set[str]]:
     """The distributions pip installs for these requirements (packaging Requirements), their
-    dependencies followed as far as they are known (normalised names)."""
+    dependencies followed (normalised names); and those among them whose requirements are
+    neither installed here nor in REQUIRES: what they install besides cannot be told."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     found: set[str] = set()
+    unknown: set[str] = set()
     queue = [(normalised(each.name), frozenset(each.extras)) for each in listed]
     seen: set[tuple[str, frozenset]] = set()
     while queue:
@@ -127,6 +137,8 @@ def installs(listed) -> set[str]:
         seen.add((name, extras))
         found.add(name)
         requires = installed_requires(name)
+        if requires is None and name not in REQUIRES:
+            unknown.add(name)
         for text in REQUIRES.get(name, ()) if requires is None else requires:
             try:
                 requirement = Requirement(text)
@@ -134,7 +146,7 @@ def installs(listed) -> set[str]:
                 continue
             if requirement.marker is None or _wanted(requirement.marker, extras):
                 queue.append((normalised(requirement.name), frozenset(requirement.extras)))
-    return found
+    return found, unknown
 
 
 def _wanted(marker, extras: frozenset) -> bool:

@@ -105,9 +105,7 @@ def _with_includes(path: Path, text: str, encoding: str, entries, includes, unna
         unnamed = (*unnamed, *nested_unnamed)
         queue += [(nested.parent / include, constraint or nested_constraint) for include, nested_constraint in more]
     relative = tuple(_relative(file, path.parent) for file in seen if file != path.resolve())
-    return Requirements(
-        path, text, encoding, tuple(entries), tuple(included), tuple(sorted(relative)), tuple(unnamed)
-    )
+    return Requirements(path, text, encoding, tuple(entries), tuple(included), tuple(sorted(relative)), tuple(unnamed))
 
 
 def _relative(file: Path, folder: Path) -> str:

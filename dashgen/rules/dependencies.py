@@ -4,8 +4,10 @@ requirements install (the listed distributions and what they require in turn).""
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from dashgen import background
@@ -16,6 +18,10 @@ from dashgen.rules.source import LEGACY_COMPONENTS
 
 # What a failed import of these is answered with: the import is optional, the boot goes on.
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+# Folders that hold installed packages, not the project's own.
+_NOT_OWN = {"node_modules", "site-packages", "__pycache__"}
+_MAX_FILES = 20_000
 
 NOT_INSTALLED = rule(
     "import-not-installed", ERROR,
@@ -30,17 +36,22 @@ NOT_INSTALLED = rule(
 @checker(NOT_INSTALLED)
 def imports_installed(project):
     """One finding per missing distribution, at the first module-level import of it. Said only
-    when every requirement line names its distribution: what `-e .` or a bare URL installs is
-    known only once pip builds it."""
+    when what the requirements install is known: every line names its distribution (what `-e .`
+    or a bare URL installs is known once pip builds it), and what each listed distribution
+    requires is in the installed metadata where dashgen runs or in distributions.REQUIRES."""
     listed, file = _listed(project)
-    if listed is None:
-        return
-    installed = installs(listed) | _reported_elsewhere(project)
+    if listed is None or not any(normalised(each.name) == "dash" for each in listed):
+        return  # no list, or one without dash (requirements-no-dash): the packages are installed elsewhere
+    installed, unknown = installs(listed)
+    if unknown:
+        return  # one of them may install the import: only a venv with them installed can tell
+    installed |= _reported_elsewhere(project)
+    own = _project_modules(project.root)
     said: set[str] = set()
     for path, tree in project.modules:
         shown = project.shown(path)
         for line, module in boot_imports(tree.body):
-            if module in sys.stdlib_module_names or module == "__future__" or _own(module, path, project.root):
+            if module in sys.stdlib_module_names or module == "__future__" or module in own:
                 continue
             if provided(module, installed):
                 continue
@@ -95,11 +106,24 @@ def _suggested(module: str) -> str:
     return IMPORT_NAMES.get(module, (normalised(module),))[0]
 
 
-def _own(module: str, path: Path, root: Path) -> bool:
-    """Whether `module` is the project's own: a module or package (namespace packages too) beside
-    the importing module or in a folder above it, up to the project's root."""
-    folders = [path.parent, *(folder for folder in path.parent.parents if folder.is_relative_to(root))]
-    return any((folder / f"{module}.py").is_file() or (folder / module).is_dir() for folder in folders)
+@cache
+def _project_modules(root: Path) -> frozenset[str]:
+    """The names of the project's own modules and packages, anywhere in it: a folder a Procfile
+    puts on the path (`gunicorn --pythonpath lib`) is imported by its modules' names. Hidden
+    folders and virtual environments are not the project's; at most _MAX_FILES are looked at."""
+    names: set[str] = set()
+    seen = 0
+    for _, folders, files in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".") and name not in _NOT_OWN]
+        if "pyvenv.cfg" in files:
+            folders[:] = []
+            continue
+        names.update(name for name in folders)
+        names.update(name[:-3] for name in files if name.endswith(".py"))
+        seen += len(files)
+        if seen > _MAX_FILES:
+            break
+    return frozenset(names)
 
 
 def boot_imports(body: list[ast.stmt]) -> Iterator[tuple[int, str]]:
