@@ -88,6 +88,13 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "celery": ("billiard", "kombu", "vine", "click", "python-dateutil", 'redis; extra == "redis"'),
     "pandas": ("numpy", "python-dateutil", "tzdata"),
     "python-dateutil": ("six",),
+    # Leaves: they require nothing.
+    "numpy": (),
+    "six": (),
+    "tzdata": (),
+    "pytz": (),
+    "joblib": (),
+    "threadpoolctl": (),
     "scikit-learn": ("numpy", "scipy", "joblib", "narwhals", "threadpoolctl"),
     "scipy": ("numpy",),
     "matplotlib": ("contourpy", "cycler", "fonttools", "kiwisolver", "numpy", "packaging", "pillow", "pyparsing",

@@ -484,6 +484,14 @@ CASES = [
         {"environment.yml": None, "requirements.txt": FLASK_REQUIREMENTS + "pandas\n"},
         file="environment.yml",
     ),
+    # --- dependencies ------------------------------------------------------------------------
+    Case(
+        "import-not-installed",
+        {**FLASK_PROJECT, "app.py": "import pandas as pd\n" + FLASK},
+        {"requirements.txt": FLASK_REQUIREMENTS + "pandas\n"},
+        file="app.py",
+        line="import pandas",
+    ),
     # --- background --------------------------------------------------------------------------
     Case(
         "background-no-worker",
