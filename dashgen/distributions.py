@@ -56,6 +56,12 @@ IMPORT_NAMES: dict[str, tuple[str, ...]] = {
     "umap": ("umap-learn",),
 }  # fmt: skip
 
+# Submodules that need a distribution their package does not require: plotly.express stops at
+# import without numpy (plotly 6 and 7 require it only in their `express` extra).
+SUBMODULE_NEEDS: dict[str, tuple[str, ...]] = {
+    "plotly.express": ("numpy",),
+}
+
 # What these distributions require, for when they are not installed where dashgen runs: their
 # wheels' Requires-Dist, read with `pip install --dry-run --report` (extras only where an app's
 # requirements name them). Dash's tree from dash 4.4.1 (with plotly 7.1.0, Flask 3.1.3,

@@ -46,7 +46,18 @@ def missing(root: Path) -> list[tuple[str, int, str]]:
         ({"app.py": app_importing("import dash_ag_grid as dag")}, [("app.py", 1, "dash-ag-grid")]),
         ({"app.py": app_importing("import dash_ag_grid"), "requirements.txt": DASH_AND_SERVER + "Dash_AG.Grid\n"}, []),
         # What a listed distribution installs in turn: dash installs Flask, plotly, requests.
-        ({"app.py": app_importing("import flask", "import plotly.express as px", "import requests")}, []),
+        ({"app.py": app_importing("import flask", "import plotly.graph_objects as go", "import requests")}, []),
+        # plotly.express needs numpy, which plotly requires only in its express extra.
+        ({"app.py": app_importing("import plotly.express as px")}, [("app.py", 1, "numpy")]),
+        ({"app.py": app_importing("from plotly import express")}, [("app.py", 1, "numpy")]),
+        (
+            {
+                "app.py": app_importing("import plotly.express"),
+                "requirements.txt": DASH_AND_SERVER + "plotly[express]\n",
+            },
+            [],
+        ),
+        ({"app.py": app_importing("import plotly.express"), "requirements.txt": DASH_AND_SERVER + "pandas\n"}, []),
         # dash[diskcache] installs psutil; dash alone does not.
         ({"app.py": app_importing("import psutil"), "requirements.txt": "dash[diskcache]>=4.2.0\ngunicorn\n"}, []),
         ({"app.py": app_importing("import psutil")}, [("app.py", 1, "psutil")]),
@@ -142,11 +153,19 @@ def test_a_missing_distribution_stops_the_app_until_it_is_listed(tmp_path, venv_
     shutil.copytree(APPS / "missing_dependency", project)
     report = check_cli(project)
     assert codes_cli(report) == {CODE}
-    assert [item["fix"] for item in report["findings"]] == ["Add dash-bootstrap-components to requirements.txt."]
+    assert [item["fix"] for item in report["findings"]] == [
+        "Add dash-bootstrap-components to requirements.txt.",
+        "Add numpy to requirements.txt.",  # plotly.express stops at import without it
+    ]
     command = f"{venv_for(project / 'requirements.txt', venv_cache)}/{procfile_command(project)}"
     assert not serves(project, command)  # ModuleNotFoundError: No module named 'dash_bootstrap_components'
 
     with (project / "requirements.txt").open("a") as handle:
         handle.write("dash-bootstrap-components\n")
+    assert [item["fix"] for item in check_cli(project)["findings"]] == ["Add numpy to requirements.txt."]
+    assert not serves(project, f"{venv_for(project / 'requirements.txt', venv_cache)}/{procfile_command(project)}")
+
+    with (project / "requirements.txt").open("a") as handle:
+        handle.write("numpy\n")
     assert check_cli(project)["errors"] == 0
     assert serves(project, f"{venv_for(project / 'requirements.txt', venv_cache)}/{procfile_command(project)}")

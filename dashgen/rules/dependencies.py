@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from dashgen import background
-from dashgen.distributions import IMPORT_NAMES, installs, normalised, provided
+from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, installs, normalised, provided
 from dashgen.rules import ERROR, checker, rule
 from dashgen.rules.requirements import needed_requirements
 from dashgen.rules.source import LEGACY_COMPONENTS
@@ -50,22 +50,27 @@ def imports_installed(project):
     said: set[str] = set()
     for path, tree in project.modules:
         shown = project.shown(path)
-        for line, module in boot_imports(tree.body):
+        for line, dotted in boot_imports(tree.body):
+            module = dotted.split(".")[0]
             if module in sys.stdlib_module_names or module == "__future__" or module in own:
                 continue
-            if provided(module, installed):
-                continue
-            distribution = _suggested(module)
-            if distribution in said:
-                continue
-            said.add(distribution)
-            named = module if normalised(module) == distribution else f"{module} (from {distribution})"
-            yield NOT_INSTALLED.finding(
-                shown, line,
-                f"{shown} imports {named}, which {file} does not list, so the app stops at import "
-                "(ModuleNotFoundError).",
-                f"Add {distribution} to {file}.",
-            )  # fmt: skip
+            if not provided(module, installed):
+                distribution = _suggested(module)
+                named = module if normalised(module) == distribution else f"{module} (from {distribution})"
+                missing = [(distribution, f"{shown} imports {named}, which {file} does not list")]
+            else:
+                missing = [
+                    (needed, f"{shown} imports {dotted}, which needs {needed}, which {file} does not list")
+                    for needed in SUBMODULE_NEEDS.get(dotted, ())
+                    if needed not in installed
+                ]
+            for distribution, problem in missing:
+                if distribution not in said:
+                    said.add(distribution)
+                    yield NOT_INSTALLED.finding(
+                        shown, line, f"{problem}, so the app stops at import (ModuleNotFoundError).",
+                        f"Add {distribution} to {file}.",
+                    )  # fmt: skip
 
 
 def _listed(project):
@@ -127,15 +132,18 @@ def _project_modules(root: Path) -> frozenset[str]:
 
 
 def boot_imports(body: list[ast.stmt]) -> Iterator[tuple[int, str]]:
-    """(line, top-level name) of each absolute import that runs when the module is imported:
+    """(line, dotted name) of each absolute module an import that runs when the module is imported
+    names (`from a import b` names a and a.b, as b may be a submodule):
     module level, into if/with/try blocks; not a function's, not one a `try:` answers an
     ImportError for, nor one under `if TYPE_CHECKING:` or `if __name__ == "__main__":`."""
     for statement in body:
         if isinstance(statement, ast.Import):
             for alias in statement.names:
-                yield statement.lineno, alias.name.split(".")[0]
+                yield statement.lineno, alias.name
         elif isinstance(statement, ast.ImportFrom) and statement.level == 0 and statement.module:
-            yield statement.lineno, statement.module.split(".")[0]
+            yield statement.lineno, statement.module
+            for alias in statement.names:
+                yield statement.lineno, f"{statement.module}.{alias.name}"
         elif isinstance(statement, ast.If) and not _skipped_block(statement.test):
             yield from boot_imports(statement.body)
             yield from boot_imports(statement.orelse)
