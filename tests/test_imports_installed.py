@@ -169,3 +169,38 @@ def test_a_missing_distribution_stops_the_app_until_it_is_listed(tmp_path, venv_
         handle.write("numpy\n")
     assert check_cli(project)["errors"] == 0
     assert serves(project, f"{venv_for(project / 'requirements.txt', venv_cache)}/{procfile_command(project)}")
+
+
+def test_without_installed_metadata_the_tables_judge_a_dash_app(tmp_path, monkeypatch):
+    """dashgen run outside the app's venv (pipx): no metadata of dash or the app's packages."""
+    from dashgen import distributions
+
+    monkeypatch.setattr(distributions, "installed_requires", lambda name: None)
+    monkeypatch.setattr(distributions, "_installed_owners", dict)
+    app = app_importing("import flask", "import requests", "import yaml", "import dash_bootstrap_components")
+    write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": DASH_AND_SERVER})
+    assert missing(tmp_path) == [("app.py", 3, "pyyaml"), ("app.py", 4, "dash-bootstrap-components")]
+
+
+def test_the_dash_table_is_the_installed_dashs_metadata():
+    """REQUIRES["dash"] was read from dash 4.4.1: its requirements, extras as the table keeps them."""
+    from importlib.metadata import requires, version
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    if version("dash") != "4.4.1":
+        pytest.skip(f"the table was read from dash 4.4.1, dash {version('dash')} is installed")
+    kept = {"", "async", "celery", "diskcache", "compress", "fastapi", "quart", "cloud", "ag-grid"}
+
+    def names(texts):
+        found = set()
+        for text in texts:
+            requirement = Requirement(text)
+            marker = str(requirement.marker or "")
+            extra = next((each for each in kept if each and f'extra == "{each}"' in marker), "")
+            if not marker or extra:
+                found.add((canonicalize_name(requirement.name), extra))
+        return found
+
+    assert names(REQUIRES["dash"]) == names(requires("dash"))
