@@ -127,6 +127,14 @@ def test_what_is_missing(tmp_path, files, expected):
     assert missing(tmp_path) == expected
 
 
+def test_the_main_block_runs_when_the_procfile_runs_the_module(tmp_path):
+    app = app_importing('if __name__ == "__main__":\n    import waitress\n    waitress.serve(server)')
+    write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": DASH_AND_SERVER})
+    assert missing(tmp_path) == []
+    write(tmp_path, {"Procfile": "web: python app.py\n"})
+    assert missing(tmp_path) == [("app.py", 2, "waitress")]
+
+
 def test_pyproject_dependencies_are_what_is_provided_without_requirements_txt(tmp_path):
     pyproject = '[project]\nname = "sales"\nversion = "1"\ndependencies = ["dash>=4.2.0", "pandas"]\n'
     write(tmp_path, {"app.py": app_importing("import numpy", "import yaml"), "pyproject.toml": pyproject})

@@ -47,10 +47,12 @@ def imports_installed(project):
         return  # one of them may install the import: only a venv with them installed can tell
     installed |= _reported_elsewhere(project)
     own = _project_modules(project.root)
+    # `web: python app.py` runs the served module's __main__ block; a server that imports it does not.
+    run_as_main = project.source.entry.path if project.web is not None and project.web.server == "python" else None
     said: set[str] = set()
     for path, tree in project.modules:
         shown = project.shown(path)
-        for line, dotted in boot_imports(tree.body):
+        for line, dotted in boot_imports(tree.body, main_runs=path == run_as_main):
             module = dotted.split(".")[0]
             if module in sys.stdlib_module_names or module == "__future__" or module in own:
                 continue
@@ -131,11 +133,12 @@ def _project_modules(root: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-def boot_imports(body: list[ast.stmt]) -> Iterator[tuple[int, str]]:
+def boot_imports(body: list[ast.stmt], *, main_runs: bool = False) -> Iterator[tuple[int, str]]:
     """(line, dotted name) of each absolute module an import that runs when the module is imported
     names (`from a import b` names a and a.b, as b may be a submodule):
     module level, into if/with/try blocks; not a function's, not one a `try:` answers an
-    ImportError for, nor one under `if TYPE_CHECKING:` or `if __name__ == "__main__":`."""
+    ImportError for, nor one under `if TYPE_CHECKING:` or (unless `main_runs`) `if __name__ ==
+    "__main__":`."""
     for statement in body:
         if isinstance(statement, ast.Import):
             for alias in statement.names:
@@ -144,23 +147,28 @@ def boot_imports(body: list[ast.stmt]) -> Iterator[tuple[int, str]]:
             yield statement.lineno, statement.module
             for alias in statement.names:
                 yield statement.lineno, f"{statement.module}.{alias.name}"
-        elif isinstance(statement, ast.If) and not _skipped_block(statement.test):
-            yield from boot_imports(statement.body)
-            yield from boot_imports(statement.orelse)
+        elif isinstance(statement, ast.If) and not _type_checking(statement.test):
+            if main_runs or not _main_guard(statement.test):
+                yield from boot_imports(statement.body, main_runs=main_runs)
+            yield from boot_imports(statement.orelse, main_runs=main_runs)
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            yield from boot_imports(statement.body)
+            yield from boot_imports(statement.body, main_runs=main_runs)
         elif isinstance(statement, (ast.Try, ast.TryStar)):
             if not any(_catches_import_error(handler) for handler in statement.handlers):
-                yield from boot_imports(statement.body)
-            yield from boot_imports(statement.orelse)
-            yield from boot_imports(statement.finalbody)
+                yield from boot_imports(statement.body, main_runs=main_runs)
+            yield from boot_imports(statement.orelse, main_runs=main_runs)
+            yield from boot_imports(statement.finalbody, main_runs=main_runs)
 
 
-def _skipped_block(test: ast.expr) -> bool:
-    """`if TYPE_CHECKING:` (never true at run time) and `if __name__ == "__main__":` (not run by a
-    server that imports the module)."""
-    if isinstance(test, ast.Name | ast.Attribute):
-        return (test.id if isinstance(test, ast.Name) else test.attr) == "TYPE_CHECKING"
+def _type_checking(test: ast.expr) -> bool:
+    """`if TYPE_CHECKING:`, never true at run time."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _main_guard(test: ast.expr) -> bool:
+    """`if __name__ == "__main__":`, not run by a server that imports the module."""
     return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
