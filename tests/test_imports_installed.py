@@ -135,6 +135,51 @@ def test_the_main_block_runs_when_the_procfile_runs_the_module(tmp_path):
     assert missing(tmp_path) == [("app.py", 2, "waitress")]
 
 
+def unused(root: Path) -> list[tuple[int, str]]:
+    return [(finding.line, finding.fix) for finding in check(root) if finding.code == "requirement-unused"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"requirements.txt": DASH_AND_SERVER + "waitress\n"},
+            [(3, "Remove waitress from requirements.txt, or run it in the Procfile.")],
+        ),
+        # Run by the Procfile, through gunicorn's worker class, or imported by the app.
+        (
+            {
+                "requirements.txt": DASH_AND_SERVER + "uvicorn\n",
+                "Procfile": "web: gunicorn -k uvicorn.workers.UvicornWorker app:server\n",
+            },
+            [],
+        ),
+        (
+            {
+                "requirements.txt": DASH_AND_SERVER + "waitress\n",
+                "app.py": FLASK + 'if __name__ == "__main__":\n    import waitress\n',
+            },
+            [],
+        ),
+        # Without a Procfile the server that runs is not known.
+        ({"requirements.txt": DASH_AND_SERVER + "uvicorn\n", "Procfile": None}, []),
+        # A Procfile whose server cannot serve the app is procfile-asgi-server-for-wsgi's finding.
+        ({"requirements.txt": DASH_AND_SERVER + "uvicorn\n", "Procfile": "web: uvicorn app:server\n"}, []),
+        (
+            {"requirements.txt": "dash[celery]>=4.2.0\ngunicorn>=23.0\n"},
+            [(1, "Remove the celery extra from the dash line.")],
+        ),
+        ({"requirements.txt": "dash[celery]>=4.2.0\ngunicorn>=23.0\n", "app.py": "import celery\n" + FLASK}, []),
+        ({"requirements.txt": "dash[async]>=4.2.0\ngunicorn>=23.0\n"}, []),
+    ],
+    ids=lambda value: "" if isinstance(value, list) else None,
+)
+def test_what_is_listed_for_nothing(tmp_path, files, expected):
+    files = {"app.py": FLASK, "Procfile": FLASK_PROCFILE, **files}
+    write(tmp_path, {name: text for name, text in files.items() if text is not None})
+    assert unused(tmp_path) == expected
+
+
 def test_pyproject_dependencies_are_what_is_provided_without_requirements_txt(tmp_path):
     pyproject = '[project]\nname = "sales"\nversion = "1"\ndependencies = ["dash>=4.2.0", "pandas"]\n'
     write(tmp_path, {"app.py": app_importing("import numpy", "import yaml"), "pyproject.toml": pyproject})

@@ -492,6 +492,13 @@ CASES = [
         file="app.py",
         line="import pandas",
     ),
+    Case(
+        "requirement-unused",
+        {**FLASK_PROJECT, "requirements.txt": FLASK_REQUIREMENTS + "uvicorn>=0.30\n"},
+        {"requirements.txt": FLASK_REQUIREMENTS},
+        file="requirements.txt",
+        line=3,
+    ),
     # --- background --------------------------------------------------------------------------
     Case(
         "background-no-worker",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from dashgen import background
 from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, installs, normalised, provided
-from dashgen.rules import ERROR, checker, rule
+from dashgen.project import SERVERS
+from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.rules.requirements import needed_requirements
 from dashgen.rules.source import LEGACY_COMPONENTS
 
@@ -23,6 +24,11 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 _NOT_OWN = {"node_modules", "site-packages", "__pycache__"}
 _MAX_FILES = 20_000
 
+# The production servers a requirements line installs, by distribution.
+_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "waitress", "daphne", "granian")
+# Dash's extras that install a package the app uses by importing it, or by its backend.
+_EXTRA_PACKAGES = {"celery": "celery", "diskcache": "diskcache", "fastapi": "fastapi", "quart": "quart"}
+
 NOT_INSTALLED = rule(
     "import-not-installed", ERROR,
     summary="The app imports a third-party package that no requirements file installs.",
@@ -30,6 +36,17 @@ NOT_INSTALLED = rule(
     "a module-level import of anything else stops the app at import with ModuleNotFoundError "
     "(tests/apps/missing_dependency, imported in a venv built from its requirements.txt).",
     fix="Add the distribution that provides it to requirements.txt.",
+)  # fmt: skip
+
+
+UNUSED = rule(
+    "requirement-unused", WARNING,
+    summary="requirements.txt lists a server the Procfile does not run, or a Dash extra the app does not use, "
+    "and nothing imports it.",
+    why="Nothing fails: the platform installs it for nothing. But a server the Procfile does not run is often "
+    "the one meant to serve the app (a Procfile left behind), and an unused extra installs a framework or a "
+    "job queue into every build.",
+    fix="Remove it from requirements.txt, or run (use) it.",
 )  # fmt: skip
 
 
@@ -183,3 +200,45 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     names = {each.id if isinstance(each, ast.Name) else getattr(each, "attr", "") for each in caught}
     return bool(names & _IMPORT_ERRORS)
+
+
+@checker(UNUSED)
+def requirements_used(project):
+    """Said only of this file's own lines, and of a server only with a Procfile whose server can
+    serve the app (which server runs is known; a wrong one is the procfile rules' to report)."""
+    requirements, procfile = project.requirements, project.procfile
+    if requirements is None or procfile is None or project.web is None:
+        return
+    right_server = project.web.server in SERVERS and project.web.is_asgi == project.source.serving.asgi
+    imported = {
+        dotted.split(".")[0] for _, tree in project.modules for _, dotted in boot_imports(tree.body, main_runs=True)
+    }
+    for line in requirements.entries:
+        if line.constraint:
+            continue
+        # The server the web command runs (through a script it starts, too), or one its text names
+        # (gunicorn -k uvicorn.workers.UvicornWorker runs uvicorn's worker).
+        runs = line.name == project.procfile_server or line.name in procfile.text or line.name in project.web.text
+        if right_server and line.name in _SERVERS and not runs and line.name not in imported:
+            yield UNUSED.finding(
+                line.file.name, line.line,
+                f"requirements.txt lists {line.name}, which the Procfile does not run and nothing imports, so it "
+                "is installed for nothing (or the Procfile does not start the server meant).",
+                f"Remove {line.name} from requirements.txt, or run it in the Procfile.",
+            )  # fmt: skip
+        if line.name == "dash":
+            yield from _unused_extras(project, line, imported)
+
+
+def _unused_extras(project, line, imported: set[str]):
+    managers = {manager.kind for manager in project.job_managers}
+    backend = project.source.backend
+    for extra in sorted(line.extras & set(_EXTRA_PACKAGES)):
+        if extra in managers or extra == backend or _EXTRA_PACKAGES[extra] in imported:
+            continue
+        yield UNUSED.finding(
+            line.file.name, line.line,
+            f"requirements.txt lists dash[{extra}], which installs {_EXTRA_PACKAGES[extra]}, but the app neither "
+            f"uses it nor imports it, so every build installs it for nothing.",
+            f"Remove the {extra} extra from the dash line.",
+        )  # fmt: skip
