@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dashgen import background
 from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, installs, normalised, provided
-from dashgen.project import SERVERS
+from dashgen.project import SERVER_PACKAGES, SERVERS
 from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.rules.requirements import needed_requirements
 from dashgen.rules.source import LEGACY_COMPONENTS
@@ -24,8 +24,8 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseExcept
 _NOT_OWN = {"node_modules", "site-packages", "__pycache__"}
 _MAX_FILES = 20_000
 
-# The production servers a requirements line installs, by distribution.
-_SERVERS = ("gunicorn", "uvicorn", "hypercorn", "waitress", "daphne", "granian")
+# The production servers, by the distribution that installs each.
+_SERVERS = {SERVER_PACKAGES.get(server, server) for server in SERVERS}
 # Dash's extras that install a package the app uses by importing it, or by its backend.
 _EXTRA_PACKAGES = {"celery": "celery", "diskcache": "diskcache", "fastapi": "fastapi", "quart": "quart"}
 
