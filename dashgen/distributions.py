@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import cache
 
 # Import names that differ from the distribution's (PEP 503 normalised) name, with every
-# distribution that installs them: any one of them provides the import. From each project's
-# PyPI page and the top_level.txt / RECORD of its wheel.
+# distribution that installs them: any one of them provides the import. From the import each
+# project's documentation gives in its installation instructions.
 IMPORT_NAMES: dict[str, tuple[str, ...]] = {
     "sklearn": ("scikit-learn",),
     "skimage": ("scikit-image",),

@@ -46,8 +46,9 @@ class Requirements:
     entries: tuple[Requirement, ...]  # this file's own requirement lines
     included: tuple[Requirement, ...]  # from the files it includes with -r / -c
     includes: tuple[str, ...]  # every file included, nested ones too, relative to this file's folder
-    # Lines that name no distribution (`-e .`, a path, a URL without #egg=): what they install
-    # is known only once pip builds them: (file, line) of each, this file's and included ones.
+    # Lines that name no distribution (`-e .`, a path, a URL without #egg=, a `-r URL`): what
+    # they install is known only once pip builds or fetches them: (file, line) of each, this
+    # file's and included ones.
     unnamed: tuple[tuple[Path, int], ...] = ()
 
     def get(self, name: str) -> Requirement | None:
@@ -166,8 +167,10 @@ def _parse(
     for option in parsed.options:
         for key, is_constraint in (("requirements", False), ("constraints", True)):
             for include in option.options.get(key, []):
-                if not re.match(r"[a-z][a-z0-9+.-]*://", include):  # a URL is fetched by pip, not read here
+                if not re.match(r"[a-z][a-z0-9+.-]*://", include):
                     includes.append((include, constraint or is_constraint))
+                elif not (constraint or is_constraint):  # fetched by pip, not read here: names unknown
+                    unnamed.append((path, option.requirement_line.line_number))
     return entries, includes, unnamed
 
 

@@ -115,6 +115,13 @@ def missing(root: Path) -> list[tuple[str, int, str]]:
         # What cannot be told is not said: a line naming no distribution, a listed distribution
         # neither installed here nor in the table, a list without dash (requirements-no-dash).
         ({"app.py": app_importing("import pandas"), "requirements.txt": DASH_AND_SERVER + "-e ./lib\n"}, []),
+        (
+            {
+                "app.py": app_importing("import pandas"),
+                "requirements.txt": DASH_AND_SERVER + "-r https://x.org/r.txt\n",
+            },
+            [],
+        ),
         ({"app.py": app_importing("import pandas"), "requirements.txt": DASH_AND_SERVER + "acme-internal-tools\n"}, []),
         ({"app.py": app_importing("import pandas"), "requirements.txt": "gunicorn\n"}, []),
         # Reported by their own rules, not twice: the component packages Dash 3 dropped.
