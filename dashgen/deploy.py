@@ -28,7 +28,7 @@ ADDED_MARKER = "# added by dashgen"
 
 
 # What deploy-files cannot fix itself and reports: a pin it must not touch, the app's own code.
-_REPORTED = ("requirements", "background", "cloud", "source", "websocket")
+_REPORTED = ("requirements", "dependencies", "background", "cloud", "source", "websocket")
 
 
 @dataclass

@@ -46,6 +46,10 @@ class Requirements:
     entries: tuple[Requirement, ...]  # this file's own requirement lines
     included: tuple[Requirement, ...]  # from the files it includes with -r / -c
     includes: tuple[str, ...]  # every file included, nested ones too, relative to this file's folder
+    # Lines that name no distribution (`-e .`, a path, a URL without #egg=, a `-r URL`): what
+    # they install is known only once pip builds or fetches them: (file, line) of each, this
+    # file's and included ones.
+    unnamed: tuple[tuple[Path, int], ...] = ()
 
     def get(self, name: str) -> Requirement | None:
         """The line that decides `name`: this file's first, else an included file's."""
@@ -62,8 +66,9 @@ class Requirements:
         """The same file as it reads after `text` replaces its own lines (the includes stay)."""
         if text == self.text:
             return self
-        entries, _ = _parse(self.path, constraint=False, text=text)
-        return replace(self, text=text, entries=tuple(entries))
+        entries, _, unnamed = _parse(self.path, constraint=False, text=text)
+        included = tuple(where for where in self.unnamed if where[0] != self.path)
+        return replace(self, text=text, entries=tuple(entries), unnamed=(*unnamed, *included))
 
 
 def read_requirements(root: Path, name: str = FILE) -> Requirements | None:
@@ -73,8 +78,8 @@ def read_requirements(root: Path, name: str = FILE) -> Requirements | None:
     if data is None:
         return None
     text, encoding = _decode(path, data)
-    entries, includes = _parse(path, constraint=False)
-    return _with_includes(path, text, encoding, entries, includes)
+    entries, includes, unnamed = _parse(path, constraint=False)
+    return _with_includes(path, text, encoding, entries, includes, unnamed)
 
 
 def including(root: Path, included: str) -> Requirements:
@@ -83,7 +88,7 @@ def including(root: Path, included: str) -> Requirements:
     return _with_includes(root / FILE, f"-r {included}\n", "utf-8", [], [(included, False)])
 
 
-def _with_includes(path: Path, text: str, encoding: str, entries, includes) -> Requirements:
+def _with_includes(path: Path, text: str, encoding: str, entries, includes, unnamed=()) -> Requirements:
     """The file with the files it includes with -r / -c followed, each once."""
     included: list[Requirement] = []
     seen = {path.resolve()}
@@ -96,11 +101,12 @@ def _with_includes(path: Path, text: str, encoding: str, entries, includes) -> R
         seen.add(resolved)
         if read_bytes(nested, MAX_TEXT_BYTES) is None:
             raise Refused(f"{path.name} includes {nested.name}, which does not exist, so pip cannot install it.")
-        found, more = _parse(nested, constraint=constraint)
+        found, more, nested_unnamed = _parse(nested, constraint=constraint)
         included += found
+        unnamed = (*unnamed, *nested_unnamed)
         queue += [(nested.parent / include, constraint or nested_constraint) for include, nested_constraint in more]
     relative = tuple(_relative(file, path.parent) for file in seen if file != path.resolve())
-    return Requirements(path, text, encoding, tuple(entries), tuple(included), tuple(sorted(relative)))
+    return Requirements(path, text, encoding, tuple(entries), tuple(included), tuple(sorted(relative)), tuple(unnamed))
 
 
 def _relative(file: Path, folder: Path) -> str:
@@ -128,8 +134,9 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
 
 def _parse(
     path: Path, *, constraint: bool, text: str | None = None
-) -> tuple[list[Requirement], list[tuple[str, bool]]]:
-    """The requirement lines and the includes of `path` (or of `text`, as if it were `path`)."""
+) -> tuple[list[Requirement], list[tuple[str, bool]], list[tuple[Path, int]]]:
+    """The requirement lines, the includes and the lines that name no distribution
+    of `path` (or of `text`, as if it were `path`)."""
     from packaging.utils import canonicalize_name
     from pip_requirements_parser import PipError, RequirementsFile
 
@@ -147,20 +154,24 @@ def _parse(
         raise Refused(
             f"pip cannot read {path.name} line {where.line_number} ({where.line.strip()!r}: {reason}): fix that line."
         )
-    entries = []
+    entries, unnamed = [], []
     for found in parsed.requirements:
-        if found.req is None or not found.name:
-            continue
         line = found.requirement_line.line_number
+        if found.req is None or not found.name:
+            if not constraint:
+                unnamed.append((path, line))
+            continue
         link = str(found.link) if found.link else None
         entries.append(Requirement(canonicalize_name(found.name), found.req, path, line, link, constraint))
     includes = []
     for option in parsed.options:
         for key, is_constraint in (("requirements", False), ("constraints", True)):
             for include in option.options.get(key, []):
-                if not re.match(r"[a-z][a-z0-9+.-]*://", include):  # a URL is fetched by pip, not read here
+                if not re.match(r"[a-z][a-z0-9+.-]*://", include):
                     includes.append((include, constraint or is_constraint))
-    return entries, includes
+                elif not (constraint or is_constraint):  # fetched by pip, not read here: names unknown
+                    unnamed.append((path, option.requirement_line.line_number))
+    return entries, includes, unnamed
 
 
 def _parse_text(text: str):

@@ -497,6 +497,21 @@ CASES = [
         {"environment.yml": None, "requirements.txt": FLASK_REQUIREMENTS + "pandas\n"},
         file="environment.yml",
     ),
+    # --- dependencies ------------------------------------------------------------------------
+    Case(
+        "import-not-installed",
+        {**FLASK_PROJECT, "app.py": "import pandas as pd\n" + FLASK},
+        {"requirements.txt": FLASK_REQUIREMENTS + "pandas\n"},
+        file="app.py",
+        line="import pandas",
+    ),
+    Case(
+        "requirement-unused",
+        {**FLASK_PROJECT, "requirements.txt": FLASK_REQUIREMENTS + "uvicorn>=0.30\n"},
+        {"requirements.txt": FLASK_REQUIREMENTS},
+        file="requirements.txt",
+        line=3,
+    ),
     # --- background --------------------------------------------------------------------------
     Case(
         "background-no-worker",
