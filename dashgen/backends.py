@@ -43,6 +43,12 @@ class Backend:
     # The framework runs Dash's (sync) first-request set-up in a thread, so requests that reach a
     # fresh worker meanwhile find Dash half set up (Dash 4.4): the app must finish it at start.
     setup_in_thread: bool = False
+    # What `dashgen convert` awaits in a Flask view moved onto this backend (Quart's helpers
+    # that are coroutines, read from quart 0.22 with inspect.iscoroutinefunction): functions of
+    # the server module and `request.` methods awaited when called, and `request.` properties
+    # that are awaitables themselves. A view calling them without `await` answers 500.
+    coroutine_functions: frozenset[str] = frozenset()
+    awaitable_attributes: frozenset[str] = frozenset()
 
     def command(self, target: str) -> str:
         return self.server_command.format(target=target)
@@ -118,6 +124,22 @@ BACKENDS: dict[str, Backend] = {
             websocket_routes=True,
             websocket_callbacks=True,
             setup_in_thread=True,
+            coroutine_functions=frozenset(
+                {
+                    "flash",
+                    "make_push_promise",
+                    "make_response",
+                    "render_template",
+                    "render_template_string",
+                    "send_file",
+                    "send_from_directory",
+                    "stream_template",
+                    "stream_template_string",
+                    "request.get_data",
+                    "request.get_json",
+                }
+            ),
+            awaitable_attributes=frozenset({"request.data", "request.form", "request.json", "request.values"}),
         ),
     )
 }
