@@ -344,7 +344,9 @@ class _ModuleEdit:
             if alias.name == FLASK.server_class:
                 name_end = self.offset(alias.lineno, alias.col_offset) + len(alias.name)
                 self.edits.append(_Edit(self.offset(alias.lineno, alias.col_offset), name_end, backend.server_class))
-        names = ", ".join(alias.name for alias in node.names)
+        names = ", ".join(
+            backend.server_class if alias.name == FLASK.server_class else alias.name for alias in node.names
+        )
         self.notes.append((node.lineno, f"{names} from {backend.server_module}, {backend.label}'s own"))
 
     def _import_flask(self, node: ast.Import) -> None:
@@ -436,7 +438,9 @@ class _ModuleEdit:
         """The functions the server calls (routes and hooks), made ready to await: routes are
         `async def`, hooks become so when they await. Returns each one with its kind."""
         module_level = {id(statement) for statement in self.tree.body}
-        functions = {node.name: node for node in self.tree.body if isinstance(node, ast.FunctionDef)}
+        functions = {
+            node.name: node for node in self.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
         views: dict[ast.AST, str] = {}
         for function in nodes(self.tree, ast.FunctionDef, ast.AsyncFunctionDef):
             kinds = {kind for decorator in function.decorator_list if (kind := self._registration(decorator))}
@@ -479,7 +483,7 @@ class _ModuleEdit:
         backend = self.backend
         hooks_made_async = set()
         for node in nodes(self.tree, ast.Call, ast.Attribute, ast.Name):
-            ref = _flask_ref(self.names, node)
+            ref = _flask_ref(self.names, node.func if isinstance(node, ast.Call) else node)
             if ref is None:
                 continue
             if ref in REFUSED_ATTRIBUTES:

@@ -1,0 +1,221 @@
+"""`dashgen convert --backend quart` on the apps in tests/apps/convert_*: what it writes, what it
+refuses (changing nothing), and — booted from their Procfiles — the original on gunicorn and the
+conversion on uvicorn answering the same requests alike."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import boot, callback_requests, procfile_command, request, run_dashgen, snapshot
+
+APPS = Path(__file__).parent / "apps"
+CONVERTED = ["convert_plain", "convert_own_server", "convert_routes", "convert_multi_module", "convert_old_components"]
+# The custom routes of each app, requested on both sides: (method, path, JSON body or None).
+ROUTES = {
+    "convert_own_server": [("GET", "/whoami", None)],
+    "convert_routes": [
+        ("GET", "/api/items/21", None),
+        ("POST", "/api/echo", {"b": 2, "a": 1}),
+        ("GET", "/api/search?q=dash&page=3", None),
+        ("GET", "/files/readme.txt", None),
+        ("GET", "/files/missing.txt", None),
+        ("GET", "/health", None),
+    ],
+    "convert_multi_module": [("GET", "/api/status", None)],
+}
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    project = tmp_path / name
+    shutil.copytree(APPS / name, project, ignore=shutil.ignore_patterns("__pycache__"))
+    return project
+
+
+def _convert(project: Path, *options: str) -> subprocess.CompletedProcess:
+    return run_dashgen("convert", "--backend", "quart", *options, cwd=project)
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_converts_and_a_second_run_has_nothing_to_do(tmp_path, name):
+    project = _copy(tmp_path, name)
+    first = _convert(project)
+    assert first.returncode == 0, first.stderr
+    assert "update" in first.stdout
+    assert "gunicorn" not in procfile_command(project)
+    assert "dash[quart]" in (project / "requirements.txt").read_text()
+    after = snapshot(project)
+    second = _convert(project)
+    assert second.returncode == 0, second.stderr
+    assert "Nothing to convert: the app runs on Quart already." in second.stdout
+    assert "update" not in second.stdout
+    assert snapshot(project) == after
+
+
+def test_user_lines_are_kept_and_what_goes_is_said(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    result = _convert(project)
+    requirements = (project / "requirements.txt").read_text()
+    assert requirements.splitlines()[:2] == ["dash[quart]==4.4.1", "pandas  # the data"]
+    assert "uvicorn[standard]" in requirements
+    assert not re.search(r"(?im)^(flask|gunicorn)\b", requirements)
+    assert "removed flask: no module imports it any more" in result.stdout
+    assert "removed gunicorn" in result.stdout
+    # The user's workers, bind and log level carried over; the timeout, which uvicorn lacks, said.
+    command = procfile_command(project)
+    assert command.startswith("uvicorn app:server")
+    assert "--workers 4" in command and "--host 0.0.0.0 --port $PORT" in command and "--log-level info" in command
+    assert "dropped `--timeout 120`" in result.stdout
+
+
+def test_routes_are_async_and_quarts_coroutines_awaited(tmp_path):
+    project = _copy(tmp_path, "convert_routes")
+    assert _convert(project).returncode == 0
+    text = (project / "app.py").read_text()
+    assert "from quart import jsonify, request, send_from_directory" in text
+    assert "body = await request.get_json(silent=True) or {}" in text
+    assert "return await send_from_directory(FILES, name)" in text
+    assert text.count("async def ") == 5  # four routes and the add_url_rule view; the callback stays
+    assert "def out(clicks):" in text and "async def out" not in text
+
+
+def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    (project / "Procfile").write_text("web: gunicorn app:server\nadmin: gunicorn app:server --bind :9000\n")
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "gunicorn==23.0.0" in (project / "requirements.txt").read_text()
+    assert "admin: gunicorn app:server --bind :9000" in (project / "Procfile").read_text()
+
+
+def test_a_dry_run_writes_nothing(tmp_path):
+    project = _copy(tmp_path, "convert_routes")
+    before = snapshot(project)
+    result = _convert(project, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "+async def echo():" in result.stdout and "Dry run: nothing was written." in result.stdout
+    assert snapshot(project) == before
+
+
+def test_a_refusal_lists_every_blocker_and_changes_no_byte(tmp_path):
+    project = _copy(tmp_path, "convert_refused")
+    before = snapshot(project)
+    result = _convert(project)
+    assert result.returncode == 1
+    assert snapshot(project) == before
+    for blocker in (
+        "app.py:3: flask.Blueprint — ",
+        "app.py:3: flask.g — ",
+        "app.py:4: import of flask_login — ",
+        "app.py:6: Dash(compress=...), Flask-Compress — ",
+        "app.py:8: LoginManager(server): the server handed to other code — ",
+        "app.py:15: request.environ — ",
+        "app.py:19: request.get_json, a coroutine on Quart, in body, which is not a route — ",
+        "app.py:22: server.test_client — ",
+    ):
+        assert blocker in result.stderr, result.stderr
+    assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["flask", "django"])
+def test_a_backend_convert_cannot_move_onto_is_invalid_input(tmp_path, backend):
+    project = _copy(tmp_path, "convert_plain")
+    result = run_dashgen("convert", "--backend", backend, cwd=project)
+    assert result.returncode == 2
+    assert "is not a backend convert moves an app onto" in result.stderr
+
+
+@pytest.mark.parametrize("name", CONVERTED)
+def test_converted_modules_import_and_pass_ruff(tmp_path, name):
+    project = _copy(tmp_path, name)
+    ruff = [str(Path(sys.executable).parent / "ruff"), "check", "--no-cache", "--isolated", "--select", "E9,F", "."]
+    was_clean = subprocess.run(ruff, cwd=project, capture_output=True).returncode == 0
+    assert _convert(project).returncode == 0
+    if was_clean:
+        checked = subprocess.run(ruff, cwd=project, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout
+    module = procfile_command(project).split()[1].split(":")[0]
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import {module}, quart; assert isinstance({module}.server, quart.Quart)"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert imported.returncode == 0, imported.stderr
+
+
+# --- the differential test -----------------------------------------------------------------------
+# What legitimately differs between the Flask original and its Quart conversion, and nothing else:
+# - `_dash-config`'s `end_id`: Dash 4.4 draws a fresh one on every page load, on every backend;
+# - `_dash-config`'s `websocket` key: ASGI backends announce their WebSocket callback endpoint;
+# - `?m=` in asset URLs: the modification times of two copies of the same files;
+# - Content-Type parameters (`; charset=utf-8`): the two frameworks spell them differently.
+
+
+def _normal_page(html: str) -> str:
+    def config(match: re.Match) -> str:
+        import json
+
+        data = json.loads(match.group(2))
+        data.pop("websocket", None)
+        data.pop("end_id", None)
+        return match.group(1) + json.dumps(data, sort_keys=True) + match.group(3)
+
+    html = re.sub(r'(<script id="_dash-config" type="application/json">)(.*?)(</script>)', config, html, flags=re.S)
+    return re.sub(r"([?&])m=[\d.]+", r"\1m=M", html)
+
+
+def _normal(reply, *, page: bool = False):
+    body = _normal_page(reply.text) if page else reply.text
+    try:
+        import json
+
+        body = json.loads(body)
+    except ValueError:
+        pass
+    return reply.status, (reply.content_type or "").split(";")[0].strip(), body
+
+
+def _answers(base: str, root: str, routes) -> list:
+    """What the app answers, in order: page, layout, dependencies, each callback with its
+    initial inputs, each custom route (never prefixed: they are registered on the server)."""
+    page = request(base)
+    layout = request(f"{base}_dash-layout")
+    dependencies = request(f"{base}_dash-dependencies")
+    seen = [("page", _normal(page, page=True)), ("layout", _normal(layout)), ("deps", _normal(dependencies))]
+    assert page.status == 200 and layout.status == 200 and dependencies.status == 200
+    for body in callback_requests(layout.json(), dependencies.json()):
+        reply = request(f"{base}_dash-update-component", body)
+        assert reply.status == 200, reply.text[:300]
+        seen.append((body["output"], _normal(reply)))
+    for method, path, body in routes:
+        reply = request(f"{root}{path}", body) if method == "POST" else request(f"{root}{path}")
+        seen.append((f"{method} {path}", _normal(reply)))
+    return seen
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+@pytest.mark.parametrize("name", CONVERTED)
+def test_the_conversion_answers_as_the_original(tmp_path, name, prefix):
+    original = _copy(tmp_path / "original", name)
+    converted = _copy(tmp_path / "converted", name)
+    assert _convert(converted).returncode == 0
+    assert procfile_command(original).startswith("gunicorn")
+    assert procfile_command(converted).startswith("uvicorn")
+    routes = ROUTES.get(name, [])
+    answers = []
+    for project in (original, converted):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            answers.append(_answers(f"{server.base}{prefix or '/'}", server.base, routes))
+    flask, quart = answers
+    assert len(flask) == len(quart) >= 4
+    for (what, before), (_, after) in zip(flask, quart, strict=True):
+        assert before == after, f"{what} differs: {before!r:.300} vs {after!r:.300}"
+    if routes:  # each route answered itself, not Dash's catch-all page
+        assert all("_dash-config" not in str(body) for what, (_, _, body) in flask if what.startswith(("GET", "POST")))
