@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, Backend
 from dashgen.convert_rules import (
+    CACHE_DECORATORS,
     CONVERTIBLE,
     HOOKS,
     OLD_COMPONENTS,
@@ -24,6 +25,7 @@ from dashgen.convert_rules import (
     ROUTE_REGISTRATIONS,
     SERVER_ATTRIBUTE_BLOCKERS,
     SERVER_ATTRIBUTES,
+    SERVER_CONSUMERS,
     Blocker,
     blocker_for_import,
 )
@@ -242,6 +244,17 @@ class _ModuleEdit:
         self.imports_left: set[str] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
         self.servers = self.names.servers_expressions()
+        self.aliases = _aliases(self.tree)
+        # Names bound to what a Flask-Caching Cache(...) call makes: `cache.init_app(server)`.
+        self.caches: set[str] = set()
+        self.caches = {
+            target.id
+            for node in nodes(self.tree, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+            and isinstance(node.value, ast.Call)
+            and self._called(node.value.func) == SERVER_CONSUMERS[0]
+        }
 
     # --- positions ---
 
@@ -408,7 +421,10 @@ class _ModuleEdit:
                     self.block(parent, f"{ast.unparse(parent)}, a use of the server dashgen cannot map",
                                SERVER_ATTRIBUTE_BLOCKERS["unknown"])  # fmt: skip
             elif not (
-                isinstance(parent, ast.keyword)
+                isinstance(parent, ast.Call)
+                and node in parent.args
+                and self._called(parent.func) in SERVER_CONSUMERS
+                or isinstance(parent, ast.keyword)
                 and parent.arg == "server"
                 or isinstance(parent, ast.Assign)
                 and parent.value is node
@@ -417,6 +433,14 @@ class _ModuleEdit:
             ):
                 self.block(node, f"{ast.unparse(parent or node)[:60]}: the server handed to other code",
                            SERVER_ATTRIBUTE_BLOCKERS["passed"])  # fmt: skip
+
+    def _called(self, func: ast.expr) -> str:
+        """The dotted name of what a call calls, through the module's imports and caches."""
+        if isinstance(func, ast.Name):
+            return self.aliases.get(func.id, func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.caches:
+            return f"{SERVER_CONSUMERS[0]}.{func.attr}"
+        return ""
 
     def _is_server(self, node: ast.AST | None) -> bool:
         if not isinstance(node, (ast.Name, ast.Attribute)):
@@ -465,6 +489,12 @@ class _ModuleEdit:
                 views[functions[view.id]] = "route"
             else:
                 self.block(call, f"add_url_rule with the view {ast.unparse(view)[:40]}", REFUSED_NAMES["view"])
+        for function in nodes(self.tree, ast.FunctionDef, ast.AsyncFunctionDef):
+            for decorator in function.decorator_list:
+                called = self._called(decorator.func if isinstance(decorator, ast.Call) else decorator)
+                cached = called.rpartition(".")[2] in CACHE_DECORATORS and called.startswith(SERVER_CONSUMERS[0])
+                if cached and (function in views or isinstance(function, ast.AsyncFunctionDef)):
+                    self.block(decorator, f"@{ast.unparse(decorator)[:40]} on {function.name}", REFUSED_NAMES["cached"])
         for function, kind in views.items():
             if any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _own_nodes(function)):
                 self.block(function, f"{function.name}, a view that streams (yields)", REFUSED_NAMES["stream"])

@@ -15,7 +15,14 @@ import pytest
 from tests.helpers import boot, callback_requests, procfile_command, request, run_dashgen, snapshot
 
 APPS = Path(__file__).parent / "apps"
-CONVERTED = ["convert_plain", "convert_own_server", "convert_routes", "convert_multi_module", "convert_old_components"]
+CONVERTED = [
+    "convert_plain",
+    "convert_own_server",
+    "convert_routes",
+    "convert_multi_module",
+    "convert_old_components",
+    "convert_caching",
+]
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
     "convert_own_server": [("GET", "/whoami", None)],
@@ -28,6 +35,8 @@ ROUTES = {
         ("GET", "/health", None),
     ],
     "convert_multi_module": [("GET", "/api/status", None)],
+    # Twice: the second answer is the first run's number again only when the cache hit.
+    "convert_caching": [("GET", "/api/computed/a", None), ("GET", "/api/computed/a", None)],
 }
 
 
@@ -120,6 +129,21 @@ def test_a_refusal_lists_every_blocker_and_changes_no_byte(tmp_path):
     ):
         assert blocker in result.stderr, result.stderr
     assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_flask_caching_view_decorators_are_refused(tmp_path):
+    project = _copy(tmp_path, "convert_caching")
+    app = project / "app.py"
+    app.write_text(
+        app.read_text().replace(
+            '@server.route("/api/computed/<key>")', '@server.route("/api/computed/<key>")\n@cache.cached(timeout=60)'
+        )
+    )
+    before = snapshot(project)
+    result = _convert(project)
+    assert result.returncode == 1
+    assert "app.py:21: @cache.cached(timeout=60) on computed_route — Flask-Caching's decorators" in result.stderr
+    assert snapshot(project) == before
 
 
 @pytest.mark.parametrize("backend", ["flask", "django"])
@@ -222,6 +246,9 @@ def test_the_conversion_answers_as_the_original(tmp_path, name, prefix):
     assert len(flask) == len(quart) >= 4
     for (what, before), (_, after) in zip(flask, quart, strict=True):
         assert before == after, f"{what} differs: {before!r:.300} vs {after!r:.300}"
+    if name == "convert_caching":
+        first, second = [body for what, (_, _, body) in quart if what.startswith("GET")]
+        assert first == second and first["key"] == "a"  # a miss would have counted one more run
     if routes:  # each route answered itself, not Dash's catch-all page
         assert all("_dash-config" not in str(body) for what, (_, _, body) in flask if what.startswith(("GET", "POST")))
 
