@@ -16,6 +16,17 @@ def remember_agent():
     session["agent"] = request.user_agent.string[:20]
 
 
+@server.after_request
+def tag(response):
+    response.headers["X-Served-By"] = "dash"
+    return response
+
+
+@server.errorhandler(404)
+def not_found(error):
+    return {"error": "no such page"}, 404
+
+
 @server.route("/whoami")
 def whoami():
     return {"greeting": server.config["GREETING"], "agent": session.get("agent", "")}
@@ -28,4 +39,5 @@ app.layout = html.Div([dcc.Dropdown(["a", "b"], "a", id="pick"), html.Div(id="pi
 
 @app.callback(Output("picked", "children"), Input("pick", "value"))
 def picked(value):
-    return f"{server.config['GREETING']}, {value}"
+    # The request a callback runs in: the backend's own, on Flask and on Quart alike.
+    return f"{server.config['GREETING']}, {value} ({request.headers.get('Content-Type')})"
