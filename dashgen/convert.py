@@ -306,7 +306,7 @@ class _ModuleEdit:
                 self.block(node, *found)
                 self.imports_left |= top
                 continue
-            if isinstance(node, ast.ImportFrom) and node.module in OLD_COMPONENTS:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in OLD_COMPONENTS:
                 self._old_components_from(node)
             elif isinstance(node, ast.Import) and any(alias.name in OLD_COMPONENTS for alias in node.names):
                 self._old_components_import(node)
@@ -332,11 +332,12 @@ class _ModuleEdit:
 
     def _old_components_from(self, node: ast.ImportFrom) -> None:
         start = self.offset(node.lineno, node.col_offset)
-        match = re.compile(r"from\s+(" + re.escape(node.module) + r")\b").match(self.file.text, start)
+        package = node.module.split(".")[0]
+        match = re.compile(r"from\s+(" + re.escape(package) + r")\b").match(self.file.text, start)
         if match is None:
             self.block(node, "an import dashgen cannot read", REFUSED_IMPORTS["components"])
             return
-        self.edits.append(_Edit(match.start(1), match.end(1), f"dash.{OLD_COMPONENTS[node.module]}"))
+        self.edits.append(_Edit(match.start(1), match.end(1), f"dash.{OLD_COMPONENTS[package]}"))
         self.notes.append((node.lineno, f"`{node.module}` is part of Dash since 2.0 and no longer installs"))
 
     def _from_flask(self, node: ast.ImportFrom) -> None:

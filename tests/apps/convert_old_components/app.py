@@ -4,6 +4,7 @@ import dash_core_components as dcc
 import dash_html_components as html
 import dash_table
 from dash.dependencies import Input, Output
+from dash_table.Format import Format
 
 app = dash.Dash(__name__)
 server = app.server
@@ -11,7 +12,7 @@ server = app.server
 app.layout = html.Div(
     [
         dcc.Input(id="rows", type="number", value=2),
-        dash_table.DataTable(id="table", columns=[{"name": "n", "id": "n"}]),
+        dash_table.DataTable(id="table", columns=[{"name": "n", "id": "n", "type": "numeric", "format": Format()}]),
     ]
 )
 
