@@ -47,6 +47,9 @@ class Backend:
     # that are coroutines, read from quart 0.22 with inspect.iscoroutinefunction): functions of
     # the server module and `request.` methods awaited when called, and `request.` properties
     # that are awaitables themselves. A view calling them without `await` answers 500.
+    # It has Flask's API under Flask's names (Quart does): convert swaps a Flask app's imports and
+    # keeps its routes and hooks; onto a backend without it only apps without Flask code move.
+    flask_api: bool = False
     coroutine_functions: frozenset[str] = frozenset()
     awaitable_attributes: frozenset[str] = frozenset()
 
@@ -124,6 +127,7 @@ BACKENDS: dict[str, Backend] = {
             websocket_routes=True,
             websocket_callbacks=True,
             setup_in_thread=True,
+            flask_api=True,
             coroutine_functions=frozenset(
                 {
                     "flash",

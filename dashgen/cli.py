@@ -333,13 +333,13 @@ def deploy_files(
 
 @app.command()
 def convert(
-    backend: Annotated[str, typer.Option(help="The backend to move the app onto: quart.")],
+    backend: Annotated[str, typer.Option(help="quart, or fastapi (apps without Flask code).")],
     directory: Annotated[Path | None, typer.Argument(help="The project's folder (default: this one).")] = None,
     app_file: AppFile = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and the diffs; write nothing.")] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Move a Flask-backed Dash app onto Quart, in place; refuse, changing nothing, what cannot be moved."""
+    """Move a Flask-backed Dash app onto Quart or FastAPI, in place; refuse, changing nothing, what cannot be moved."""
     from dashgen.convert import plan_convert, validate_backend
     from dashgen.entry import read_project
 

@@ -301,7 +301,14 @@ class _ModuleEdit:
                 continue
             modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             top = {module.split(".")[0] for module in modules}
-            found = next((blocker_for_import(module) for module in modules if blocker_for_import(module)), None)
+            found = next(
+                (
+                    found
+                    for module in modules
+                    if (found := blocker_for_import(module, backend.flask_api, backend.label))
+                ),
+                None,
+            )
             if found is not None:
                 self.block(node, *found)
                 self.imports_left |= top
@@ -416,7 +423,10 @@ class _ModuleEdit:
                 continue
             parent = self.parents.get(node)
             if isinstance(parent, ast.Attribute) and parent.value is node:
-                if parent.attr in SERVER_ATTRIBUTE_BLOCKERS:
+                if not self.backend.flask_api:
+                    how = SERVER_ATTRIBUTE_BLOCKERS["no_flask_api"].format(label=self.backend.label)
+                    self.block(parent, f"{ast.unparse(parent)}, Flask's server API", how)
+                elif parent.attr in SERVER_ATTRIBUTE_BLOCKERS:
                     self.block(parent, f"{ast.unparse(parent)}", SERVER_ATTRIBUTE_BLOCKERS[parent.attr])
                 elif parent.attr not in SERVER_ATTRIBUTES:
                     self.block(parent, f"{ast.unparse(parent)}, a use of the server dashgen cannot map",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The backends convert moves a Flask app onto.
-CONVERTIBLE = ("quart",)
+CONVERTIBLE = ("quart", "fastapi")
 
 # Server methods that register a view, and the hooks the server calls around requests: Quart
 # has each under the same name and signature.
@@ -72,12 +72,19 @@ REFUSED_ATTRIBUTES = {
     "request.input_stream": "Quart's body stream is read with `async for`: rewrite the read by hand",
     "request.files": "Quart's uploads are awaited and saved with `await file.save(...)`: move the upload by hand",
 }
+_NO_FLASK_API = (
+    "{label} has no Flask API: this version moves only apps without Flask code onto {label}; "
+    "move it by hand, or convert with --backend quart"
+)
+
+
 SERVER_ATTRIBUTE_BLOCKERS = {
     "wsgi_app": "an ASGI server has no WSGI app to wrap: use an ASGI middleware by hand",
     "test_client": "Quart's test client is async: rewrite the test with `async with app.test_client()`",
     "register_blueprint": "a blueprint: move its routes onto the server (or to a Quart Blueprint) by hand",
     "extensions": "an extension's state: convert the extension by hand",
     "unknown": "use only the server's routes, hooks and config, or move this by hand",
+    "no_flask_api": _NO_FLASK_API,
     "passed": "code given the server (an extension, a middleware) may need Flask: convert it by hand",
 }
 
@@ -93,8 +100,11 @@ class Blocker:
         return f"{self.file}:{self.line}: {self.what} — {self.how}"
 
 
-def blocker_for_import(module: str) -> tuple[str, str] | None:
-    """(what, how) for an import that blocks the conversion, or None."""
+def blocker_for_import(module: str, flask_api: bool, label: str) -> tuple[str, str] | None:
+    """(what, how) for an import that blocks the conversion onto a backend (with Flask's API or
+    not, named `label`), or None."""
+    if not flask_api and (module == "flask" or module.startswith(("flask.", "flask_"))):
+        return f"import of {module}", _NO_FLASK_API.format(label=label)
     for known, how in _IMPORTS.items():
         if module == known or module.startswith(f"{known}."):
             return f"import of {module}", how

@@ -46,8 +46,8 @@ def _copy(tmp_path: Path, name: str) -> Path:
     return project
 
 
-def _convert(project: Path, *options: str) -> subprocess.CompletedProcess:
-    return run_dashgen("convert", "--backend", "quart", *options, cwd=project)
+def _convert(project: Path, *options: str, backend: str = "quart") -> subprocess.CompletedProcess:
+    return run_dashgen("convert", "--backend", backend, *options, cwd=project)
 
 
 @pytest.mark.parametrize("name", CONVERTED)
@@ -178,7 +178,8 @@ def test_converted_modules_import_and_pass_ruff(tmp_path, name):
 # - `_dash-config`'s `end_id`: Dash 4.4 draws a fresh one on every page load, on every backend;
 # - `_dash-config`'s `websocket` key: ASGI backends announce their WebSocket callback endpoint;
 # - `?m=` in asset URLs: the modification times of two copies of the same files;
-# - Content-Type parameters (`; charset=utf-8`): the two frameworks spell them differently.
+# - Content-Type parameters (`; charset=utf-8`): the two frameworks spell them differently;
+# - a callback reply without Content-Type counts as JSON: FastAPI's carry none (the body is JSON).
 
 
 def _normal_page(html: str) -> str:
@@ -194,8 +195,8 @@ def _normal_page(html: str) -> str:
     return re.sub(r"([?&])m=[\d.]+", r"\1m=M", html)
 
 
-def _normal(reply):
-    content_type = (reply.content_type or "").split(";")[0].strip()
+def _normal(reply, *, callback: bool = False):
+    content_type = (reply.content_type or "").split(";")[0].strip() or ("application/json" if callback else "")
     body = _normal_page(reply.text) if content_type == "text/html" else reply.text
     try:
         import json
@@ -217,7 +218,7 @@ def _answers(base: str, root: str, routes) -> list:
     for body in callback_requests(layout.json(), dependencies.json()):
         reply = request(f"{base}_dash-update-component", body)
         assert reply.status == 200, reply.text[:300]
-        seen.append((body["output"], _normal(reply)))
+        seen.append((body["output"], _normal(reply, callback=True)))
     for method, path, body in routes:
         reply = request(f"{root}{path}", body) if method == "POST" else request(f"{root}{path}")
         seen.append((f"{method} {path}", _normal(reply)))
@@ -266,3 +267,46 @@ def test_the_modernised_app_serves_its_callbacks(tmp_path, prefix):
     with boot(project, procfile_command(project), prefix=prefix) as server:
         answers = dict(_answers(f"{server.base}{prefix or '/'}", server.base, []))
     assert answers["table.data"][2]["response"] == {"table": {"data": [{"n": 0}, {"n": 1}]}}
+
+
+# --- FastAPI: apps without Flask code ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["convert_plain", "convert_old_components"])
+def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
+    project = _copy(tmp_path, name)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert 'backend="fastapi"' in (project / "app.py").read_text()
+    assert "dash[fastapi]" in (project / "requirements.txt").read_text()
+    assert procfile_command(project).startswith("uvicorn app:server")
+    again = _convert(project, backend="fastapi")
+    assert "Nothing to convert: the app runs on FastAPI already." in again.stdout
+    onto_quart = _convert(project)
+    assert onto_quart.returncode == 1 and "convert moves Flask-backed Dash apps only" in onto_quart.stderr
+
+
+@pytest.mark.parametrize("name", ["convert_routes", "convert_own_server", "convert_caching"])
+def test_flask_code_is_refused_on_fastapi_and_nothing_changes(tmp_path, name):
+    project = _copy(tmp_path, name)
+    before = snapshot(project)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 1
+    assert "FastAPI has no Flask API" in result.stderr
+    assert re.search(r"app\.py:\d+: import of flask", result.stderr)
+    assert snapshot(project) == before
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_the_fastapi_conversion_answers_as_the_original(tmp_path, prefix):
+    original = _copy(tmp_path / "original", "convert_plain")
+    converted = _copy(tmp_path / "converted", "convert_plain")
+    assert _convert(converted, backend="fastapi").returncode == 0
+    answers = []
+    for project in (original, converted):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            answers.append(_answers(f"{server.base}{prefix or '/'}", server.base, []))
+    assert len(answers[0]) == len(answers[1]) >= 4
+    for (what, before), (_, after) in zip(*answers, strict=True):
+        assert before == after, f"{what} differs: {before!r:.300} vs {after!r:.300}"
