@@ -353,6 +353,7 @@ def convert(
     if not quiet:
         _print_found(project.source)
     _show(conversion.plan, quiet=quiet, dry_run=dry_run)
+    _print_warnings(conversion.warnings)
     if quiet:
         return
     console = _console()

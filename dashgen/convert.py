@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dashgen import rules
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION, Backend
 from dashgen.convert_rules import (
     CACHE_DECORATORS,
@@ -39,6 +40,7 @@ from dashgen.project import Project
 from dashgen.reading import PythonFile, module_file
 from dashgen.requirements import FILE, Requirements
 from dashgen.rules.requirements import Installed, needed_requirements
+from dashgen.rules.websocket import BLOCKING
 from dashgen.source import AppSource, dash_call
 
 FLASK = BACKENDS["flask"]
@@ -52,6 +54,9 @@ class Conversion:
     backend: Backend
     notes: list[str] = field(default_factory=list)  # what changed in each file, and why
     already: bool = False  # the app ran on the backend before: nothing to convert
+    # What check says of the converted app's sync callbacks that block the event loop: they stay
+    # as they are (Dash runs them), but now hold up every request of their worker.
+    warnings: list = field(default_factory=list)
 
 
 def validate_backend(name: str) -> Backend:
@@ -84,6 +89,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
         )
     conversion.plan.changes += modules.changes + [change for change in (requirements, procfile) if change]
     conversion.notes = modules.notes + conversion.notes
+    conversion.warnings = rules.findings(project.with_source(converted), features=("websocket",), codes={BLOCKING.code})
     return conversion
 
 

@@ -93,6 +93,17 @@ def test_routes_are_async_and_quarts_coroutines_awaited(tmp_path):
     assert "def out(clicks):" in text and "async def out" not in text
 
 
+def test_a_sync_callback_that_blocks_is_kept_and_said(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("def greet(name):\n", "def greet(name):\n    time.sleep(0.1)\n"))
+    app.write_text("import time\n" + app.read_text())
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "def greet(name):" in app.read_text()
+    assert "greet is a plain def on Quart" in result.stderr and "asyncio.to_thread(time.sleep" in result.stderr
+
+
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
     project = _copy(tmp_path, "convert_plain")
     (project / "Procfile").write_text("web: gunicorn app:server\nadmin: gunicorn app:server --bind :9000\n")
