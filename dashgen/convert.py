@@ -44,6 +44,8 @@ from dashgen.rules.websocket import BLOCKING
 from dashgen.source import AppSource, dash_call
 
 FLASK = BACKENDS["flask"]
+# Modules read beyond the app's imports: the pages folder, the project's top folder.
+_MAX_PAGES = 500
 
 
 @dataclass
@@ -120,8 +122,13 @@ class _Modules:
     def __init__(self, project: Project, backend: Backend) -> None:
         self.project = project
         self.backend = backend
+        paths = [path for path, _ in project.modules]
+        pages = project.pages
+        if pages is not None and pages.use_pages and pages.folder.is_dir():
+            # Dash imports the pages itself, at start: no import statement leads to them.
+            paths += sorted(pages.folder.rglob("*.py"))[:_MAX_PAGES]
         self.files: list[PythonFile] = [
-            file for path, _ in project.modules if (file := project.python(path)) is not None
+            file for path in dict.fromkeys(path.absolute() for path in paths) if (file := project.python(path))
         ]
         self.names: dict[Path, _Names] = {file.path: _Names() for file in self.files}
         self.changes: list[FileChange] = []
@@ -130,7 +137,7 @@ class _Modules:
 
     def convert(self) -> list[Blocker]:
         self._bind_names()
-        blockers: list[Blocker] = []
+        blockers: list[Blocker] = self._unreached()
         for file in self.files:
             edit = _ModuleEdit(self, file)
             blockers += edit.run()
@@ -145,6 +152,24 @@ class _Modules:
             action = IDENTICAL if new_text == file.text else UPDATE
             self.changes.append(FileChange(shown, action, new_text, file.text, encoding=file.encoding))
             self.notes += [f"{shown}:{line}: {note}" for line, note in edit.notes]
+        return blockers
+
+    def _unreached(self) -> list[Blocker]:
+        """A module beside the app that imports flask but that no import of the app leads to (one
+        loaded by name at run time, say): it would be left on Flask, so it blocks."""
+        converted = {file.path for file in self.files}
+        blockers = []
+        for path in sorted(self.project.root.glob("*.py"))[:_MAX_PAGES]:
+            file = None if path.absolute() in converted else self.project.python(path)
+            if file is None:
+                continue
+            for node in nodes(file.tree, ast.Import, ast.ImportFrom):
+                modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                if any(module.split(".")[0] == FLASK.server_module for module in modules):
+                    blockers.append(Blocker(self.project.shown(path), node.lineno, "an import of flask in a module "
+                                            "the app does not import where dashgen can follow",
+                                            "convert that module by hand, or import it from the app"))  # fmt: skip
+                    break
         return blockers
 
     def _bind_names(self) -> None:

@@ -22,6 +22,7 @@ CONVERTED = [
     "convert_multi_module",
     "convert_old_components",
     "convert_caching",
+    "convert_pages",
 ]
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
@@ -102,6 +103,19 @@ def test_a_sync_callback_that_blocks_is_kept_and_said(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "def greet(name):" in app.read_text()
     assert "greet is a plain def on Quart" in result.stderr and "asyncio.to_thread(time.sleep" in result.stderr
+
+
+def test_pages_are_converted_and_a_module_the_app_does_not_reach_blocks(tmp_path):
+    project = _copy(tmp_path, "convert_pages")
+    (project / "jobs.py").write_text("from flask import request\n")
+    before = snapshot(project)
+    refused = _convert(project)
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "jobs.py:1: an import of flask in a module the app does not import" in refused.stderr
+    (project / "jobs.py").unlink()
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "from quart import request" in (project / "pages" / "home.py").read_text()
 
 
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
@@ -189,6 +203,7 @@ def test_converted_modules_import_and_pass_ruff(tmp_path, name):
 # - `_dash-config`'s `end_id`: Dash 4.4 draws a fresh one on every page load, on every backend;
 # - `_dash-config`'s `websocket` key: ASGI backends announce their WebSocket callback endpoint;
 # - `?m=` in asset URLs: the modification times of two copies of the same files;
+# - `127.0.0.1:<port>` in Pages' meta tags: the two servers listen on different free ports;
 # - Content-Type parameters (`; charset=utf-8`): the two frameworks spell them differently;
 # - a callback reply without Content-Type counts as JSON: FastAPI's carry none (the body is JSON).
 
@@ -203,6 +218,7 @@ def _normal_page(html: str) -> str:
         return match.group(1) + json.dumps(data, sort_keys=True) + match.group(3)
 
     html = re.sub(r'(<script id="_dash-config" type="application/json">)(.*?)(</script>)', config, html, flags=re.S)
+    html = re.sub(r"127\.0\.0\.1:\d+", "HOST", html)
     return re.sub(r"([?&])m=[\d.]+", r"\1m=M", html)
 
 
@@ -218,6 +234,15 @@ def _normal(reply, *, callback: bool = False):
     return reply.status, content_type, body
 
 
+def _at_page(body: dict, base: str) -> None:
+    """A dcc.Location's properties as the browser fills them on the app's page (the layout has none)."""
+    path = "/" + base.split("://", 1)[1].partition("/")[2]
+    known = {"pathname": path, "href": base, "search": "", "hash": ""}
+    for item in body["inputs"] + body["state"]:
+        if item["value"] is None and item["property"] in known:
+            item["value"] = known[item["property"]]
+
+
 def _answers(base: str, root: str, routes) -> list:
     """What the app answers, in order: page, layout, dependencies, each callback with its
     initial inputs, each custom route (never prefixed: they are registered on the server)."""
@@ -226,7 +251,9 @@ def _answers(base: str, root: str, routes) -> list:
     dependencies = request(f"{base}_dash-dependencies")
     seen = [("page", _normal(page)), ("layout", _normal(layout)), ("deps", _normal(dependencies))]
     assert page.status == 200 and layout.status == 200 and dependencies.status == 200
-    for body in callback_requests(layout.json(), dependencies.json()):
+    on_server = [callback for callback in dependencies.json() if callback.get("clientside_function") is None]
+    for body in callback_requests(layout.json(), on_server):
+        _at_page(body, base)
         reply = request(f"{base}_dash-update-component", body)
         assert reply.status == 200, reply.text[:300]
         seen.append((body["output"], _normal(reply, callback=True)))
