@@ -22,6 +22,8 @@ from dashgen.convert_rules import (
     REFUSED_ATTRIBUTES,
     REFUSED_IMPORTS,
     REFUSED_NAMES,
+    RESPONSE_BODY,
+    RESPONSE_MAKERS,
     RETIRED_REQUIREMENTS,
     ROUTE_REGISTRATIONS,
     SERVER_ATTRIBUTE_BLOCKERS,
@@ -321,6 +323,7 @@ class _ModuleEdit:
         self._server_uses()
         awaiting = self._views()
         self._awaits(awaiting)
+        self._response_bodies(awaiting)
         if self.file.path == self.modules.project.source.path:
             self._dash_call()
         return self.blockers
@@ -548,6 +551,36 @@ class _ModuleEdit:
         start = self.offset(function.lineno, function.col_offset)
         self.edits.append(_Edit(start, start, "async "))
         self.notes.append((function.lineno, f"async def {function.name}: {why}"))
+
+    def _response_bodies(self, views: dict[ast.AST, str]) -> None:
+        """A response's body read in a view or hook (`response.get_data()`, `.json`): a coroutine on
+        Quart, on an object dashgen cannot always follow (the after_request hook's argument, what
+        make_response or jsonify returned), so it blocks."""
+        for function in views:
+            responses = (
+                {argument.arg for argument in function.args.args[:1]} if self._is_after_hook(function) else set()
+            )
+            for node in _own_nodes(function):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    made = _flask_ref(self.names, node.value.func)
+                    if made in RESPONSE_MAKERS:
+                        responses |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+            for node in _own_nodes(function):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in RESPONSE_BODY
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in responses
+                ):
+                    self.block(node, f"{ast.unparse(node)}, a response's body", REFUSED_NAMES["response_body"])
+
+    def _is_after_hook(self, function: ast.AST) -> bool:
+        return any(
+            isinstance(decorator, ast.Attribute)
+            and decorator.attr == "after_request"
+            and self._is_server(decorator.value)
+            for decorator in function.decorator_list
+        )
 
     def _awaits(self, views: dict[ast.AST, str]) -> None:
         """Every coroutine helper and awaitable request property awaited, where its function can be

@@ -17,6 +17,10 @@ HOOKS = ("before_request", "after_request", "teardown_request", "teardown_appcon
 # What else of the server an app may use unchanged (Quart's Config is Flask's).
 SERVER_ATTRIBUTES = (*ROUTE_REGISTRATIONS, *HOOKS, "add_url_rule", "config", "secret_key", "logger", "name", "debug")
 
+# What makes a response, and a response's attributes that read its body (coroutines on Quart).
+RESPONSE_MAKERS = ("make_response", "jsonify", "Response", "send_file", "send_from_directory", "render_template")
+RESPONSE_BODY = ("get_data", "get_json", "data", "json")
+
 # The component packages merged into Dash 2.0: the module of dash each is now.
 OLD_COMPONENTS = {"dash_core_components": "dcc", "dash_html_components": "html", "dash_table": "dash_table"}
 
@@ -61,6 +65,7 @@ REFUSED_NAMES = {
     "view": "a class-based or computed view: register a module-level function, then run this again",
     "stream": "a streamed response: rewrite it as an async generator on Quart by hand",
     "outside": "await it in a route, or make that function async and await it where it is called, by hand",
+    "response_body": "a response's body is read with `await response.get_data()` on Quart: move the read by hand",
     "cached": "Flask-Caching's decorators are not async-aware (Quart answers 500): cache a plain function the "
     "view calls instead, then run this again",
     "compress": "Dash's compress=True needs Flask-Compress, which has no Quart mapping dashgen has proved: "

@@ -151,6 +151,7 @@ def test_a_refusal_lists_every_blocker_and_changes_no_byte(tmp_path):
         "app.py:15: request.environ — ",
         "app.py:19: request.get_json, a coroutine on Quart, in body, which is not a route — ",
         "app.py:22: server.test_client — ",
+        "app.py:28: response.get_data, a response's body — ",
     ):
         assert blocker in result.stderr, result.stderr
     assert "nothing was changed" in result.stderr and "Traceback" not in result.stderr

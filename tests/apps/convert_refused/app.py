@@ -21,3 +21,9 @@ def body():
 
 client = server.test_client()
 app.layout = html.Div("refused")
+
+
+@server.after_request
+def size(response):
+    response.headers["X-Size"] = str(len(response.get_data()))
+    return response
