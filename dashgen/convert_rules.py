@@ -14,8 +14,10 @@ CONVERTIBLE = ("quart", "fastapi")
 ROUTE_REGISTRATIONS = ("route", "get", "post", "put", "patch", "delete")
 HOOKS = ("before_request", "after_request", "teardown_request", "teardown_appcontext", "errorhandler",
          "context_processor")  # fmt: skip
-# What else of the server an app may use unchanged (Quart's Config is Flask's).
-SERVER_ATTRIBUTES = (*ROUTE_REGISTRATIONS, *HOOKS, "add_url_rule", "config", "secret_key", "logger", "name", "debug")
+# What else of the server an app may use unchanged (Quart's Config is Flask's; its development
+# `run(host=, port=, debug=)` takes Flask's arguments).
+SERVER_ATTRIBUTES = (*ROUTE_REGISTRATIONS, *HOOKS, "add_url_rule", "config", "secret_key", "logger", "name", "debug",
+                     "run")  # fmt: skip
 
 # What makes a response, and a response's attributes that read its body (coroutines on Quart).
 RESPONSE_MAKERS = ("make_response", "jsonify", "Response", "send_file", "send_from_directory", "render_template")
@@ -108,7 +110,7 @@ class Blocker:
 def blocker_for_import(module: str, flask_api: bool, label: str) -> tuple[str, str] | None:
     """(what, how) for an import that blocks the conversion onto a backend (with Flask's API or
     not, named `label`), or None."""
-    if not flask_api and (module == "flask" or module.startswith(("flask.", "flask_"))):
+    if not flask_api and (module == "flask" or module.startswith(("flask.", "flask_")) or module in _IMPORTS):
         return f"import of {module}", _NO_FLASK_API.format(label=label)
     for known, how in _IMPORTS.items():
         if module == known or module.startswith(f"{known}."):

@@ -41,3 +41,7 @@ app.layout = html.Div([dcc.Dropdown(["a", "b"], "a", id="pick"), html.Div(id="pi
 def picked(value):
     # The request a callback runs in: the backend's own, on Flask and on Quart alike.
     return f"{server.config['GREETING']}, {value} ({request.headers.get('Content-Type')})"
+
+
+if __name__ == "__main__":
+    server.run(debug=True)
