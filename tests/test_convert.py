@@ -118,6 +118,30 @@ def test_pages_are_converted_and_a_module_the_app_does_not_reach_blocks(tmp_path
     assert "from quart import request" in (project / "pages" / "home.py").read_text()
 
 
+def test_import_flask_as_a_module_and_a_project_given_as_an_argument(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    (project / "app.py").write_text(
+        "import flask\nfrom dash import Dash, html\n\nserver = flask.Flask(__name__)\n"
+        "app = Dash(__name__, server=server)\napp.layout = html.Div('x')\n\n\n"
+        "@server.route('/hello', methods=['POST'])\ndef hello():\n"
+        "    return flask.jsonify(name=flask.request.form.get('name'), json=flask.request.get_json(silent=True))\n"
+    )
+    result = run_dashgen("convert", "--backend", "quart", str(project), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (project / "app.py").read_text().splitlines()[3:] == [
+        "server = quart.Quart(__name__)",
+        "app = Dash(__name__, server=server)",
+        "app.layout = html.Div('x')",
+        "",
+        "",
+        "@server.route('/hello', methods=['POST'])",
+        "async def hello():",
+        "    return quart.jsonify(name=(await quart.request.form).get('name'), "
+        "json=await quart.request.get_json(silent=True))",
+    ]
+    assert (project / "app.py").read_text().startswith("import quart\n")
+
+
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
     project = _copy(tmp_path, "convert_plain")
     (project / "Procfile").write_text("web: gunicorn app:server\nadmin: gunicorn app:server --bind :9000\n")
