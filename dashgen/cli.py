@@ -333,7 +333,7 @@ def deploy_files(
 
 @app.command()
 def convert(
-    backend: Annotated[str, typer.Option(help="quart, or fastapi (apps without Flask code).")],
+    backend: Annotated[str, typer.Option(help="quart, or fastapi (Dash and plain JSON GET routes only).")],
     directory: Annotated[Path | None, typer.Argument(help="The project's folder (default: this one).")] = None,
     app_file: AppFile = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and the diffs; write nothing.")] = False,

@@ -320,6 +320,9 @@ class _ModuleEdit:
     def run(self) -> list[Blocker]:
         self._imports()
         self._flask_class()
+        if self.modules.project.source.backend == self.backend.name:
+            # The server is the backend's already: its routes and uses are its own, not Flask's.
+            return self.blockers
         self._server_uses()
         awaiting = self._views()
         self._awaits(awaiting)
@@ -343,6 +346,9 @@ class _ModuleEdit:
                 ),
                 None,
             )
+            if found is not None and self._only_jsonify(node):
+                self._drop_statement(node, "jsonify's dicts are returned as they are: FastAPI answers them as JSON")
+                continue
             if found is not None:
                 self.block(node, *found)
                 self.imports_left |= top
@@ -360,6 +366,21 @@ class _ModuleEdit:
             else:
                 self.imports_left |= top
         self.imports_left.add(backend.server_module)
+
+    def _only_jsonify(self, node: ast.stmt) -> bool:
+        """`from flask import jsonify` at module level, onto a backend whose routes return dicts."""
+        return (
+            self.backend.route_style == "method"
+            and isinstance(node, ast.ImportFrom)
+            and node.module == FLASK.server_module
+            and node in self.tree.body
+            and all(alias.name == "jsonify" and not alias.asname for alias in node.names)
+        )
+
+    def _drop_statement(self, node: ast.stmt, why: str) -> None:
+        start, end = self.starts[node.lineno - 1], self.starts[node.end_lineno]
+        self.edits.append(_Edit(start, end, ""))
+        self.notes.append((node.lineno, f"removed `{ast.unparse(node)}`: {why}"))
 
     def _old_components_import(self, node: ast.Import) -> None:
         if len(node.names) != 1 or "." in node.names[0].name:
@@ -457,6 +478,8 @@ class _ModuleEdit:
                 continue
             parent = self.parents.get(node)
             if isinstance(parent, ast.Attribute) and parent.value is node:
+                if self._route_decorator(parent) and not self.backend.flask_api:
+                    continue  # a route: _method_route converts it or says why not
                 if not self.backend.flask_api:
                     how = SERVER_ATTRIBUTE_BLOCKERS["no_flask_api"].format(label=self.backend.label)
                     self.block(parent, f"{ast.unparse(parent)}, Flask's server API", how)
@@ -478,6 +501,17 @@ class _ModuleEdit:
             ):
                 self.block(node, f"{ast.unparse(parent or node)[:60]}: the server handed to other code",
                            SERVER_ATTRIBUTE_BLOCKERS["passed"])  # fmt: skip
+
+    def _route_decorator(self, attribute: ast.Attribute) -> bool:
+        call = self.parents.get(attribute)
+        function = self.parents.get(call)
+        return (
+            attribute.attr in ("route", "get")
+            and isinstance(call, ast.Call)
+            and call.func is attribute
+            and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and call in function.decorator_list
+        )
 
     def _called(self, func: ast.expr) -> str:
         """The dotted name of what a call calls, through the module's imports and caches."""
@@ -543,9 +577,85 @@ class _ModuleEdit:
         for function, kind in views.items():
             if any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _own_nodes(function)):
                 self.block(function, f"{function.name}, a view that streams (yields)", REFUSED_NAMES["stream"])
+            elif kind == "route" and self.backend.route_style == "method":
+                self._method_route(function)
             elif kind == "route" and isinstance(function, ast.FunctionDef):
                 self._make_async(function, "a route: the backend awaits its helpers inside")
+        if self.backend.route_style == "method":
+            self._jsonify_left()
         return views
+
+    def _method_route(self, function: ast.AST) -> None:
+        """A Flask GET route as FastAPI writes one: `@server.get("/items/{id:int}")`, the same
+        parameters (typed as the converters typed them), jsonify's dict returned as it is.
+        Anything more (another method, request, a response that is not JSON) blocks."""
+        how = REFUSED_NAMES["method_route"].format(label=self.backend.label)
+        decorators = [decorator for decorator in function.decorator_list if self._registration(decorator)]
+        if not decorators:  # registered with add_url_rule, which is blocked where it is called
+            return
+        decorator = decorators[0]
+        path = decorator.args[0] if isinstance(decorator, ast.Call) and len(decorator.args) == 1 else None
+        methods = [keyword for keyword in getattr(decorator, "keywords", []) if keyword.arg == "methods"]
+        get_only = all(
+            isinstance(keyword.value, (ast.List, ast.Tuple))
+            and [ast.literal_eval(element) for element in keyword.value.elts] == ["GET"]
+            for keyword in methods
+        )
+        others = [keyword for keyword in getattr(decorator, "keywords", []) if keyword.arg != "methods"]
+        if len(function.decorator_list) != 1 or not isinstance(path, ast.Constant) or not get_only or others:
+            self.block(function, f"{function.name}, a route beyond a plain GET", how)
+            return
+        converted, parameters = _braces_path(path.value)
+        arguments = function.args
+        plain = not (arguments.posonlyargs or arguments.vararg or arguments.kwonlyargs or arguments.kwarg)
+        if converted is None or not plain or arguments.defaults or {a.arg for a in arguments.args} != set(parameters):
+            self.block(function, f"{function.name}, a route whose parameters FastAPI would read otherwise", how)
+            return
+        returns = [node for node in _own_nodes(function) if isinstance(node, ast.Return)]
+        if not returns or not all(self._json_return(node.value) for node in returns):
+            self.block(function, f"{function.name}, a route that does not return jsonify(...) or a dict", how)
+            return
+        server = ast.unparse(decorator.func.value)
+        self.replace_node(decorator, f'{server}.get("{converted}")')
+        for argument in arguments.args:
+            if argument.annotation is None and parameters[argument.arg] != "str":
+                end = self.offset(argument.end_lineno, argument.end_col_offset)
+                self.edits.append(_Edit(end, end, f": {parameters[argument.arg]}"))
+        for node in returns:
+            call = node.value
+            if isinstance(call, ast.Call) and call.args:
+                self.replace_node(call, self.file.text[slice(*self.span(call.args[0]))])
+            elif isinstance(call, ast.Call):
+                self.replace_node(call.func, "dict")
+        self.notes.append((decorator.lineno, f'{server}.get("{converted}"): FastAPI\'s route for {function.name}'))
+
+    def _json_return(self, value: ast.expr | None) -> bool:
+        if isinstance(value, ast.Dict):
+            return True
+        return (
+            isinstance(value, ast.Call)
+            and _flask_ref(self.names, value.func) == "jsonify"
+            and isinstance(value.func, ast.Name)
+            and (
+                len(value.args) == 1
+                and not value.keywords
+                and not isinstance(value.args[0], ast.Starred)
+                or not value.args
+                and all(keyword.arg for keyword in value.keywords)
+            )
+        )
+
+    def _jsonify_left(self) -> None:
+        """jsonify's import goes: a use of it that is not a route's return would be a NameError."""
+        returned = {
+            id(node.value.func)
+            for node in nodes(self.tree, ast.Return)
+            if isinstance(node.value, ast.Call) and self._json_return(node.value)
+        }
+        for name in nodes(self.tree, ast.Name):
+            if self.names.flask_names.get(name.id) == "jsonify" and id(name) not in returned:
+                how = REFUSED_NAMES["method_route"].format(label=self.backend.label)
+                self.block(name, "jsonify used otherwise than returned by a GET route", how)
 
     def _make_async(self, function: ast.FunctionDef, why: str) -> None:
         start = self.offset(function.lineno, function.col_offset)
@@ -675,6 +785,31 @@ class _ModuleEdit:
             end = self.offset(last.end_lineno, last.end_col_offset)
             self.edits.append(_Edit(end, end, f', backend="{backend.name}"'))
         self.notes.append((call.lineno, f'Dash(..., backend="{backend.name}"): Dash serves itself on {backend.label}'))
+
+
+# Werkzeug's converters whose Starlette namesake matches the same segments ([^/]+, [0-9]+); float
+# and path match more there (`1`, an empty path), so a route using them is refused.
+_CONVERTERS = {None: "str", "string": "str", "int": "int"}
+
+
+def _braces_path(rule: str) -> tuple[str | None, dict[str, str]]:
+    """A Werkzeug rule (`/items/<int:id>`) in FastAPI's syntax (`/items/{id:int}`: what does not
+    match falls through to Dash's catch-all on both), and its parameters' types; None for a
+    converter without an equal."""
+    parameters: dict[str, str] = {}
+    unknown = False
+
+    def convert(match: re.Match) -> str:
+        nonlocal unknown
+        converter, name = match.group(1), match.group(2)
+        if converter not in _CONVERTERS:
+            unknown = True
+            return match.group(0)
+        parameters[name] = _CONVERTERS[converter]
+        return "{" + name + ("" if converter in (None, "string") else f":{converter}") + "}"
+
+    converted = re.sub(r"<(?:(\w+):)?(\w+)>", convert, rule)
+    return (None if unknown or "<" in converted else converted), parameters
 
 
 def _end(node: ast.AST) -> tuple[int, int]:

@@ -67,6 +67,8 @@ REFUSED_NAMES = {
     "view": "a class-based or computed view: register a module-level function, then run this again",
     "stream": "a streamed response: rewrite it as an async generator on Quart by hand",
     "outside": "await it in a route, or make that function async and await it where it is called, by hand",
+    "method_route": "{label} gets only plain GET routes returning jsonify(...) or a dict from this version: "
+    "move the route by hand",
     "response_body": "a response's body is read with `await response.get_data()` on Quart: move the read by hand",
     "cached": "Flask-Caching's decorators are not async-aware (Quart answers 500): cache a plain function the "
     "view calls instead, then run this again",
@@ -80,8 +82,8 @@ REFUSED_ATTRIBUTES = {
     "request.files": "Quart's uploads are awaited and saved with `await file.save(...)`: move the upload by hand",
 }
 _NO_FLASK_API = (
-    "{label} has no Flask API: this version moves only apps without Flask code onto {label}; "
-    "move it by hand, or convert with --backend quart"
+    "{label} has no Flask API: this version moves onto {label} only Dash itself and plain JSON GET "
+    "routes; move it by hand, or convert with --backend quart"
 )
 
 
