@@ -86,9 +86,10 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     procfile = _procfile_change(project, converted, conversion, blockers)
     if blockers:
         blockers.sort(key=lambda found: (found.file, found.line))
+        count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
         raise Refused(
-            f"{len(blockers)} thing(s) keep {project.shown(source.path)} from moving onto {backend.label} "
-            "with certainty; nothing was changed:",
+            f"{project.shown(source.path)} cannot move onto {backend.label} with certainty ({count}); "
+            "nothing was changed:",
             detail="\n".join(str(found) for found in blockers) + "\n",
         )
     conversion.plan.changes += modules.changes + [change for change in (requirements, procfile) if change]
@@ -116,7 +117,7 @@ class _Names:
     apps: set[str] = field(default_factory=set)  # the Dash app
     servers: set[str] = field(default_factory=set)  # the app's server
 
-    def servers_expressions(self) -> set[str]:
+    def server_expressions(self) -> set[str]:
         return self.servers | {f"{app}.server" for app in self.apps}
 
 
@@ -212,7 +213,7 @@ class _Modules:
                 target, value = statement.targets[0], statement.value
                 if not isinstance(target, ast.Name):
                     continue
-                if ast.unparse(value) in names.servers_expressions() or self._is_flask_call(names, value):
+                if ast.unparse(value) in names.server_expressions() or self._is_flask_call(names, value):
                     names.servers.add(target.id)
         return (len(names.apps), len(names.servers)) != before
 
@@ -276,7 +277,7 @@ class _ModuleEdit:
         self.blockers: list[Blocker] = []
         self.imports_left: set[str] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
-        self.servers = self.names.servers_expressions()
+        self.servers = self.names.server_expressions()
         self.aliases = _aliases(self.tree)
         # Names bound to what a Flask-Caching Cache(...) call makes: `cache.init_app(server)`.
         self.caches: set[str] = set()
