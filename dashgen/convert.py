@@ -33,7 +33,7 @@ from dashgen.convert_rules import (
     blocker_for_import,
 )
 from dashgen.deploy import mend_procfile, merge_requirements
-from dashgen.edits import bound_names, python_lines
+from dashgen.edits import bound_names, insert_after_line, python_lines
 from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import nodes
 from dashgen.plan import IDENTICAL, UPDATE, FileChange, Plan
@@ -42,6 +42,7 @@ from dashgen.project import Project
 from dashgen.reading import PythonFile, module_file
 from dashgen.requirements import FILE, Requirements
 from dashgen.rules.requirements import Installed, needed_requirements
+from dashgen.rules.source import SETUP_RACE
 from dashgen.rules.websocket import BLOCKING
 from dashgen.source import AppSource, dash_call
 
@@ -60,7 +61,7 @@ class Conversion:
     already: bool = False  # the app ran on the backend before: nothing to convert
     # What check says of the converted app's sync callbacks that block the event loop: they stay
     # as they are (Dash runs them), but now hold up every request of their worker.
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # and check's setup-race where it cannot be fixed
 
 
 def validate_backend(name: str) -> Backend:
@@ -92,10 +93,55 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
             "nothing was changed:",
             detail="\n".join(str(found) for found in blockers) + "\n",
         )
-    conversion.plan.changes += modules.changes + [change for change in (requirements, procfile) if change]
+    changes = _with_worker_start(project, converted, modules.changes, procfile, conversion)
+    conversion.plan.changes += changes + [change for change in (requirements, procfile) if change]
     conversion.notes = modules.notes + conversion.notes
-    conversion.warnings = rules.findings(project.with_source(converted), features=("websocket",), codes={BLOCKING.code})
+    conversion.warnings += rules.findings(
+        project.with_source(converted), features=("websocket",), codes={BLOCKING.code}
+    )
     return conversion
+
+
+# The names the template's worker start-up uses (templates/<backend>/app.py.jinja).
+_TEMPLATE_NAMES = ("app", "server")
+
+
+def _with_worker_start(
+    project: Project, converted: AppSource, changes: list[FileChange], procfile: FileChange | None, conversion
+) -> list[FileChange]:
+    """The served module with the worker start-up a generated app has, where check's setup-race
+    would fire on the converted app (its framework sets Dash up in a thread, several workers):
+    each worker then finishes Dash's set-up before it serves anyone."""
+    after = project.with_source(converted)
+    if procfile is not None:
+        after = after.with_files(procfile=procfile.new_text)
+    race = rules.findings(after, features=("source",), codes={SETUP_RACE.code})
+    if not race:
+        return changes
+    served, source = converted.entry, converted
+    if served.path != source.path or (served.app_name, served.server_name) != _TEMPLATE_NAMES:
+        conversion.warnings += race  # names the template does not use: said, with the fix
+        return changes
+    from dashgen.render import render_block
+
+    block = render_block(conversion.backend.name, "app.py.jinja", "worker_start").strip("\n")
+    shown = project.shown(served.path)
+    result = []
+    for change in changes:
+        if change.path == shown:
+            # Last, above the main block: every line the notes name stays where it is, and the
+            # conversion's edits add no line to a module moving onto Quart, so main_line holds.
+            lines = python_lines(change.new_text)
+            line = source.main_line - 1 if source.main_line else len(lines)
+            while line > 0 and not lines[line - 1].strip():
+                line -= 1
+            text, first = insert_after_line(change.new_text, line, block, blank_before=2, blank_after=2)
+            change = replace(change, action=UPDATE, new_text=text)
+            conversion.notes.append(
+                f"{shown}:{first}: each worker finishes Dash's set-up before serving: {race[0].problem}"
+            )
+        result.append(change)
+    return result
 
 
 def _served_server(source: AppSource) -> str:

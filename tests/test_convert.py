@@ -90,7 +90,8 @@ def test_routes_are_async_and_quarts_coroutines_awaited(tmp_path):
     assert "from quart import jsonify, request, send_from_directory" in text
     assert "body = await request.get_json(silent=True) or {}" in text
     assert "return await send_from_directory(FILES, name)" in text
-    assert text.count("async def ") == 5  # four routes and the add_url_rule view; the callback stays
+    # Four routes, the add_url_rule view and the worker start-up (two workers); the callback stays.
+    assert text.count("async def ") == 6
     assert "def out(clicks):" in text and "async def out" not in text
 
 
@@ -128,7 +129,7 @@ def test_import_flask_as_a_module_and_a_project_given_as_an_argument(tmp_path):
     )
     result = run_dashgen("convert", "--backend", "quart", str(project), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (project / "app.py").read_text().splitlines()[3:] == [
+    assert (project / "app.py").read_text().splitlines()[3:11] == [
         "server = quart.Quart(__name__)",
         "app = Dash(__name__, server=server)",
         "app.layout = html.Div('x')",
@@ -140,6 +141,20 @@ def test_import_flask_as_a_module_and_a_project_given_as_an_argument(tmp_path):
         "json=await quart.request.get_json(silent=True))",
     ]
     assert (project / "app.py").read_text().startswith("import quart\n")
+
+
+def test_several_workers_get_the_worker_start_up_a_generated_quart_app_has(tmp_path):
+    several, one = _copy(tmp_path, "convert_routes"), _copy(tmp_path, "convert_caching")
+    for project in (several, one):
+        assert _convert(project).returncode == 0
+    text = (several / "app.py").read_text()
+    assert text.endswith(
+        "@server.before_serving\nasync def finish_dash_setup():\n"
+        "    await server.test_client().get(app.config.routes_pathname_prefix)\n"
+    )
+    assert "before_serving" not in (one / "app.py").read_text()  # one worker: no race
+    checked = run_dashgen("check", "--target", "enterprise", cwd=several)
+    assert "setup-race" not in checked.stdout
 
 
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
