@@ -823,8 +823,7 @@ class _ModuleEdit:
             return  # the server passed is converted where it is made: Dash takes its backend from it
         if source.backend == backend.name:
             return
-        anchor = call.args[-1] if call.args else None
-        last = max((*call.args, *(keyword.value for keyword in call.keywords)), key=_end, default=anchor)
+        last = max((*call.args, *(keyword.value for keyword in call.keywords)), key=_end, default=None)
         if last is None:
             end = self.offset(call.end_lineno, call.end_col_offset) - 1
             self.edits.append(_Edit(end, end, f'backend="{backend.name}"'))
