@@ -157,6 +157,19 @@ def test_several_workers_get_the_worker_start_up_a_generated_quart_app_has(tmp_p
     assert "setup-race" not in checked.stdout
 
 
+def test_crlf_and_non_ascii_lines_are_spliced_byte_exact(tmp_path):
+    project = _copy(tmp_path, "convert_routes")
+    app = project / "app.py"
+    text = app.read_text().replace("app = Dash(__name__)", 'app = Dash(__name__, title="Größen – ü")')
+    text = text.replace("    body = request.get_json", "    ärger = 1  # «é»\n    body = request.get_json")
+    app.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert _convert(project).returncode == 0
+    converted = app.read_bytes().decode("utf-8")
+    assert "\n" not in converted.replace("\r\n", "")
+    assert 'app = Dash(__name__, title="Größen – ü", backend="quart")\r\n' in converted
+    assert "    ärger = 1  # «é»\r\n    body = await request.get_json(silent=True) or {}\r\n" in converted
+
+
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
     project = _copy(tmp_path, "convert_plain")
     (project / "Procfile").write_text("web: gunicorn app:server\nadmin: gunicorn app:server --bind :9000\n")
