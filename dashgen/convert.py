@@ -37,7 +37,7 @@ from dashgen.edits import bound_names, insert_after_line, python_lines
 from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import nodes
 from dashgen.plan import IDENTICAL, UPDATE, FileChange, Plan
-from dashgen.procfile import production_command
+from dashgen.procfile import dockerfile_command, production_command
 from dashgen.project import Project
 from dashgen.reading import PythonFile, module_file
 from dashgen.requirements import FILE, Requirements
@@ -85,6 +85,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     converted = replace(converted, served=replace(source.entry, server_name=_served_server(source)))
     requirements = _requirements_change(project, converted, modules, conversion, blockers)
     procfile = _procfile_change(project, converted, conversion, blockers)
+    blockers += _dockerfile_blockers(project, converted)
     if blockers:
         blockers.sort(key=lambda found: (found.file, found.line))
         count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
@@ -950,6 +951,23 @@ def _runs_gunicorn(project: Project) -> bool:
         except OSError:
             return True
     return False
+
+
+def _dockerfile_blockers(project: Project, converted: AppSource) -> list[Blocker]:
+    """A Dockerfile whose CMD runs a WSGI server would start the converted app and answer 500."""
+    web = dockerfile_command(project.root)
+    if web is None or web.is_asgi or web.server not in (FLASK.server_name, "waitress-serve"):
+        return []
+    backend = converted.serving
+    return [
+        Blocker(
+            "Dockerfile",
+            web.line,
+            f"CMD runs {web.server}, which cannot serve a {backend.label} app",
+            f"run `{production_command(converted)}` there by hand, or `dashgen deploy-files --target docker "
+            "--force` once the rest is converted",
+        )  # fmt: skip
+    ]
 
 
 def _procfile_change(

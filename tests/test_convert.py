@@ -170,6 +170,15 @@ def test_crlf_and_non_ascii_lines_are_spliced_byte_exact(tmp_path):
     assert "    ärger = 1  # «é»\r\n    body = await request.get_json(silent=True) or {}\r\n" in converted
 
 
+def test_a_dockerfile_running_gunicorn_blocks(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    (project / "Dockerfile").write_text('FROM python:3.12\nCOPY . .\nCMD ["gunicorn", "app:server", "-b", ":8000"]\n')
+    before = snapshot(project)
+    result = _convert(project)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert "Dockerfile:3: CMD runs gunicorn, which cannot serve a Quart app — " in result.stderr
+
+
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
     project = _copy(tmp_path, "convert_plain")
     (project / "Procfile").write_text("web: gunicorn app:server\nadmin: gunicorn app:server --bind :9000\n")
