@@ -46,6 +46,15 @@ class Backend:
     # How the server is told to call an app factory ({target} is `module:function`): uvicorn's
     # --factory; gunicorn calls what the import string's parentheses call (quoted for the shell).
     factory_target: str = "--factory {target}"
+    # What `dashgen convert` awaits in a Flask view moved onto this backend (Quart's helpers
+    # that are coroutines, read from quart 0.22 with inspect.iscoroutinefunction): functions of
+    # the server module and `request.` methods awaited when called, and `request.` properties
+    # that are awaitables themselves. A view calling them without `await` answers 500.
+    # It has Flask's API under Flask's names (Quart does): convert swaps a Flask app's imports and
+    # keeps its routes and hooks; onto a backend without it only apps without Flask code move.
+    flask_api: bool = False
+    coroutine_functions: frozenset[str] = frozenset()
+    awaitable_attributes: frozenset[str] = frozenset()
 
     def command(self, target: str, *, factory: bool = False) -> str:
         return self.server_command.format(target=self.factory_target.format(target=target) if factory else target)
@@ -122,6 +131,23 @@ BACKENDS: dict[str, Backend] = {
             websocket_routes=True,
             websocket_callbacks=True,
             setup_in_thread=True,
+            flask_api=True,
+            coroutine_functions=frozenset(
+                {
+                    "flash",
+                    "make_push_promise",
+                    "make_response",
+                    "render_template",
+                    "render_template_string",
+                    "send_file",
+                    "send_from_directory",
+                    "stream_template",
+                    "stream_template_string",
+                    "request.get_data",
+                    "request.get_json",
+                }
+            ),
+            awaitable_attributes=frozenset({"request.data", "request.form", "request.json", "request.values"}),
         ),
     )
 }

@@ -332,6 +332,39 @@ def deploy_files(
 
 
 @app.command()
+def convert(
+    backend: Annotated[str, typer.Option(help="quart, or fastapi (Dash and plain JSON GET routes only).")],
+    directory: Annotated[Path | None, typer.Argument(help="The project's folder (default: this one).")] = None,
+    app_file: AppFile = None,
+    dry_run: Annotated[bool, typer.Option(help="Show the plan and the diffs; write nothing.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Move a Flask-backed Dash app onto Quart or FastAPI, in place; refuse, changing nothing, what cannot be moved."""
+    from dashgen.convert import plan_convert, validate_backend
+    from dashgen.entry import read_project
+
+    with _reported():
+        chosen = validate_backend(backend.lower())
+        folder = (_here() / directory) if directory is not None else _here()
+        with _writing(folder / app_file.parent if app_file is not None else folder, dry_run=dry_run):
+            project = read_project(folder, app_file)
+            conversion = plan_convert(project, chosen)
+            _apply(conversion.plan, dry_run=dry_run)
+    if not quiet:
+        _print_found(project.source)
+    _show(conversion.plan, quiet=quiet, dry_run=dry_run)
+    _print_warnings(conversion.warnings)
+    if quiet:
+        return
+    console = _console()
+    for note in conversion.notes:
+        console.print(_visible(note), markup=False, highlight=False)
+    if not conversion.plan.writes:
+        already = f"the app runs on {chosen.label} already" if conversion.already else "every file is converted"
+        console.print(f"Nothing to convert: {already}.")
+
+
+@app.command()
 def check(
     target: Annotated[
         str | None, typer.Option(help="Also check what a platform needs: enterprise, cloud or docker.")

@@ -106,6 +106,13 @@ def shared_module(name: str) -> Any:
     return template_module("shared", name)
 
 
+def render_block(backend: str, name: str, block: str, **context: Any) -> str:
+    """One block of a backend's template, such as Quart's `app.py.jinja` `worker_start`: what
+    `convert` adds to an app so that it starts as a generated one does."""
+    template = _templates_environment().get_template(f"{backend}/{name}")
+    return "".join(template.blocks[block](template.new_context(context)))
+
+
 def render_deploy_file(name: str, **context: Any) -> str:
     """A file `deploy-files` writes, such as `Dockerfile`, from templates/deploy/ (beside project/,
     so copier never copies it into a new project)."""

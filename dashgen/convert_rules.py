@@ -1,0 +1,122 @@
+"""What `dashgen convert` knows of Flask code: what it converts, and each thing it refuses with
+the sentence that says how to move it by hand. Facts about the target backends themselves
+(which of their helpers are coroutines) are in dashgen/backends.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The backends convert moves a Flask app onto.
+CONVERTIBLE = ("quart", "fastapi")
+
+# Server methods that register a view, and the hooks the server calls around requests: Quart
+# has each under the same name and signature.
+ROUTE_REGISTRATIONS = ("route", "get", "post", "put", "patch", "delete")
+HOOKS = ("before_request", "after_request", "teardown_request", "teardown_appcontext", "errorhandler",
+         "context_processor")  # fmt: skip
+# What else of the server an app may use unchanged (Quart's Config is Flask's; its development
+# `run(host=, port=, debug=)` takes Flask's arguments).
+SERVER_ATTRIBUTES = (*ROUTE_REGISTRATIONS, *HOOKS, "add_url_rule", "config", "secret_key", "logger", "name", "debug",
+                     "run")  # fmt: skip
+
+# What makes a response, and a response's attributes that read its body (coroutines on Quart).
+RESPONSE_MAKERS = ("make_response", "jsonify", "Response", "send_file", "send_from_directory", "render_template")
+RESPONSE_BODY = ("get_data", "get_json", "data", "json")
+
+# The component packages merged into Dash 2.0: the module of dash each is now.
+OLD_COMPONENTS = {"dash_core_components": "dcc", "dash_html_components": "html", "dash_table": "dash_table"}
+
+# requirements.txt lines removed when no converted module imports these packages (a package
+# `flask` also counts `flask_*` extensions, which need Flask installed).
+RETIRED_REQUIREMENTS = {
+    "flask": ("flask",),
+    "dash-core-components": ("dash_core_components",),
+    "dash-html-components": ("dash_html_components",),
+    "dash-table": ("dash_table",),
+}
+
+_EXTENSION = "it has no mapping dashgen has proved on Quart: replace it with a Quart equivalent, then run this again"
+# Imports that block the conversion, by module (a module's own entry wins over its package's).
+_IMPORTS = {
+    "flask_login": "flask_login answers 500 on every request on Quart: move the login to quart-auth "
+    "(or a session-based before_request guard) by hand, then run this again",
+    "dash_auth": "dash_auth.BasicAuth fails on Quart (Working outside of request context): guard the app with an "
+    "async before_request that answers 401 with WWW-Authenticate, then run this again",
+    "flask_compress": "Flask-Compress wraps Flask's responses: use quart-compress on Quart by hand",
+    "werkzeug.middleware": "a WSGI middleware cannot wrap an ASGI app: use an ASGI middleware by hand",
+}
+# Code that may be given the server, by what it is: Flask-Caching's Cache works on Quart as it is
+# (measured: memoize on a plain function hits on Quart 0.22 with Flask-Caching 2.5).
+SERVER_CONSUMERS = ("flask_caching.Cache", "flask_caching.Cache.init_app")
+# Its view decorators return a coroutine Quart cannot answer with (500): only plain functions.
+CACHE_DECORATORS = ("cached", "memoize")
+REFUSED_IMPORTS = {
+    "flask.": "import it from quart where Quart has it (quart.json, quart.views), by hand",
+    "components": "write one `import dash_core_components as dcc` per line, then run this again",
+}
+
+REFUSED_NAMES = {
+    "g": "flask.g lives for one request on Flask but Quart's g is per app context: move what it holds into "
+    "the request (or session), then run this again",
+    "stream_with_context": "a streamed response: rewrite it as an async generator on Quart by hand",
+    "Blueprint": "a blueprint: move its routes onto the server (or convert it to a Quart Blueprint) by hand",
+    "copy_current_request_context": "Quart copies contexts for async tasks itself: remove it by hand",
+    "after_this_request": "register an after_request hook instead, then run this again",
+    "subclass": "Quart's internals differ from Flask's: move the subclass's additions into hooks, then run again",
+    "nested": "define the view at module level, then run this again",
+    "view": "a class-based or computed view: register a module-level function, then run this again",
+    "stream": "a streamed response: rewrite it as an async generator on Quart by hand",
+    "outside": "await it in a route, or make that function async and await it where it is called, by hand",
+    "method_route": "{label} gets only plain GET routes returning jsonify(...) or a dict from this version: "
+    "move the route by hand",
+    "response_body": "a response's body is read with `await response.get_data()` on Quart: move the read by hand",
+    "cached": "Flask-Caching's decorators are not async-aware (Quart answers 500): cache a plain function the "
+    "view calls instead, then run this again",
+    "compress": "Dash's compress=True needs Flask-Compress, which has no Quart mapping dashgen has proved: "
+    "drop compress=True (compress at the proxy) or add quart-compress by hand",
+}
+REFUSED_ATTRIBUTES = {
+    "request.environ": "Quart has no WSGI environ: read request.headers, request.scope or request.remote_addr",
+    "request.stream": "Quart's body stream is read with `async for`: rewrite the read by hand",
+    "request.input_stream": "Quart's body stream is read with `async for`: rewrite the read by hand",
+    "request.files": "Quart's uploads are awaited and saved with `await file.save(...)`: move the upload by hand",
+}
+_NO_FLASK_API = (
+    "{label} has no Flask API: this version moves onto {label} only Dash itself and plain JSON GET "
+    "routes; move it by hand, or convert with --backend quart"
+)
+
+
+SERVER_ATTRIBUTE_BLOCKERS = {
+    "wsgi_app": "an ASGI server has no WSGI app to wrap: use an ASGI middleware by hand",
+    "test_client": "Quart's test client is async: rewrite the test with `async with app.test_client()`",
+    "register_blueprint": "a blueprint: move its routes onto the server (or to a Quart Blueprint) by hand",
+    "extensions": "an extension's state: convert the extension by hand",
+    "unknown": "use only the server's routes, hooks and config, or move this by hand",
+    "no_flask_api": _NO_FLASK_API,
+    "passed": "code given the server (an extension, a middleware) may need Flask: convert it by hand",
+}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    file: str
+    line: int
+    what: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.what} — {self.how}"
+
+
+def blocker_for_import(module: str, flask_api: bool, label: str) -> tuple[str, str] | None:
+    """(what, how) for an import that blocks the conversion onto a backend (with Flask's API or
+    not, named `label`), or None."""
+    if not flask_api and (module == "flask" or module.startswith(("flask.", "flask_")) or module in _IMPORTS):
+        return f"import of {module}", _NO_FLASK_API.format(label=label)
+    for known, how in _IMPORTS.items():
+        if module == known or module.startswith(f"{known}."):
+            return f"import of {module}", how
+    if module.startswith("flask_") and module.split(".")[0] not in {name.split(".")[0] for name in SERVER_CONSUMERS}:
+        return f"import of {module}, a Flask extension", _EXTENSION
+    return None
