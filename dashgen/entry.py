@@ -127,7 +127,7 @@ class _Project:
                 "one from the project's modules: pass the right --app."
             )
         called = _called_factory(web) if creator.path == file.path else None
-        source = read_app(creator, self._module_tree(creator.path), called)
+        source = read_app(creator, self._project_module(creator.path), called)
         served = self._served(file, source, web)
         notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
@@ -151,6 +151,10 @@ class _Project:
             raise Refused(
                 f"No module in {self.root} creates a Dash app: run this in the app's folder or pass --app FILE."
             )
+        # A creator another one imports is a part of that app (the factory it calls), not an app.
+        creators = [
+            path for path in creators if not any(other != path and self._reaches(other, path) for other in creators)
+        ]
         completing = {creator: self._completing(creator) or creator for creator in creators}
         served = sorted(set(completing.values()), key=_usual_first)
         apps = [path for path in served if not any(other != path and self._reaches(other, path) for other in served)]
@@ -200,7 +204,7 @@ class _Project:
     def _wraps(self, file: PythonFile, creator: Path) -> bool:
         """Whether `file` mounts the app created in `creator` in an ASGI app."""
         if file.path == creator:
-            source = read_app(file, self._module_tree(file.path))
+            source = read_app(file, self._project_module(file.path))
             return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
         if self._creates(file):
             return False
@@ -208,7 +212,7 @@ class _Project:
             return True
         aliases = self._module_aliases(file, creator)
         created = self.python(creator) if aliases else None
-        app_name = read_app(created, self._module_tree(creator)).app_name if created is not None else ""
+        app_name = read_app(created, self._project_module(creator)).app_name if created is not None else ""
         return any(asgi_wrapper(file.tree, f"{module}.{app_name}", None) for module, _ in aliases)
 
     def _creators(self, modules: list[Path]) -> list[Path]:
@@ -278,7 +282,7 @@ class _Project:
         return False
 
     def _creates(self, file: PythonFile) -> bool:
-        return creates_dash(file.tree, self._module_tree(file.path))
+        return creates_dash(file.tree, self._project_module(file.path))
 
     def _creator(self, file: PythonFile) -> PythonFile | None:
         """The module that creates the Dash app `file` serves: itself, or one it imports it from."""
@@ -308,15 +312,14 @@ class _Project:
                 pairs += [(alias.asname or alias.name, alias.name) for alias in statement.names]
         return pairs
 
-    def _module_tree(self, importer: Path):
-        """What a module imported by `importer` is, by its dotted name: its syntax tree, or None."""
+    def _project_module(self, importer: Path):
+        """What a module imported by `importer` is, by its dotted name: the project's module, or None."""
 
-        def tree(dotted: str) -> ast.Module | None:
+        def module(dotted: str) -> PythonFile | None:
             path = self._module_path(importer.parent, dotted)
-            file = self.python(path) if path is not None else None
-            return file.tree if file is not None else None
+            return self.python(path) if path is not None else None
 
-        return tree
+        return module
 
     def _module_aliases(self, file: PythonFile, creator: Path) -> list[tuple[str, int]]:
         """The dotted names by which `file` refers to the module `creator` itself (`import
@@ -381,7 +384,9 @@ class _Project:
                 if (self.root / folder).resolve() in path.resolve().parents:
                     return folder
         file = self.python(path)
-        folder = (import_root(file) or path.parent).resolve() if file is not None else path.parent.resolve()
+        # A package's __init__.py is imported, as the package, from the folder above it.
+        own = path.parent.parent if path.name == "__init__.py" else path.parent
+        folder = (import_root(file) or own).resolve() if file is not None else own.resolve()
         root = self.root.resolve()
         return "" if folder == root else folder.relative_to(root).as_posix() if root in folder.parents else ""
 

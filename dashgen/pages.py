@@ -120,7 +120,7 @@ def pages_config(source: AppSource) -> PagesConfig:
     if folder_node is not None:
         if not (isinstance(folder_node, ast.Constant) and isinstance(folder_node.value, str)):
             raise Refused(
-                f"{source.path.name}:{folder_node.lineno} computes pages_folder: write it as a string "
+                f"{source.call_file.name}:{folder_node.lineno} computes pages_folder: write it as a string "
                 'such as pages_folder="pages" so dashgen can find the pages.'
             )
         folder_text = folder_node.value
@@ -131,7 +131,7 @@ def pages_config(source: AppSource) -> PagesConfig:
     else:
         use_pages = isinstance(use_node, ast.Constant) and bool(use_node.value)
     folder = Path(folder_text)
-    folder = folder if folder.is_absolute() else source.path.parent / folder
+    folder = folder if folder.is_absolute() else source.call_file.parent / folder
     return PagesConfig(use_pages, folder, folder_text, call.lineno)
 
 
@@ -234,7 +234,7 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     config = pages_config(source)
     if not config.use_pages:
         raise Refused(
-            f"{source.path.name}:{config.line} creates the Dash app without Pages: turn them on with "
+            f"{source.call_file.name}:{config.line} creates the Dash app without Pages: turn them on with "
             f"{source.app_name} = Dash(..., use_pages=True), put dash.page_container in its layout, "
             "and run this again."
         )

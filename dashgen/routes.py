@@ -174,7 +174,7 @@ def plan_add_route(source: AppSource, spec: RouteSpec) -> Plan:
         # The server exists only while create_app() runs: a module-level route has nothing to register on.
         raise Refused(
             f"{source.path.name} builds its Dash app inside {source.factory}(), so there is no module-level server "
-            f"to add {spec.path} to: register it in {source.factory}(), on {source.app_name}.server, before it returns."
+            f"to add {spec.path} to: register it in {source.factory}(), on the server it returns."
         )
     facts = BACKENDS[source.backend]
     plan = Plan(source.path.parent)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dashgen.backends import ASGI_WRAPPERS, BACKENDS, PREFIX_ENV, Backend
@@ -99,6 +99,7 @@ class AppSource:
     async_callbacks: bool  # some callback is `async def`
     import_time_runs: tuple[tuple[int, str], ...]  # (line, call) of app.run(...) outside __main__
     call: ast.Call  # the Dash(...) call creating the app, here or in the factory that makes it
+    call_path: Path | None  # the module that call is in, when it is another one (an imported factory)
     # The module's app factory the server calls (`gunicorn 'app:create_app()'`, `uvicorn --factory`)
     # when the app exists only inside it, and what it returns: "server" or "app" (the Dash object).
     factory: str = ""
@@ -111,6 +112,12 @@ class AppSource:
     @property
     def project_root(self) -> Path:
         return self.root or self.path.parent
+
+    @property
+    def call_file(self) -> Path:
+        """The module the Dash(...) call is in: where its keywords' lines are, and where Dash
+        finds the pages folder and assets from."""
+        return self.call_path or self.path
 
     @property
     def entry(self) -> ServedModule:
@@ -155,25 +162,33 @@ class AppSource:
         return self.entry.server_name
 
 
-def read_app(path: Path | PythonFile, module_tree=None, called: str | None = None) -> AppSource:
-    """Describe the Dash app in `path` from its syntax tree. `module_tree(dotted)`, when given,
+def read_app(path: Path | PythonFile, project_module=None, called: str | None = None) -> AppSource:
+    """Describe the Dash app in `path` from its syntax tree. `project_module(dotted)`, when given,
     is the syntax tree of one of the project's modules (or None): a server imported from it
     (`from server import server`), or an app factory imported from it, is read there. `called`
     is the function the server calls (`app:create_app()`), when it names one."""
     file = path if isinstance(path, PythonFile) else read_python(path)
     path, text, tree = file.path, file.text, file.tree
     names = _import_aliases(tree)
-    created = _dash_creation(tree, names, module_tree)
-    factory = None if created else _served_factory(path, tree, names, called)
+    created = _dash_creation(tree, names, project_module)
+    factory = None if created else _served_factory(path, tree, names, called, project_module)
+    bound = _bound_call(tree, factory.name) if factory is not None and factory.server is not None else None
     if factory is not None:
-        created = factory.statement, factory.app_name, factory.call
+        created = factory.statement, factory.app_name, factory.call, factory.call_path
     if created is None:
         raise Refused(f"{path} does not create a Dash app at module level (app = Dash(...)): pass the right --app.")
-    app_statement, app_name, call = created
-    backend, evidence, server_expression, server_line = _backend_and_server(
-        tree, names, app_statement, app_name, call, module_tree
-    )
-    if factory is not None:
+    app_statement, app_name, call, call_path = created
+    if factory is not None and factory.server is not None:
+        backend, evidence = factory.server
+        # `server = create_app()` at module level: that server is what is served.
+        server_expression, server_line = bound or ("", 0)
+    else:
+        backend, evidence, server_expression, server_line = _backend_and_server(
+            tree, names, app_statement, app_name, call, project_module
+        )
+    if bound is not None:
+        factory = None
+    elif factory is not None:
         # What exists at module level is the factory: the server is what calling it returns.
         server_expression, server_line = f"{factory.name}()", factory.end_line
     prefix_name, prefix_line = _prefix_variable(tree, names)
@@ -206,16 +221,27 @@ def read_app(path: Path | PythonFile, module_tree=None, called: str | None = Non
         async_callbacks=_has_async_callbacks(tree),
         import_time_runs=_import_time_runs(tree, app_name),
         call=call,
+        call_path=call_path,
         factory=factory.name if factory else "",
         factory_returns=factory.returns if factory else "",
         encoding=file.encoding,
     )
 
 
-def _served_factory(path: Path, tree: ast.Module, names: dict[str, str], called: str | None) -> Factory | None:
+def _bound_call(tree: ast.Module, function: str) -> tuple[str, int] | None:
+    """(name, last line) of the module-level `name = function()`, if there is one."""
+    for statement in tree.body:
+        assigned = _assignment(statement)
+        value = assigned[1] if assigned else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == function:
+            return assigned[0], statement.end_lineno or statement.lineno
+    return None
+
+
+def _served_factory(path: Path, tree: ast.Module, names: dict[str, str], called: str | None, project_module=None):
     """The app factory the server calls, when the module creates its app only inside one: the
     one `called` names, else the module's only factory."""
-    factories = _dash_factories(tree, names)
+    factories = {**_dash_factories(tree, names), **_server_factories(tree, names, project_module)}
     if called is not None:
         return factories.get(called)
     factories = {name: factory for name, factory in factories.items() if not factory.parameters}
@@ -245,13 +271,14 @@ def _module_level(statements: list[ast.stmt]):
             yield from _module_level(handler.body)
 
 
-def creates_dash(tree: ast.Module, module_tree=None) -> bool:
+def creates_dash(tree: ast.Module, project_module=None) -> bool:
     """Whether the module creates a Dash app at module level (itself or through a factory of the
     project's), or defines the app factory a server calls."""
     names = _import_aliases(tree)
-    if _dash_creation(tree, names, module_tree) is not None:
+    if _dash_creation(tree, names, project_module) is not None:
         return True
-    return any(not factory.parameters for factory in _dash_factories(tree, names).values())
+    factories = [*_dash_factories(tree, names).values(), *_server_factories(tree, names, project_module).values()]
+    return any(not factory.parameters for factory in factories)
 
 
 def factories_with_parameters(tree: ast.Module) -> list[str]:
@@ -272,9 +299,11 @@ def _import_aliases(tree: ast.Module) -> dict[str, str]:
                 names[alias.asname or alias.name.split(".")[0]] = (
                     alias.name if alias.asname else alias.name.split(".")[0]
                 )
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level <= 1:
+            # `from .main import x` is ".main.x": a module beside this one, never a library's.
+            relative = "." if node.level else ""
             for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                names[alias.asname or alias.name] = f"{relative}{node.module}.{alias.name}"
     for node in _module_level(tree.body):
         if isinstance(node, ast.ClassDef) and any(_dotted(base, names) in DASH_CLASSES for base in node.bases):
             names[node.name] = "dash.Dash"
@@ -315,9 +344,13 @@ class Factory:
     returns: str  # "app" or "server"
     end_line: int  # the function's last line
     parameters: tuple[str, ...]  # those without a default: a server calling it passes none
+    # (backend, evidence) when the function makes the server itself and puts a Dash app of
+    # another factory on it (`server = Flask(...)`, `init_dashboard(server)`, `return server`).
+    server: tuple[str, str] | None = None
+    call_path: Path | None = None  # the module the Dash(...) call is in, when not this one
 
 
-def _dash_creation(tree: ast.Module, names: dict[str, str], module_tree=None):
+def _dash_creation(tree: ast.Module, names: dict[str, str], project_module=None):
     """The statement creating the app that is in effect when the import ends (the last one):
     `app = Dash(...)`, or `app = make_app(...)` where make_app, the module's own or imported from
     one of the project's modules, returns a Dash(...)."""
@@ -329,23 +362,63 @@ def _dash_creation(tree: ast.Module, names: dict[str, str], module_tree=None):
             continue
         function = assigned[1].func
         if _is_dash_class(function, names):
-            found = statement, assigned[0], assigned[1]
-        elif (factory := _factory_called(function, names, factories, module_tree)) is not None:
-            found = statement, assigned[0], factory.call
+            found = statement, assigned[0], assigned[1], None
+        elif (factory := _factory_called(function, names, factories, project_module)) is not None:
+            found = statement, assigned[0], factory.call, factory.call_path
     return found
 
 
-def _factory_called(function: ast.expr, names: dict[str, str], factories: dict[str, Factory], module_tree):
+def _factory_called(function: ast.expr, names: dict[str, str], factories: dict[str, Factory], project_module):
     """The factory returning a Dash app that `function` names, if it is one."""
+    factory = _factory_named(function, names, factories, project_module)
+    return factory if factory is not None and factory.returns == "app" else None
+
+
+def _factory_named(function: ast.expr, names: dict[str, str], factories: dict[str, Factory], project_module):
+    """The Dash factory `function` names: the module's own, or one imported from the project."""
     if not isinstance(function, ast.Name):
         return None
     factory = factories.get(function.id)
-    imported = names.get(function.id, "")
-    if factory is None and "." in imported and module_tree is not None:
+    imported = names.get(function.id, "").lstrip(".")
+    if factory is None and "." in imported and project_module is not None:
         module, _, name = imported.rpartition(".")
-        other = module_tree(module)
-        factory = _dash_factories(other, _import_aliases(other)).get(name) if other is not None else None
-    return factory if factory is not None and factory.returns == "app" else None
+        other = project_module(module)
+        found = _dash_factories(other.tree, _import_aliases(other.tree)).get(name) if other is not None else None
+        factory = replace(found, call_path=other.path) if found is not None and found.call_path is None else found
+    return factory
+
+
+def _server_factories(tree: ast.Module, names: dict[str, str], project_module) -> dict[str, Factory]:
+    """Module-level functions that make a server, call a Dash factory of the project that puts
+    the app on it, and return the server: `create_app()` with `init_dashboard(server)`."""
+    dash_factories = _dash_factories(tree, names)
+    found = {}
+    for statement in tree.body:
+        if not isinstance(statement, ast.FunctionDef) or statement.name in dash_factories:
+            continue
+        servers, dash = {}, None
+        for node in ast.walk(statement):
+            assigned = _assignment(node) if isinstance(node, ast.stmt) else None
+            if assigned and (backend := _server_backend(assigned[1], names)):
+                servers[assigned[0]] = backend, node.lineno
+            elif isinstance(node, ast.Call) and dash is None:
+                factory = _factory_named(node.func, names, dash_factories, project_module)
+                dash = (node, factory) if factory is not None else None
+        returned = [
+            node.value.id
+            for node in statement.body
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Name)
+        ]
+        if dash is None or not returned or returned[-1] not in servers:
+            continue
+        (call, factory), (backend, line) = dash, servers[returned[-1]]
+        label = BACKENDS[backend].server_class
+        evidence = f"{statement.name}() returns the {label}() of line {line}, with the app of {factory.name}() on it"
+        found[statement.name] = Factory(
+            statement.name, call, factory.app_name, factory.call, "server", statement.end_lineno or statement.lineno,
+            _required_parameters(statement.args), (backend, evidence), factory.call_path,
+        )  # fmt: skip
+    return found
 
 
 def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, Factory]:
@@ -418,19 +491,19 @@ def _server_backend(call: ast.AST, names: dict[str, str]) -> str | None:
     return classes.get(_dotted(call.func, names))
 
 
-def _backend_and_server(tree, names, app_statement, app_name, call, module_tree=None):
+def _backend_and_server(tree, names, app_statement, app_name, call, project_module=None):
     line = app_statement.lineno
     server = _keyword(call, "server")
-    imported = names.get(server.id, "") if isinstance(server, ast.Name) else ""
-    if "." in imported and module_tree is not None:
+    imported = names.get(server.id, "").lstrip(".") if isinstance(server, ast.Name) else ""
+    if "." in imported and project_module is not None:
         module, _, variable = imported.rpartition(".")
-        other = module_tree(module)
-        for statement in other.body if other is not None else []:
+        other = project_module(module)
+        for statement in other.tree.body if other is not None else []:
             assigned = _assignment(statement)
             if (
                 assigned
                 and assigned[0] == variable
-                and (backend := _server_backend(assigned[1], _import_aliases(other)))
+                and (backend := _server_backend(assigned[1], _import_aliases(other.tree)))
             ):
                 evidence = (
                     f"server={server.id}, a {BACKENDS[backend].server_class}() imported from {module} "

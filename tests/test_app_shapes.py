@@ -94,6 +94,12 @@ def test_a_project_that_declares_its_dependencies_in_pyproject_gets_them_in_requ
         # The app exists only inside create_app(): the server calls it, and add-route refuses.
         ("factory_call", "gunicorn 'app:create_app()'", False),
         ("factory_fastapi", "uvicorn --factory app:create_app", False),
+        # create_app() makes the Flask server and init_dashboard(server) puts the Dash app on it.
+        ("factory_server", "gunicorn 'shop:create_app()'", False),
+        # Dash(server=False) in the factory, then init_app(flask_app); a package's __init__.py served.
+        ("factory_init_app", "gunicorn 'portal:create_app()'", False),
+        # `server = create_app()` at module level: that server is served, and routes go on it.
+        ("factory_module_server", "gunicorn app:server", True),
         # `app = create_dash_app()` with the factory imported from another module.
         ("factory_imported", "gunicorn app:server", True),
     ],

@@ -34,7 +34,7 @@ def pages(project):
         return  # no pages, or a computed pages_folder: nothing to read it from
     if not config.folder.is_dir():
         yield FOLDER_MISSING.finding(
-            project.shown(source.path), config.line,
+            project.shown(source.call_file), config.line,
             f"Pages are on but the pages folder {config.folder_text!r} does not exist, so Dash raises InvalidConfig "
             "and the app cannot start.",
             f"Create {config.folder_text}/ with a page in it, or point pages_folder at the folder that has them.",

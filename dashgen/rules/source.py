@@ -144,7 +144,7 @@ def routes(project):
 def pathnames(project):
     """Dash's URL keywords against the prefix variables Dash Enterprise sets."""
     source = project.source
-    file = project.shown(source.path)
+    file = project.shown(source.call_file)
     keywords = {keyword.arg: keyword.value for keyword in dash_call(source).keywords if keyword.arg}
     url_base = keywords.get("url_base_pathname")
     requests = keywords.get("requests_pathname_prefix")
