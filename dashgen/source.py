@@ -292,22 +292,25 @@ def factories_with_parameters(tree: ast.Module) -> list[str]:
 def _import_aliases(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted name, from every import that runs at import time; a class the
     module derives from a Dash class is `dash.Dash` (what it creates is a Dash app)."""
-    names: dict[str, str] = {}
-    for node in _module_level(tree.body):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0]
-                )
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level <= 1:
-            # `from .main import x` is ".main.x": a module beside this one, never a library's.
-            relative = "." if node.level else ""
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{relative}{node.module}.{alias.name}"
+    names = dict(pair for node in _module_level(tree.body) for pair in _aliases(node))
     for node in _module_level(tree.body):
         if isinstance(node, ast.ClassDef) and any(_dotted(base, names) in DASH_CLASSES for base in node.bases):
             names[node.name] = "dash.Dash"
     return names
+
+
+def _aliases(node: ast.AST) -> list[tuple[str, str]]:
+    """(local name, dotted name) of what an import statement binds; none for other statements."""
+    if isinstance(node, ast.Import):
+        return [
+            (alias.asname or alias.name.split(".")[0], alias.name if alias.asname else alias.name.split(".")[0])
+            for alias in node.names
+        ]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level <= 1:
+        # `from .main import x` is ".main.x": a module beside this one, never a library's.
+        relative = "." if node.level else ""
+        return [(alias.asname or alias.name, f"{relative}{node.module}.{alias.name}") for alias in node.names]
+    return []
 
 
 def _dotted(node: ast.AST, names: dict[str, str]) -> str:
@@ -397,12 +400,14 @@ def _server_factories(tree: ast.Module, names: dict[str, str], project_module) -
         if not isinstance(statement, ast.FunctionDef) or statement.name in dash_factories:
             continue
         servers, dash = {}, None
+        # The Dash factory is often imported inside it (`with server.app_context(): from .dashboard import ...`).
+        local = {**names, **dict(pair for node in ast.walk(statement) for pair in _aliases(node))}
         for node in ast.walk(statement):
             assigned = _assignment(node) if isinstance(node, ast.stmt) else None
-            if assigned and (backend := _server_backend(assigned[1], names)):
+            if assigned and (backend := _server_backend(assigned[1], local)):
                 servers[assigned[0]] = backend, node.lineno
             elif isinstance(node, ast.Call) and dash is None:
-                factory = _factory_named(node.func, names, dash_factories, project_module)
+                factory = _factory_named(node.func, local, dash_factories, project_module)
                 dash = (node, factory) if factory is not None else None
         returned = [
             node.value.id
