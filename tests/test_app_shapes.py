@@ -13,6 +13,17 @@ from helpers import boot, drive_dash, procfile_command, request, run_dashgen, sn
 APPS = Path(__file__).parent / "apps"
 
 
+def _serves(project: Path, *, route: bool = True) -> None:
+    """Booted from its Procfile, at the root and below the prefix: the page, its layout and every
+    callback answer, and so does the /api/health route add-route wrote (when `route`)."""
+    for prefix in (None, "/p/"):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            base = f"{server.base}{prefix or '/'}"
+            drive_dash(base)
+            if route:
+                assert request(f"{base}api/health").status == 200
+
+
 @pytest.mark.server
 @pytest.mark.parametrize(
     ("shape", "server"),
@@ -30,13 +41,8 @@ def test_the_app_deploys_and_serves(tmp_path, shape, server):
     assert "Found the Dash app in app.py" in deployed.stdout
     assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
     assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
-    command = procfile_command(project)
-    assert command.startswith(server)
-    for prefix in (None, "/p/"):
-        with boot(project, command, prefix=prefix) as server:
-            base = f"{server.base}{prefix or '/'}"
-            drive_dash(base)  # the page, its layout and every callback answer
-            assert request(f"{base}api/health").status == 200
+    assert procfile_command(project).startswith(server)
+    _serves(project)
 
 
 @pytest.mark.server
@@ -59,11 +65,7 @@ def test_an_app_in_a_package_it_imports_absolutely_is_served_from_above_the_pack
     assert (project / "requirements.txt").read_text().startswith("-r sales/requirements.txt\n")
     assert run_dashgen("add-route", "/api/health", *options, cwd=cwd).returncode == 0
     assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
-    for prefix in (None, "/p/"):
-        with boot(project, procfile_command(project), prefix=prefix) as server:
-            base = f"{server.base}{prefix or '/'}"
-            drive_dash(base)
-            assert request(f"{base}api/health").status == 200
+    _serves(project)
 
 
 @pytest.mark.server
@@ -80,11 +82,7 @@ def test_a_project_that_declares_its_dependencies_in_pyproject_gets_them_in_requ
     assert "gunicorn>=23.0" in requirements
     assert run_dashgen("add-route", "/api/health", cwd=project).returncode == 0
     assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
-    for prefix in (None, "/p/"):
-        with boot(project, procfile_command(project), prefix=prefix) as server:
-            base = f"{server.base}{prefix or '/'}"
-            drive_dash(base)
-            assert request(f"{base}api/health").status == 200
+    _serves(project)
 
 
 @pytest.mark.server
@@ -122,12 +120,7 @@ def test_an_app_built_by_a_factory_deploys_and_serves(tmp_path, shape, server, r
         assert "Traceback" not in added.stderr
         assert snapshot(project) == before
     assert run_dashgen("check", "--target", "enterprise", cwd=project).returncode == 0
-    for prefix in (None, "/p/"):
-        with boot(project, procfile_command(project), prefix=prefix) as booted:
-            base = f"{booted.base}{prefix or '/'}"
-            drive_dash(base)
-            if routes:
-                assert request(f"{base}api/health").status == 200
+    _serves(project, route=routes)
 
 
 @pytest.mark.server
