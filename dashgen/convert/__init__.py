@@ -1,0 +1,125 @@
+"""`dashgen convert`: a Flask-backed Dash app moved onto an ASGI backend, in place.
+
+Every module the served app imports is rewritten by syntax-tree positions (every other byte
+kept), requirements.txt is merged as deploy-files merges it, and the Procfile's gunicorn command
+is mended into the backend's server. What cannot be converted with certainty is a blocker: one
+blocker and nothing is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from dashgen import rules
+from dashgen.backends import BACKENDS, Backend
+from dashgen.convert.files import dockerfile_blockers, procfile_change, requirements_change
+from dashgen.convert.flask_code import CONVERTIBLE
+from dashgen.convert.modules import Modules
+from dashgen.convert.names import FLASK
+from dashgen.edits import insert_after_line, python_lines
+from dashgen.errors import InvalidInput, Refused
+from dashgen.plan import UPDATE, FileChange, Plan
+from dashgen.project import Project
+from dashgen.rules.source import SETUP_RACE
+from dashgen.rules.websocket import BLOCKING
+from dashgen.source import AppSource
+
+
+@dataclass
+class Conversion:
+    """What convert decided, for the CLI to print."""
+
+    plan: Plan
+    backend: Backend
+    notes: list[str] = field(default_factory=list)  # what changed in each file, and why
+    already: bool = False  # the app ran on the backend before: nothing to convert
+    # What check says of the converted app's sync callbacks that block the event loop: they stay
+    # as they are (Dash runs them), but now hold up every request of their worker.
+    warnings: list = field(default_factory=list)  # and check's setup-race where it cannot be fixed
+
+
+def validate_backend(name: str) -> Backend:
+    if name not in CONVERTIBLE:
+        others = ", ".join(CONVERTIBLE)
+        raise InvalidInput(f"--backend {name!r} is not a backend convert moves an app onto: choose {others}.")
+    return BACKENDS[name]
+
+
+def plan_convert(project: Project, backend: Backend) -> Conversion:
+    """The plan that moves the project's app onto `backend`, or Refused listing every blocker."""
+    source = project.source
+    if source.backend not in (FLASK.name, backend.name) or source.entry.wrapper:
+        raise Refused(
+            f"{project.shown(source.path)} runs on {source.serving.label}: convert moves Flask-backed Dash apps only."
+        )
+    conversion = Conversion(Plan(project.root), backend, already=source.backend == backend.name)
+    modules = Modules(project, backend)
+    blockers = modules.convert()
+    converted = replace(source, backend=backend.name)
+    converted = replace(converted, served=replace(source.entry, server_name=_served_server(source)))
+    requirements = requirements_change(project, converted, modules, conversion, blockers)
+    procfile = procfile_change(project, converted, conversion, blockers)
+    blockers += dockerfile_blockers(project, converted)
+    if blockers:
+        blockers.sort(key=lambda found: (found.file, found.line))
+        count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
+        raise Refused(
+            f"{project.shown(source.path)} cannot move onto {backend.label} with certainty ({count}); "
+            "nothing was changed:",
+            detail="\n".join(str(found) for found in blockers) + "\n",
+        )
+    changes = _with_worker_start(project, converted, modules.changes, procfile, conversion)
+    conversion.plan.changes += changes + [change for change in (requirements, procfile) if change]
+    conversion.notes = modules.notes + conversion.notes
+    conversion.warnings += rules.findings(
+        project.with_source(converted), features=("websocket",), codes={BLOCKING.code}
+    )
+    return conversion
+
+
+# The names the template's worker start-up uses (templates/<backend>/app.py.jinja).
+_TEMPLATE_NAMES = ("app", "server")
+
+
+def _with_worker_start(
+    project: Project, converted: AppSource, changes: list[FileChange], procfile: FileChange | None, conversion
+) -> list[FileChange]:
+    """The served module with the worker start-up a generated app has, where check's setup-race
+    would fire on the converted app (its framework sets Dash up in a thread, several workers):
+    each worker then finishes Dash's set-up before it serves anyone."""
+    after = project.with_source(converted)
+    if procfile is not None:
+        after = after.with_files(procfile=procfile.new_text)
+    race = rules.findings(after, features=("source",), codes={SETUP_RACE.code})
+    if not race:
+        return changes
+    served, source = converted.entry, converted
+    if served.path != source.path or (served.app_name, served.server_name) != _TEMPLATE_NAMES:
+        conversion.warnings += race  # names the template does not use: said, with the fix
+        return changes
+    from dashgen.render import render_block
+
+    block = render_block(conversion.backend.name, "app.py.jinja", "worker_start").strip("\n")
+    shown = project.shown(served.path)
+    result = []
+    for change in changes:
+        if change.path == shown:
+            # Last, above the main block: every line the notes name stays where it is, and the
+            # conversion's edits add no line to a module moving onto Quart, so main_line holds.
+            lines = python_lines(change.new_text)
+            line = source.main_line - 1 if source.main_line else len(lines)
+            while line > 0 and not lines[line - 1].strip():
+                line -= 1
+            text, first = insert_after_line(change.new_text, line, block, blank_before=2, blank_after=2)
+            change = replace(change, action=UPDATE, new_text=text)
+            conversion.notes.append(
+                f"{shown}:{first}: each worker finishes Dash's set-up before serving: {race[0].problem}"
+            )
+        result.append(change)
+    return result
+
+
+def _served_server(source: AppSource) -> str:
+    """What the production server loads from the served module: its server variable, else the
+    Dash app's `.server` attribute, which uvicorn's `module:app.server` reaches as well."""
+    served = source.entry
+    return served.server_name or f"{served.app_name}.server"

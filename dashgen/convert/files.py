@@ -1,0 +1,139 @@
+"""requirements.txt, the Procfile and the Dockerfile of a conversion."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dashgen.backends import DASH_MIN_VERSION
+from dashgen.convert.flask_code import RETIRED_REQUIREMENTS, Blocker
+from dashgen.convert.modules import Modules
+from dashgen.convert.names import FLASK
+from dashgen.deploy import mend_procfile, merge_requirements
+from dashgen.plan import IDENTICAL, UPDATE, FileChange
+from dashgen.procfile import dockerfile_command, production_command
+from dashgen.project import Project
+from dashgen.requirements import FILE, Requirements
+from dashgen.rules.requirements import Installed, needed_requirements
+from dashgen.source import AppSource
+
+if TYPE_CHECKING:
+    from dashgen.convert import Conversion
+
+
+def requirements_change(
+    project: Project, converted: AppSource, modules: Modules, conversion: Conversion, blockers: list[Blocker]
+) -> FileChange | None:
+    requirements = project.requirements
+    if requirements is None:
+        conversion.notes.append(
+            f"No requirements.txt: the app now needs {', '.join(needed_requirements(converted))} installed."
+        )
+        return None
+    backend = conversion.backend
+    dash = requirements.get("dash")
+    if dash is not None and not Installed(requirements).dash_from(DASH_MIN_VERSION):
+        blockers.append(
+            Blocker(project.shown(dash.file), dash.line, f"dash pinned to {dash.specifier}, which has no "
+                    f"{backend.label} backend", f"allow dash>={DASH_MIN_VERSION} first (test the app on it)")
+        )  # fmt: skip
+    text = merge_requirements(requirements, needed_requirements(converted))
+    retired = _retired(project, requirements, modules)
+    text = _without_lines(text, [requirement.line for requirement, _ in retired])
+    for requirement, why in retired:
+        conversion.notes.append(f"{FILE}:{requirement.line}: removed {requirement.name}: {why}.")
+    if text != requirements.text:
+        conversion.notes.append(f"{FILE}: {', '.join(needed_requirements(converted))} for {backend.label}.")
+    action = IDENTICAL if text == requirements.text else UPDATE
+    return FileChange(FILE, action, text, requirements.text, encoding=requirements.encoding)
+
+
+def _retired(project: Project, requirements: Requirements, modules: Modules) -> list[tuple[object, str]]:
+    """The user's lines for packages nothing imports any more (Flask, the old component
+    packages) and gunicorn once nothing runs it; each with why it goes."""
+    found = []
+    for requirement in requirements.entries:
+        if requirement.url is not None or _continued(requirements.text, requirement.line):
+            continue
+        packages = RETIRED_REQUIREMENTS.get(requirement.name)
+        if packages is not None and not any(
+            imported == package or imported.startswith(f"{package}_")
+            for imported in modules.imports_left
+            for package in packages
+        ):
+            found.append((requirement, "no module imports it any more"))
+        elif requirement.name == "gunicorn" and not _runs_gunicorn(project):
+            found.append((requirement, "the Procfile runs uvicorn now and nothing else runs gunicorn"))
+    return found
+
+
+def _continued(text: str, line: int) -> bool:
+    lines = re.split(r"\r\n|\n|\r", text)
+    return lines[line - 1].rstrip().endswith("\\")
+
+
+def _without_lines(text: str, numbers: list[int]) -> str:
+    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text)
+    return "".join(line for number, line in enumerate(lines, 1) if number not in numbers)
+
+
+def _runs_gunicorn(project: Project) -> bool:
+    """Whether anything but the Procfile's web: line (which convert rewrites) names gunicorn:
+    its other processes, a Dockerfile, a script, a module."""
+    procfile = project.procfile
+    others = [
+        line
+        for number, line in enumerate(re.split(r"\r\n|\n|\r", procfile.text if procfile else ""), 1)
+        if procfile is None or procfile.web is None or number != procfile.web.line
+    ]
+    if any("gunicorn" in line for line in others):
+        return True
+    root = project.root
+    for path in [root / "Dockerfile", *root.glob("*.sh"), *root.glob("*.py")]:
+        try:
+            if path.is_file() and "gunicorn" in path.read_text(errors="replace"):
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def dockerfile_blockers(project: Project, converted: AppSource) -> list[Blocker]:
+    """A Dockerfile whose CMD runs a WSGI server would start the converted app and answer 500."""
+    web = dockerfile_command(project.root)
+    if web is None or web.is_asgi or web.server not in (FLASK.server_name, "waitress-serve"):
+        return []
+    backend = converted.serving
+    return [
+        Blocker(
+            "Dockerfile",
+            web.line,
+            f"CMD runs {web.server}, which cannot serve a {backend.label} app",
+            f"run `{production_command(converted)}` there by hand, or `dashgen deploy-files --target docker "
+            "--force` once the rest is converted",
+        )  # fmt: skip
+    ]
+
+
+def procfile_change(
+    project: Project, converted: AppSource, conversion: Conversion, blockers: list[Blocker]
+) -> FileChange | None:
+    procfile, web = project.procfile, project.web
+    if project.procfile_error is not None:
+        raise project.procfile_error
+    command = production_command(converted)
+    if procfile is None or web is None:
+        conversion.notes.append(f"No Procfile web: line: serve the app with `{command}`.")
+        return None
+    if web.is_asgi:
+        return FileChange("Procfile", IDENTICAL, procfile.text, procfile.text)
+    if web.server != FLASK.server_name:
+        blockers.append(Blocker("Procfile", web.line, f"`{web.text}` does not run gunicorn",
+                                f"serve the app with `{command}` by hand"))  # fmt: skip
+        return None
+    if web.option("-b", "--bind") is None:
+        # gunicorn binds to $PORT when the platform sets it; uvicorn reads no such variable.
+        command = command.replace("--port 8000", "--port ${PORT:-8000}")
+    text, dropped = mend_procfile(procfile.text, web, command, converted)
+    conversion.notes += dropped
+    return FileChange("Procfile", UPDATE, text, procfile.text)
