@@ -300,12 +300,7 @@ def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSo
     what was dropped, with why. On the same server only the module:variable and an unfitting
     worker class change; on another server the options it shares are carried over."""
     newline = "\r\n" if "\r\n" in text else "\n"
-    if web is None or web.script or web.server not in SERVERS:
-        new_command, dropped = command, []
-        if web is not None and web.text and not web.script:
-            dropped = [f"Procfile: `{web.text}` is replaced: it does not start a production server for the app."]
-    else:
-        new_command, dropped = _mended_command(web, command, source)
+    new_command, dropped = mended_command(web, command, source)
     lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text) if text else []
     lines = [line for line in lines if line]
     if web is None:
@@ -316,6 +311,15 @@ def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSo
     match = re.match(r"(\ufeff?\s*web\s*:\s*)", old)
     lines[web.line - 1] = f"{match.group(1)}{new_command}{ending}"
     return "".join(lines), dropped
+
+
+def mended_command(web: WebCommand | None, command: str, source: AppSource) -> tuple[str, list[str]]:
+    """The web command mended for the app, and what was dropped (each said of the Procfile)."""
+    if web is not None and not web.script and web.server in SERVERS:
+        return _mended_command(web, command, source)
+    if web is not None and web.text and not web.script:
+        return command, [f"Procfile: `{web.text}` is replaced: it does not start a production server for the app."]
+    return command, []
 
 
 def _mended_command(web: WebCommand, command: str, source: AppSource) -> tuple[str, list[str]]:

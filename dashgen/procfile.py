@@ -250,9 +250,18 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """(number, line) of a script or Dockerfile, a backslash-continued line read as one."""
-    logical = re.sub(r"\\\r?\n", " ", text.removeprefix("\ufeff"))
-    return list(enumerate(re.split(r"\r\n|\n|\r", logical), start=1))
+    """(number, line) of a script or Dockerfile, a backslash-continued line read as one and
+    numbered by its first line."""
+    found: list[tuple[int, str]] = []
+    parts: list[str] = []
+    for number, line in enumerate(re.split(r"\r\n|\n|\r", text.removeprefix("\ufeff")), start=1):
+        parts.append(line.removesuffix("\\"))
+        if not line.endswith("\\"):
+            found.append((number - len(parts) + 1, " ".join(parts)))
+            parts = []
+    if parts:
+        found.append((number - len(parts) + 1, " ".join(parts)))
+    return found
 
 
 def _server_command(number: int, command: str, words: list[Word], chdir: str | None) -> WebCommand:

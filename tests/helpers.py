@@ -90,6 +90,13 @@ def on_loopback(command: str, port: int) -> str:
     return " ".join(words)
 
 
+def docker_cmd(project: Path) -> str:
+    """The Dockerfile's CMD as the command a shell runs (what `sh -c "exec ..."` execs)."""
+    cmd = next(line for line in (project / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    words = json.loads(cmd.removeprefix("CMD "))
+    return words[2].removeprefix("exec ") if words[:2] == ["sh", "-c"] else " ".join(words)
+
+
 @dataclass
 class Server:
     base: str

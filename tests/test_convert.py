@@ -4,6 +4,7 @@ conversion on uvicorn answering the same requests alike."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import boot, callback_requests, procfile_command, request, run_dashgen, snapshot
+from tests.helpers import boot, callback_requests, docker_cmd, procfile_command, request, run_dashgen, snapshot
 
 APPS = Path(__file__).parent / "apps"
 CONVERTED = [
@@ -170,9 +171,47 @@ def test_crlf_and_non_ascii_lines_are_spliced_byte_exact(tmp_path):
     assert "    ärger = 1  # «é»\r\n    body = await request.get_json(silent=True) or {}\r\n" in converted
 
 
-def test_a_dockerfile_running_gunicorn_blocks(tmp_path):
+DOCKER_CMDS = {
+    "exec": 'CMD ["gunicorn", "app:server", "-b", ":8000", "--timeout", "120"]',
+    "shell": "CMD gunicorn app:server --workers 3 --bind 0.0.0.0:8000",
+}
+
+
+@pytest.mark.parametrize("form", list(DOCKER_CMDS))
+def test_a_dockerfile_cmd_running_gunicorn_runs_uvicorn(tmp_path, form):
     project = _copy(tmp_path, "convert_plain")
-    (project / "Dockerfile").write_text('FROM python:3.12\nCOPY . .\nCMD ["gunicorn", "app:server", "-b", ":8000"]\n')
+    (project / "Procfile").unlink()
+    (project / "Dockerfile").write_text(f"FROM python:3.12\r\nCOPY . .\r\n{DOCKER_CMDS[form]}\r\nEXPOSE 8000\r\n")
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    lines = (project / "Dockerfile").read_bytes().decode().split("\r\n")
+    assert lines[:2] == ["FROM python:3.12", "COPY . ."] and lines[3:] == ["EXPOSE 8000", ""]
+    if form == "exec":
+        assert json.loads(lines[2].removeprefix("CMD ")) == [
+            "sh", "-c", "exec uvicorn app:server --workers ${WEB_CONCURRENCY:-2} --no-access-log"
+            " --host 0.0.0.0 --port 8000"
+        ]  # fmt: skip
+        assert "Dockerfile:3: dropped `--timeout 120`" in result.stdout
+    else:
+        assert lines[2] == "CMD uvicorn app:server --no-access-log --workers 3 --host 0.0.0.0 --port 8000"
+    assert "Dockerfile:3: gunicorn is replaced by uvicorn" in result.stdout
+    assert "gunicorn" not in (project / "requirements.txt").read_text()
+
+
+@pytest.mark.server
+def test_the_rewritten_dockerfile_cmd_serves_the_converted_app(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    (project / "Dockerfile").write_text(f"FROM python:3.12\nCOPY . .\n{DOCKER_CMDS['exec']}\n")
+    assert _convert(project).returncode == 0
+    for prefix in (None, "/p/"):
+        with boot(project, docker_cmd(project), prefix=prefix) as server:
+            page = request(f"{server.base}{prefix or '/'}")
+            assert page.status == 200 and "_dash-config" in page.text
+
+
+def test_a_dockerfile_cmd_dashgen_cannot_rewrite_blocks(tmp_path):
+    project = _copy(tmp_path, "convert_plain")
+    (project / "Dockerfile").write_text('FROM python:3.12\nCOPY . .\nCMD ["gunicorn", \\\n  "app:server"]\n')
     before = snapshot(project)
     result = _convert(project)
     assert result.returncode == 1 and snapshot(project) == before

@@ -12,6 +12,7 @@ from helpers import (
     DASH_PATH,
     TOPOLOGIES,
     boot,
+    docker_cmd,
     drive_dash,
     generate,
     procfile_command,
@@ -24,12 +25,6 @@ from helpers import (
 from dashgen.backends import BACKENDS
 
 APPS = Path(__file__).parent / "apps"
-
-
-def docker_cmd(project: Path) -> str:
-    cmd = next(line for line in (project / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
-    words = json.loads(cmd.removeprefix("CMD "))
-    return words[2].removeprefix("exec ") if words[:2] == ["sh", "-c"] else " ".join(words)
 
 
 @pytest.mark.parametrize("topology", list(TOPOLOGIES))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from dashgen import rules
 from dashgen.backends import BACKENDS, Backend
-from dashgen.convert.files import dockerfile_blockers, procfile_change, requirements_change
+from dashgen.convert.files import dockerfile_change, procfile_change, requirements_change
 from dashgen.convert.flask_code import CONVERTIBLE
 from dashgen.convert.modules import Modules
 from dashgen.convert.names import FLASK
@@ -56,9 +56,10 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     blockers = modules.convert()
     converted = replace(source, backend=backend.name)
     converted = replace(converted, served=replace(source.entry, server_name=_served_server(source)))
-    requirements = requirements_change(project, converted, modules, conversion, blockers)
     procfile = procfile_change(project, converted, conversion, blockers)
-    blockers += dockerfile_blockers(project, converted)
+    dockerfile = dockerfile_change(project, converted, conversion, blockers)
+    rewritten = [change for change in (procfile, dockerfile) if change]
+    requirements = requirements_change(project, converted, modules, conversion, blockers, rewritten)
     if blockers:
         blockers.sort(key=lambda found: (found.file, found.line))
         count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
@@ -68,7 +69,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
             detail="\n".join(str(found) for found in blockers) + "\n",
         )
     changes = _with_worker_start(project, converted, modules.changes, procfile, conversion)
-    conversion.plan.changes += changes + [change for change in (requirements, procfile) if change]
+    conversion.plan.changes += changes + [change for change in (requirements, *rewritten) if change]
     conversion.notes = modules.notes + conversion.notes
     conversion.warnings += rules.findings(
         project.with_source(converted), features=("websocket",), codes={BLOCKING.code}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,11 @@ from dashgen.backends import DASH_MIN_VERSION
 from dashgen.convert.flask_code import RETIRED_REQUIREMENTS, Blocker
 from dashgen.convert.modules import Modules
 from dashgen.convert.names import FLASK
-from dashgen.deploy import mend_procfile, merge_requirements
+from dashgen.deploy import docker_command, mend_procfile, mended_command, merge_requirements
 from dashgen.plan import IDENTICAL, UPDATE, FileChange
 from dashgen.procfile import dockerfile_command, production_command
 from dashgen.project import Project
+from dashgen.reading import read_text
 from dashgen.requirements import FILE, Requirements
 from dashgen.rules.requirements import Installed, needed_requirements
 from dashgen.source import AppSource
@@ -20,9 +22,16 @@ from dashgen.source import AppSource
 if TYPE_CHECKING:
     from dashgen.convert import Conversion
 
+_DOCKERFILE = "Dockerfile"
+
 
 def requirements_change(
-    project: Project, converted: AppSource, modules: Modules, conversion: Conversion, blockers: list[Blocker]
+    project: Project,
+    converted: AppSource,
+    modules: Modules,
+    conversion: Conversion,
+    blockers: list[Blocker],
+    rewritten: list[FileChange],
 ) -> FileChange | None:
     requirements = project.requirements
     if requirements is None:
@@ -38,7 +47,7 @@ def requirements_change(
                     f"{backend.label} backend", f"allow dash>={DASH_MIN_VERSION} first (test the app on it)")
         )  # fmt: skip
     text = merge_requirements(requirements, needed_requirements(converted))
-    retired = _retired(project, requirements, modules)
+    retired = _retired(project, requirements, modules, rewritten)
     text = _without_lines(text, [requirement.line for requirement, _ in retired])
     for requirement, why in retired:
         conversion.notes.append(f"{FILE}:{requirement.line}: removed {requirement.name}: {why}.")
@@ -48,7 +57,9 @@ def requirements_change(
     return FileChange(FILE, action, text, requirements.text, encoding=requirements.encoding)
 
 
-def _retired(project: Project, requirements: Requirements, modules: Modules) -> list[tuple[object, str]]:
+def _retired(
+    project: Project, requirements: Requirements, modules: Modules, rewritten: list[FileChange]
+) -> list[tuple[object, str]]:
     """The user's lines for packages nothing imports any more (Flask, the old component
     packages) and gunicorn once nothing runs it; each with why it goes."""
     found = []
@@ -62,7 +73,7 @@ def _retired(project: Project, requirements: Requirements, modules: Modules) -> 
             for package in packages
         ):
             found.append((requirement, "no module imports it any more"))
-        elif requirement.name == "gunicorn" and not _runs_gunicorn(project):
+        elif requirement.name == "gunicorn" and not _runs_gunicorn(project, rewritten):
             found.append((requirement, "the Procfile runs uvicorn now and nothing else runs gunicorn"))
     return found
 
@@ -77,42 +88,54 @@ def _without_lines(text: str, numbers: list[int]) -> str:
     return "".join(line for number, line in enumerate(lines, 1) if number not in numbers)
 
 
-def _runs_gunicorn(project: Project) -> bool:
-    """Whether anything but the Procfile's web: line (which convert rewrites) names gunicorn:
-    its other processes, a Dockerfile, a script, a module."""
-    procfile = project.procfile
-    others = [
-        line
-        for number, line in enumerate(re.split(r"\r\n|\n|\r", procfile.text if procfile else ""), 1)
-        if procfile is None or procfile.web is None or number != procfile.web.line
-    ]
-    if any("gunicorn" in line for line in others):
-        return True
+def _runs_gunicorn(project: Project, rewritten: list[FileChange]) -> bool:
+    """Whether anything names gunicorn once the conversion has rewritten the Procfile (and the
+    Dockerfile's CMD): another process, a Dockerfile, a script, a module."""
+    texts = {change.path: change.new_text for change in rewritten}
     root = project.root
-    for path in [root / "Dockerfile", *root.glob("*.sh"), *root.glob("*.py")]:
+    for path in [root / "Procfile", root / "Dockerfile", *root.glob("*.sh"), *root.glob("*.py")]:
         try:
-            if path.is_file() and "gunicorn" in path.read_text(errors="replace"):
-                return True
+            text = texts.get(path.name) if path.parent == root and path.name in texts else None
+            if text is None and path.is_file():
+                text = path.read_text(errors="replace")
         except OSError:
+            return True
+        if text is not None and "gunicorn" in text:
             return True
     return False
 
 
-def dockerfile_blockers(project: Project, converted: AppSource) -> list[Blocker]:
-    """A Dockerfile whose CMD runs a WSGI server would start the converted app and answer 500."""
+def dockerfile_change(
+    project: Project, converted: AppSource, conversion: Conversion, blockers: list[Blocker]
+) -> FileChange | None:
+    """The Dockerfile's CMD that runs gunicorn, run by the backend's server instead: options
+    carried over as in the Procfile, in the CMD's own form (exec form through `sh -c` where a
+    variable needs expanding). A CMD dashgen cannot rewrite with certainty (one continued over
+    several lines, a launch script, another WSGI server) blocks."""
     web = dockerfile_command(project.root)
     if web is None or web.is_asgi or web.server not in (FLASK.server_name, "waitress-serve"):
-        return []
-    backend = converted.serving
-    return [
-        Blocker(
-            "Dockerfile",
-            web.line,
-            f"CMD runs {web.server}, which cannot serve a {backend.label} app",
-            f"run `{production_command(converted)}` there by hand, or `dashgen deploy-files --target docker "
-            "--force` once the rest is converted",
+        return None
+    text = read_text(project.root / _DOCKERFILE)
+    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text)
+    line = lines[web.line - 1]
+    body = line.rstrip("\r\n")
+    match = re.match(r"(\s*CMD\s+)(.*?)\s*$", body, re.IGNORECASE)
+    command = production_command(converted)
+    if web.server != FLASK.server_name or web.script or web.chdir or match is None or body.endswith("\\"):
+        blockers.append(
+            Blocker(_DOCKERFILE, web.line, f"CMD runs {web.server}, which cannot serve a {converted.serving.label} app",
+                    f"run `{command}` there by hand, or `dashgen deploy-files --target docker --force` once the "
+                    "rest is converted")
         )  # fmt: skip
-    ]
+        return None
+    if web.option("-b", "--bind") is None:
+        # gunicorn binds to all interfaces at $PORT when the platform sets it; uvicorn reads no such variable.
+        command = command.replace("--port 8000", "--port ${PORT:-8000}")
+    new_command, dropped = mended_command(web, command, converted)
+    written = json.dumps(docker_command(new_command)) if match.group(2).startswith("[") else new_command
+    lines[web.line - 1] = f"{match.group(1)}{written}{line[len(body) :]}"
+    conversion.notes += [note.replace("Procfile:", f"{_DOCKERFILE}:{web.line}:", 1) for note in dropped]
+    return FileChange(_DOCKERFILE, UPDATE, "".join(lines), text)
 
 
 def procfile_change(
