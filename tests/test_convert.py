@@ -227,6 +227,25 @@ def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):
     assert "admin: gunicorn app:server --bind :9000" in (project / "Procfile").read_text()
 
 
+def _errors(project: Path) -> set[str]:
+    result = run_dashgen("check", "--target", "enterprise", "--format", "json", cwd=project)
+    assert result.returncode in (0, 1), result.stderr
+    return {finding["code"] for finding in json.loads(result.stdout)["findings"] if finding["severity"] == "error"}
+
+
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+@pytest.mark.parametrize("name", CONVERTED)
+def test_check_finds_no_error_the_original_did_not_have(tmp_path, name, backend):
+    project = _copy(tmp_path, name)
+    before, files = _errors(project), snapshot(project)
+    result = _convert(project, backend=backend)
+    if result.returncode == 1:  # refused (FastAPI takes fewer apps): every file as it was
+        assert snapshot(project) == files and "nothing was changed" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert _errors(project) <= before
+
+
 def test_a_dry_run_writes_nothing(tmp_path):
     project = _copy(tmp_path, "convert_routes")
     before = snapshot(project)
