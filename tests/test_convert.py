@@ -291,6 +291,24 @@ def test_flask_caching_view_decorators_are_refused(tmp_path):
     assert snapshot(project) == before
 
 
+def test_a_module_beside_the_app_that_uses_flask_and_that_the_app_does_not_import_blocks(tmp_path):
+    # The package's entry module imports the app (`from src.app import app`), not the other way
+    # round: the app's imports never lead to it, and left on Flask it would answer 500.
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "__init__.py").write_text("")
+    (project / "src" / "app.py").write_text("from dash import Dash\n\napp = Dash(__name__)\nserver = app.server\n")
+    (project / "src" / "index.py").write_text(
+        "import flask\n\nfrom src.app import app\n\n\ndef visitor():\n    return flask.request.cookies.get('v')\n"
+    )
+    (project / "requirements.txt").write_text("dash>=4.2.0\ngunicorn\n")
+    (project / "Procfile").write_text("web: gunicorn src.app:server\n")
+    before = snapshot(project)
+    result = _convert(project)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert "src/index.py:1: an import of flask in a module the app does not import" in result.stderr
+
+
 @pytest.mark.parametrize("backend", ["flask", "django"])
 def test_a_backend_convert_cannot_move_onto_is_invalid_input(tmp_path, backend):
     project = _copy(tmp_path, "convert_plain")

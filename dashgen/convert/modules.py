@@ -55,11 +55,14 @@ class Modules:
         return blockers
 
     def _unreached(self) -> list[Blocker]:
-        """A module beside the app that imports flask but that no import of the app leads to (one
-        loaded by name at run time, say): it would be left on Flask, so it blocks."""
+        """A module beside the app (in the project's folder or the app's) that imports flask but
+        that no import of the app leads to (the entry module that imports the app, one loaded by
+        name at run time): it would be left on Flask, so it blocks."""
         converted = {file.path for file in self.files}
         blockers = []
-        for path in sorted(self.project.root.glob("*.py"))[:_MAX_PAGES]:
+        folders = dict.fromkeys((self.project.root, self.project.source.path.parent))
+        beside = sorted({path.absolute() for folder in folders for path in folder.glob("*.py")})
+        for path in beside[:_MAX_PAGES]:
             file = None if path.absolute() in converted else self.project.python(path)
             if file is None:
                 continue
