@@ -14,12 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import generate, run_dashgen
 from plotly_cloud._commands import detect_entrypoint_module, normalize_entrypoint_module
 from plotly_cloud._deploy import MAX_ZIP_SIZE, create_deployment_zip, save_deployment_config
 
 from dashgen import cloud
 from dashgen.backends import BACKENDS
-from tests.helpers import generate, run_dashgen
 
 APPS = Path(__file__).parent / "apps"
 

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import boot, callback_requests, docker_cmd, procfile_command, request, run_dashgen, snapshot
+from helpers import boot, callback_requests, docker_cmd, procfile_command, request, run_dashgen, snapshot
 
 APPS = Path(__file__).parent / "apps"
 CONVERTED = [
