@@ -56,8 +56,6 @@ REFUSED_IMPORTS = {
 }
 
 REFUSED_NAMES = {
-    "g": "flask.g lives for one request on Flask but Quart's g is per app context: move what it holds into "
-    "the request (or session), then run this again",
     "stream_with_context": "a streamed response: rewrite it as an async generator on Quart by hand",
     "Blueprint": "a blueprint: move its routes onto the server (or convert it to a Quart Blueprint) by hand",
     "copy_current_request_context": "Quart copies contexts for async tasks itself: remove it by hand",

@@ -1,7 +1,7 @@
 """Dash on a Flask server the app builds itself, configured, with a before_request hook."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 
 from dash import Dash, Input, Output, html, dcc
 
@@ -14,6 +14,8 @@ server.secret_key = os.environ.get("SECRET_KEY", "dev-only")
 @server.before_request
 def remember_agent():
     session["agent"] = request.user_agent.string[:20]
+    if "tag" in request.args:  # g holds it for this request only: the next one starts without
+        g.tag = request.args["tag"]
 
 
 @server.after_request
@@ -29,7 +31,7 @@ def not_found(error):
 
 @server.route("/whoami")
 def whoami():
-    return {"greeting": server.config["GREETING"], "agent": session.get("agent", "")}
+    return {"greeting": server.config["GREETING"], "agent": session.get("agent", ""), "tag": g.get("tag")}
 
 
 app = Dash(__name__, server=server)

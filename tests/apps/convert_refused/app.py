@@ -1,6 +1,6 @@
 """Flask code convert cannot move with certainty: every use is a blocker."""
 from dash import Dash, html
-from flask import Blueprint, g, request
+from flask import Blueprint, g, request  # g converts (Quart's is per request too); the rest does not
 from flask_login import LoginManager
 
 app = Dash(__name__, compress=True)
