@@ -23,6 +23,7 @@ CONVERTED = [
     "convert_old_components",
     "convert_caching",
     "convert_pages",
+    "convert_wsgi_entry",
 ]
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
@@ -212,6 +213,17 @@ def test_the_rewritten_dockerfile_cmd_serves_the_converted_app(tmp_path):
             assert page.status == 200 and "_dash-config" in page.text
 
 
+def test_an_entry_module_gets_the_worker_start_up_through_the_module_creating_the_app(tmp_path):
+    project = _copy(tmp_path, "convert_wsgi_entry")
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert procfile_command(project).startswith("uvicorn wsgi:application ")
+    assert "identical  wsgi.py" in result.stdout and "setup-race" not in result.stderr
+    assert "@server.before_serving\nasync def finish_dash_setup():" in (project / "app.py").read_text()
+    check = run_dashgen("check", cwd=project)
+    assert "before_serving" not in check.stdout + check.stderr
+
+
 def test_a_dockerfile_cmd_dashgen_cannot_rewrite_blocks(tmp_path):
     project = _copy(tmp_path, "convert_plain")
     (project / "Dockerfile").write_text('FROM python:3.12\nCOPY . .\nCMD ["gunicorn", \\\n  "app:server"]\n')
@@ -328,9 +340,9 @@ def test_converted_modules_import_and_pass_ruff(tmp_path, name):
     if was_clean:
         checked = subprocess.run(ruff, cwd=project, capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout
-    module = procfile_command(project).split()[1].split(":")[0]
+    module, _, variable = procfile_command(project).split()[1].partition(":")
     imported = subprocess.run(
-        [sys.executable, "-c", f"import {module}, quart; assert isinstance({module}.server, quart.Quart)"],
+        [sys.executable, "-c", f"import {module}, quart; assert isinstance({module}.{variable}, quart.Quart)"],
         cwd=project,
         capture_output=True,
         text=True,

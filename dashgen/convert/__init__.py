@@ -93,14 +93,16 @@ def _with_worker_start(
     race = rules.findings(after, features=("source",), codes={SETUP_RACE.code})
     if not race:
         return changes
-    served, source = converted.entry, converted
-    if served.path != source.path or (served.app_name, served.server_name) != _TEMPLATE_NAMES:
+    # In the module that creates the app, whichever module the server loads (`wsgi.py` doing
+    # `from app import server as application`): importing it registers the start-up on the server.
+    source = converted
+    if (source.app_name, source.server_expression) != _TEMPLATE_NAMES:
         conversion.warnings += race  # names the template does not use: said, with the fix
         return changes
     from dashgen.render import render_block
 
     block = render_block(conversion.backend.name, "app.py.jinja", "worker_start").strip("\n")
-    shown = project.shown(served.path)
+    shown = project.shown(source.path)
     result = []
     for change in changes:
         if change.path == shown:

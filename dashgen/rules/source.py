@@ -370,7 +370,7 @@ def setup_race(project):
     served = source.entry
     if web is None or served.wrapper or not BACKENDS[source.backend].setup_in_thread:
         return
-    if "before_serving" in served.file.text or _worker_count(web) < 2:
+    if "before_serving" in served.file.text or "before_serving" in source.text or _worker_count(web) < 2:
         return
     app, server = served.app_name, served.server_name or f"{served.app_name}.server"
     yield SETUP_RACE.finding(

@@ -1,0 +1,2 @@
+"""What the production server loads."""
+from app import server as application  # noqa: F401
