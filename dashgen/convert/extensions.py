@@ -37,19 +37,16 @@ _BASIC_AUTH = (
     "then run this again"
 )
 _LOGIN = {
-    "login_user": "quart_auth.login_user(AuthUser(user_id))",
-    "logout_user": "quart_auth.logout_user()",
-    "current_user": "quart_auth.current_user: `await current_user.is_authenticated` (the function becomes "
-    "async def), `current_user.auth_id` for the id",
-    "login_required": "quart_auth.login_required (a 401, as Flask-Login's without a login_view)",
-    "LoginManager": "QuartAuth(app.server), the secret_key kept",
-    "UserMixin": "a subclass of quart_auth.AuthUser, which holds the id only",
-    "user_loader": "none: quart-auth keeps only the id, load the user from current_user.auth_id where it is used",
+    "login_user": "here quart_auth.login_user(AuthUser(user_id))",
+    "logout_user": "here quart_auth.logout_user()",
+    "current_user": "here quart_auth.current_user: `await current_user.is_authenticated` in an async def, "
+    "`current_user.auth_id` for the id",
+    "login_required": "here quart_auth.login_required (a 401, as Flask-Login's without a login_view)",
+    "LoginManager": "here QuartAuth(app.server), the secret_key kept",
+    "UserMixin": "here a subclass of quart_auth.AuthUser, which holds the id only",
+    "user_loader": "which has no user loader: load the user from current_user.auth_id where it is used",
 }
-_LOGIN_HOW = (
-    "flask_login needs Flask's request context (500 on Quart; on Quart with quart_flask_patch it needs a shim "
-    "and the asyncio loop): move it to quart-auth by hand — here {hint} — then run this again"
-)
+_LOGIN_HOW = "flask_login needs Flask's request context (500 on Quart): move it to quart-auth by hand, {hint}"
 _HANDED = (
     "code given the Dash app may register Flask views or hooks on app.server (dash_uploader does), which "
     "answer 500 on {label}: move it by hand, or drop it, then run this again"
@@ -280,6 +277,7 @@ def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         and isinstance(statement.value, ast.Call)
         and _login_name(statement.value.func, names, modules) == "LoginManager"
     }
+    named: set[tuple[int, str]] = set()
     for found in nodes(edit.tree, ast.Name, ast.Attribute):
         if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
             continue
@@ -298,8 +296,10 @@ def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
             continue
         if used.startswith("LoginManager."):
             used = "LoginManager"
-        hint = _LOGIN.get(used, f"{used} has no quart-auth twin")
-        edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(hint=hint))
+        hint = _LOGIN.get(used, f"which has no {used}")
+        if (found.lineno, shown) not in named:  # one blocker per use and line
+            named.add((found.lineno, shown))
+            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(hint=hint))
 
 
 def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str | None:
