@@ -5,6 +5,7 @@ conversion on uvicorn answering the same requests alike."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,7 +25,13 @@ CONVERTED = [
     "convert_caching",
     "convert_pages",
     "convert_wsgi_entry",
+    "convert_pages_helper",
+    "convert_basic_auth",
+    "convert_compress",
 ]
+# Booted with their own requests below: every request without credentials answers 401; the
+# compressing conversion needs quart-compress, which the test venv leaves out (_with_quart_compress).
+OWN_BOOT = {"convert_basic_auth", "convert_compress"}
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
     "convert_own_server": [
@@ -332,7 +339,7 @@ def test_a_backend_convert_cannot_move_onto_is_invalid_input(tmp_path, backend):
 
 
 @pytest.mark.parametrize("name", CONVERTED)
-def test_converted_modules_import_and_pass_ruff(tmp_path, name):
+def test_converted_modules_import_and_pass_ruff(tmp_path, venv_cache, name):
     project = _copy(tmp_path, name)
     ruff = [str(Path(sys.executable).parent / "ruff"), "check", "--no-cache", "--isolated", "--select", "E9,F", "."]
     was_clean = subprocess.run(ruff, cwd=project, capture_output=True).returncode == 0
@@ -346,6 +353,7 @@ def test_converted_modules_import_and_pass_ruff(tmp_path, name):
         cwd=project,
         capture_output=True,
         text=True,
+        env={**os.environ, **(_with_quart_compress(venv_cache) if name == "convert_compress" else {})},
     )
     assert imported.returncode == 0, imported.stderr
 
@@ -422,7 +430,7 @@ NO_ORIGINAL = "convert_old_components"
 
 @pytest.mark.server
 @pytest.mark.parametrize("prefix", [None, "/p/"])
-@pytest.mark.parametrize("name", [name for name in CONVERTED if name != NO_ORIGINAL])
+@pytest.mark.parametrize("name", [name for name in CONVERTED if name != NO_ORIGINAL and name not in OWN_BOOT])
 def test_the_conversion_answers_as_the_original(tmp_path, name, prefix):
     original = _copy(tmp_path / "original", name)
     converted = _copy(tmp_path / "converted", name)
@@ -439,8 +447,12 @@ def test_the_conversion_answers_as_the_original(tmp_path, name, prefix):
     for (what, before), (_, after) in zip(flask, quart, strict=True):
         assert before == after, f"{what} differs: {before!r:.300} vs {after!r:.300}"
     if name == "convert_caching":
-        first, second = [body for what, (_, _, body) in quart if what.startswith("GET")]
-        assert first == second and first["key"] == "a"  # a miss would have counted one more run
+        for side in (flask, quart):  # a miss would have counted one more run
+            first, second = [body for what, (_, _, body) in side if what.startswith("GET")]
+            assert first == second and first["key"] == "a"
+    if name == "convert_pages_helper":  # both callbacks got the helper's first run: a hit
+        replies = [str(body) for what, (_, _, body) in quart if what.endswith(".children")]
+        assert len(replies) == 2 and all("run 1" in reply for reply in replies), replies
     if routes:  # each route answered itself, not Dash's catch-all page
         assert all(
             "_dash-config" not in str(body)
@@ -476,7 +488,7 @@ def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
     assert onto_quart.returncode == 1 and "convert moves Flask-backed Dash apps only" in onto_quart.stderr
 
 
-@pytest.mark.parametrize("name", ["convert_routes", "convert_own_server", "convert_caching"])
+@pytest.mark.parametrize("name", ["convert_routes", "convert_own_server"])
 def test_flask_code_is_refused_on_fastapi_and_nothing_changes(tmp_path, name):
     project = _copy(tmp_path, name)
     before = snapshot(project)
@@ -490,6 +502,8 @@ def test_flask_code_is_refused_on_fastapi_and_nothing_changes(tmp_path, name):
 UNROUTED = "/api/items/abc"
 FASTAPI_ROUTES = {
     "convert_plain": [],
+    "convert_compress": [],
+    "convert_caching": ROUTES["convert_caching"],
     "convert_fastapi_routes": [
         ("GET", "/api/items/21", None),
         ("GET", UNROUTED, None),  # not an int: no route matches, on both
@@ -574,3 +588,243 @@ def test_the_fastapi_conversion_answers_as_the_original(tmp_path, prefix, name):
             assert before[0] == 404 and after[0] == 200 and "_dash-config" in after[2]
             continue
         assert before == after, f"{what} differs: {before!r:.300} vs {after!r:.300}"
+    if name == "convert_caching":
+        for side in answers:  # the second answer is the first run's number again on both: a hit
+            first, second = [body for what, (_, _, body) in side if what.startswith("GET")]
+            assert first == second and first["key"] == "a"
+
+
+# --- Flask extensions: dash_auth, compress, Flask-Caching, flask_login ----------------------------
+
+
+def _fetch(url: str, headers: dict | None = None, body: dict | None = None):
+    """(status, headers, raw body): what a client receives, Content-Encoding not undone."""
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    sent = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=sent), timeout=20) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def _decoded(headers, raw: bytes) -> bytes:
+    import gzip
+
+    import brotli  # Flask-Compress's own dependency
+
+    encoding = headers.get("Content-Encoding")
+    return gzip.decompress(raw) if encoding == "gzip" else brotli.decompress(raw) if encoding == "br" else raw
+
+
+def _bundle(page_html: str) -> str:
+    """The path of dash_renderer's bundle, as the page links it."""
+    return re.search(r'src="([^"]*dash_renderer[^"]*\.min\.js[^"]*)"', page_html).group(1)
+
+
+def _basic(user: str, password: str) -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+_CALLBACK = {
+    "output": "greeting.children",
+    "outputs": {"id": "greeting", "property": "children"},
+    "inputs": [{"id": "name", "property": "value", "value": "ada"}],
+    "changedPropIds": [],
+    "state": [],
+}
+
+
+def _auth_answers(base: str, root: str) -> list:
+    right = _basic("ada", "lovelace")
+    status, _, page = _fetch(base, right)
+    assert status == 200
+    seen = []
+    for credentials in ({}, _basic("ada", "babbage"), {"Authorization": "Bearer x"}, right):
+        for what, url, body in (
+            ("page", base, None),
+            ("layout", f"{base}_dash-layout", None),
+            ("callback", f"{base}_dash-update-component", _CALLBACK),
+            ("bundle", f"{root}{_bundle(page.decode())}", None),
+        ):
+            if what == "page" and credentials is right:
+                continue  # compared below, normalised
+            if credentials.get("Authorization", "").startswith("Bearer") and what != "page":
+                continue
+            status, headers, raw = _fetch(url, credentials, body)
+            reply = raw.decode() if status != 200 or what != "bundle" else len(raw)
+            if status == 200 and what in ("layout", "callback"):
+                reply = json.loads(reply)
+            kind = (headers.get("Content-Type") or "").split(";")[0] if status == 401 else ""
+            seen.append(
+                (what, credentials.get("Authorization", "")[:6], status, headers.get("WWW-Authenticate"), kind, reply)
+            )
+    seen.append(("page", "right", 200, None, "", _normal_page(page.decode())))
+    return seen
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+def test_dash_auth_becomes_a_guard_answering_as_basic_auth(tmp_path, backend, prefix):
+    original = _copy(tmp_path / "original", "convert_basic_auth")
+    converted = _copy(tmp_path / "converted", "convert_basic_auth")
+    assert _convert(converted, backend=backend).returncode == 0
+    assert "import dash_auth" not in (converted / "app.py").read_text()
+    answers = []
+    for project in (original, converted):
+        with boot(project, procfile_command(project), prefix=prefix) as server:
+            answers.append(_auth_answers(f"{server.base}{prefix or '/'}", server.base))
+    flask, after = answers
+    assert [row[2] for row in flask] == [401] * 8 + [500] + [200] * 4
+    for before, now in zip(flask, after, strict=True):
+        if before[1] == "Bearer":
+            # dash_auth reads any header as Basic and fails (500); the guard says 401, as to no credentials.
+            assert before[2] == 500 and now[2:] == (
+                401,
+                'Basic realm="User Visible Realm"',
+                "text/html",
+                "Login Required",
+            )
+            continue
+        assert before == now, f"{before!r:.300} vs {now!r:.300}"
+    assert flask[0][2:] == (401, 'Basic realm="User Visible Realm"', "text/html", "Login Required")
+
+
+def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
+    project = _copy(tmp_path, "convert_basic_auth")
+    app = project / "app.py"
+    original = app.read_text()
+    app.write_text(
+        original.replace("import dash_auth\n", "from dash_auth import BasicAuth\n")
+        .replace('USERS = {"ada": "lovelace", "grace": "hopper"}\n', "")
+        .replace("dash_auth.BasicAuth(app, USERS)", 'BasicAuth(app, [("ada", "lovelace")])')
+    )
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    text = app.read_text()
+    assert 'BASIC_AUTH_USERS = dict([("ada", "lovelace")])' in text and "BasicAuth" not in text.split('"""')[2]
+    assert "removed dash-auth" in result.stdout
+    for old, new, blocker in (
+        ("BasicAuth(app, USERS)", "BasicAuth(app, USERS, public_routes=[])", "app.py:9: BasicAuth(public_routes=...)"),
+        ("BasicAuth(app, USERS)", "BasicAuth(app, auth_func=len)", "app.py:9: BasicAuth(auth_func=...)"),
+        ("dash_auth.BasicAuth(app, USERS)", "auth = dash_auth.BasicAuth(app, USERS)", "not as a statement of its own"),
+        ("dash_auth.BasicAuth(app, USERS)", "dash_auth.BasicAuth(app, USERS)\ndash_auth.protected(1)",
+         "app.py:10: dash_auth.protected, a use of dash_auth"),
+    ):  # fmt: skip
+        app.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project)
+        assert refused.returncode == 1 and snapshot(project) == before
+        assert blocker in refused.stderr and "dashgen maps only dash_auth.BasicAuth(app, USERS)" in refused.stderr
+
+
+def _with_quart_compress(cache: Path) -> dict:
+    """The environment that adds quart-compress to the test venv. It is not among the test
+    dependencies: it ships a top-level `tests` package, which would shadow this suite's."""
+    import tempfile
+
+    target = cache / "quart-compress"
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cache))
+        install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(building)]
+        subprocess.run([*install, "quart-compress==0.2.1"], check=True, capture_output=True)
+        shutil.rmtree(building / "tests", ignore_errors=True)
+        try:
+            building.rename(target)
+        except OSError:  # another worker was first
+            shutil.rmtree(building, ignore_errors=True)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
+
+
+def _compress_answers(base: str, root: str, accept: str) -> list:
+    layout = request(f"{base}_dash-layout").json()
+    dependencies = request(f"{base}_dash-dependencies").json()
+    (callback,) = callback_requests(layout, dependencies)
+    status, _, page = _fetch(base)
+    seen = []
+    for what, url, body in (
+        ("page", base, None),
+        ("bundle", f"{root}{_bundle(page.decode())}", None),
+        ("callback", f"{base}_dash-update-component", callback),
+    ):
+        status, headers, raw = _fetch(url, {"Accept-Encoding": accept}, body)
+        decoded = _decoded(headers, raw)
+        assert status == 200 and (what != "callback" or len(decoded) > 500)
+        reply = _normal_page(decoded.decode()) if what == "page" else decoded
+        seen.append((what, headers.get("Content-Encoding"), reply))
+    return seen
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+def test_compress_true_compresses_as_flask_compress(tmp_path, venv_cache, backend, prefix):
+    original = _copy(tmp_path / "original", "convert_compress")
+    converted = _copy(tmp_path / "converted", "convert_compress")
+    assert _convert(converted, backend=backend).returncode == 0
+    if backend == "quart":
+        assert "quart-compress" in (converted / "requirements.txt").read_text()
+    assert "flask-compress" not in (converted / "requirements.txt").read_text()
+    answers = []
+    env = _with_quart_compress(venv_cache) if backend == "quart" else None
+    for project, environment in ((original, None), (converted, env)):
+        with boot(project, procfile_command(project), prefix=prefix, env=environment) as server:
+            base = f"{server.base}{prefix or '/'}"
+            answers.append([_compress_answers(base, server.base, accept) for accept in ("gzip", "gzip, deflate, br")])
+    (flask_gzip, flask_br), (gzip_only, offered_br) = answers
+    assert [encoding for _, encoding, _ in flask_gzip] == ["gzip"] * 3
+    assert flask_gzip == gzip_only
+    # The one difference: offered br, Flask-Compress answers br, quart-compress and Starlette gzip.
+    assert [encoding for _, encoding, _ in flask_br] == ["br"] * 3
+    assert [encoding for _, encoding, _ in offered_br] == ["gzip"] * 3
+    assert [reply for *_, reply in flask_br] == [reply for *_, reply in offered_br]
+
+
+def test_every_use_of_flask_login_is_named(tmp_path):
+    project = _copy(tmp_path, "convert_login")
+    before = snapshot(project)
+    for backend in ("quart", "fastapi"):
+        result = _convert(project, backend=backend)
+        assert result.returncode == 1 and snapshot(project) == before
+        for line, use in (
+            (9, "LoginManager"),
+            (10, "login_manager.init_app"),
+            (13, "UserMixin"),
+            (18, "login_manager.user_loader"),
+            (25, "login_user"),
+            (31, "logout_user"),
+            (36, "login_required"),
+            (38, "current_user"),
+            (46, "current_user"),
+        ):
+            assert f"app.py:{line}: {use}, flask_login — flask_login needs Flask's request context" in result.stderr
+        assert result.stderr.count("app.py:46: current_user") == 1
+
+
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+def test_the_dash_app_handed_to_a_package_is_refused(tmp_path, backend):
+    project = _copy(tmp_path, "convert_app_handed")
+    before = snapshot(project)
+    result = _convert(project, backend=backend)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert (
+        "app.py:7: du.configure_upload(app, '/tmp/uploads'): the Dash app handed to dash_uploader — " in result.stderr
+    )
+
+
+def test_a_module_only_a_page_imports_is_converted_and_checked(tmp_path):
+    project = _copy(tmp_path, "convert_pages_helper")
+    before = snapshot(project)
+    refused = _convert(project, backend="fastapi")
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "cache_object.py:5: import of flask — FastAPI has no Flask API" in refused.stderr
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "from quart import request" in (project / "cache_object.py").read_text()

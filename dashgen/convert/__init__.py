@@ -7,6 +7,7 @@ blocker and nothing is written."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field, replace
 
 from dashgen import rules
@@ -21,7 +22,7 @@ from dashgen.plan import UPDATE, FileChange, Plan
 from dashgen.project import Project
 from dashgen.rules.source import SETUP_RACE
 from dashgen.rules.websocket import BLOCKING
-from dashgen.source import AppSource
+from dashgen.source import AppSource, _main_block_line
 
 
 @dataclass
@@ -106,10 +107,11 @@ def _with_worker_start(
     result = []
     for change in changes:
         if change.path == shown:
-            # Last, above the main block: every line the notes name stays where it is, and the
-            # conversion's edits add no line to a module moving onto Quart, so main_line holds.
+            # Last, above the main block (found again: a guard written in place of dash_auth's
+            # BasicAuth adds lines): every line the notes name stays where it is.
             lines = python_lines(change.new_text)
-            line = source.main_line - 1 if source.main_line else len(lines)
+            main_line = _main_block_line(ast.parse(change.new_text)) if source.main_line else None
+            line = main_line - 1 if main_line else len(lines)
             while line > 0 and not lines[line - 1].strip():
                 line -= 1
             text, first = insert_after_line(change.new_text, line, block, blank_before=2, blank_after=2)

@@ -46,7 +46,7 @@ def requirements_change(
             Blocker(project.shown(dash.file), dash.line, f"dash pinned to {dash.specifier}, which has no "
                     f"{backend.label} backend", f"allow dash>={DASH_MIN_VERSION} first (test the app on it)")
         )  # fmt: skip
-    text = merge_requirements(requirements, needed_requirements(converted))
+    text = merge_requirements(requirements, [*needed_requirements(converted), *modules.requirements_added])
     retired = _retired(project, requirements, modules, rewritten)
     text = _without_lines(text, [requirement.line for requirement, _ in retired])
     for requirement, why in retired:

@@ -33,6 +33,9 @@ RETIRED_REQUIREMENTS = {
     "dash-core-components": ("dash_core_components",),
     "dash-html-components": ("dash_html_components",),
     "dash-table": ("dash_table",),
+    # dash_auth's BasicAuth becomes a guard of the server; Flask-Compress is Dash's on Flask only.
+    "dash-auth": ("dash_auth",),
+    "flask-compress": ("flask_compress",),
 }
 
 _EXTENSION = "it has no mapping dashgen has proved on Quart: replace it with a Quart equivalent, then run this again"

@@ -6,6 +6,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from dashgen.convert import extensions
 from dashgen.convert.fastapi import jsonify_left, method_route, only_jsonify
 from dashgen.convert.flask_code import (
     CACHE_DECORATORS,
@@ -98,6 +99,8 @@ class ModuleEdit:
             # The server is the backend's already: its routes and uses are its own, not Flask's.
             return self.blockers
         self._server_uses()
+        extensions.private_cache_apps(self)
+        extensions.app_handed_to_packages(self)
         awaiting = self._views()
         awaits(self, awaiting)
         response_bodies(self, awaiting)
@@ -109,6 +112,8 @@ class ModuleEdit:
         backend = self.backend
         for node in nodes(self.tree, ast.Import, ast.ImportFrom):
             if isinstance(node, ast.ImportFrom) and node.level:
+                continue
+            if extensions.handles_import(self, node):
                 continue
             modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             top = {module.split(".")[0] for module in modules}
@@ -223,7 +228,7 @@ class ModuleEdit:
             self.block(self.tree.body[0], f"the module binds {self.backend.server_class} already", "rename it")
             return
         for name in nodes(self.tree, ast.Name):
-            if name.id != local:
+            if name.id != local or extensions.private_flask(self, name):
                 continue
             parent = self.parents.get(name)
             if isinstance(parent, ast.ClassDef):
@@ -362,9 +367,8 @@ class ModuleEdit:
         if None in keywords:
             self.block(call, "Dash(**...)", "write Dash's arguments out, so its backend and server can be read")
             return
-        compress = keywords.get("compress")
-        if compress is not None and not (isinstance(compress.value, ast.Constant) and not compress.value.value):
-            self.block(compress, "Dash(compress=...), Flask-Compress", REFUSED_NAMES["compress"])
+        if "compress" in keywords:
+            extensions.compress(self, call, keywords["compress"])
         chosen = keywords.get("backend")
         if chosen is not None:
             value = chosen.value

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 from dashgen.backends import Backend
+from dashgen.convert.extensions import get_app_servers
 from dashgen.convert.flask_code import Blocker
 from dashgen.convert.module import ModuleEdit
 from dashgen.convert.names import FLASK, Names, aliases, flask_ref
@@ -13,6 +14,7 @@ from dashgen.nodes import nodes
 from dashgen.plan import IDENTICAL, UPDATE, FileChange
 from dashgen.project import Project
 from dashgen.reading import PythonFile, module_file
+from dashgen.rules.source import imported
 
 # Modules read beyond the app's imports: the pages folder, the project's top folder.
 _MAX_PAGES = 500
@@ -26,7 +28,8 @@ class Modules:
         pages = project.pages
         if pages is not None and pages.use_pages and pages.folder.is_dir():
             # Dash imports the pages itself, at start: no import statement leads to them.
-            paths += sorted(pages.folder.rglob("*.py"))[:_MAX_PAGES]
+            page_paths = sorted(pages.folder.rglob("*.py"))[:_MAX_PAGES]
+            paths += page_paths + self._imported_by(page_paths, {path.absolute() for path in paths})
         self.files: list[PythonFile] = [
             file for path in dict.fromkeys(path.absolute() for path in paths) if (file := project.python(path))
         ]
@@ -34,6 +37,25 @@ class Modules:
         self.changes: list[FileChange] = []
         self.notes: list[str] = []
         self.imports_left: set[str] = set()  # top-level packages the converted modules import
+        self.requirements_added: list[str] = []  # what a mapped extension needs installed (quart-compress)
+
+    def _imported_by(self, pages: list[Path], known: set[Path]) -> list[Path]:
+        """The project's own modules the pages import, transitively (`from cache_object import
+        cache`): no import of the app leads to them either."""
+        found: list[Path] = []
+        queue = list(pages)
+        seen = known | {path.absolute() for path in pages}
+        while queue and len(found) < _MAX_PAGES:
+            file = self.project.python(queue.pop(0))
+            for statement in file.tree.body if file is not None else ():
+                for module in imported(statement):
+                    for folder in (file.path.parent, self.project.root):
+                        candidate = module_file(module, (folder,))
+                        if candidate is not None and candidate.absolute() not in seen:
+                            seen.add(candidate.absolute())
+                            found.append(candidate)
+                            queue.append(candidate)
+        return found
 
     def convert(self) -> list[Blocker]:
         self._bind_names()
@@ -81,6 +103,7 @@ class Modules:
         source = self.project.source
         for file in self.files:
             names = self.names[file.path]
+            names.servers |= get_app_servers(aliases(file.tree))  # dash.get_app().server
             for local, dotted in aliases(file.tree).items():
                 if dotted == "flask":
                     names.flask_modules.add(local)
