@@ -286,7 +286,7 @@ def test_a_refusal_lists_every_blocker_and_changes_no_byte(tmp_path):
     for blocker in (
         "app.py:3: flask.Blueprint — ",
         "app.py:4: import of flask_login — ",
-        "app.py:6: Dash(compress=...), Flask-Compress — ",
+        "app.py:8: LoginManager, flask_login — ",
         "app.py:8: LoginManager(server): the server handed to other code — ",
         "app.py:15: request.environ — ",
         "app.py:19: request.get_json, a coroutine on Quart, in body, which is not a route — ",
