@@ -76,14 +76,19 @@ def big_app(lines: int) -> str:
     return "".join(parts)
 
 
+def fresh_copy(work: Path, text: str) -> None:
+    """`work` holding only the app.py `text` and its requirements.txt."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    (work / "app.py").write_text(text)
+    (work / "requirements.txt").write_text("dash>=4.2.0\ngunicorn>=23.0\n")
+
+
 def timed(work: Path, text: str, args: list[str], runs: int) -> tuple[float, float]:
     """Median wall time and median CPU time (user + system) of the command, each run on a fresh copy."""
     walls, cpus = [], []
     for _ in range(runs):
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
-        (work / "app.py").write_text(text)
-        (work / "requirements.txt").write_text("dash>=4.2.0\ngunicorn>=23.0\n")
+        fresh_copy(work, text)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         result = subprocess.run([str(BIN / "dashgen"), *args], cwd=work, capture_output=True, text=True)

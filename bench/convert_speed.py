@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_size import BIN, big_app, timed  # noqa: E402
+from app_size import BIN, big_app, fresh_copy, timed  # noqa: E402
 from apps import add_no_docs_option, update_benchmarks  # noqa: E402
 
 COMMANDS = {
@@ -35,10 +35,7 @@ QUIET = 1.5
 
 def _status(work: Path, text: str, args: list[str]) -> int:
     """The command's exit status on a fresh copy: a refusal (1) reads the whole app and stops."""
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    (work / "app.py").write_text(text)
-    (work / "requirements.txt").write_text("dash>=4.2.0\ngunicorn>=23.0\n")
+    fresh_copy(work, text)
     return subprocess.run([str(BIN / "dashgen"), *args], cwd=work, capture_output=True).returncode
 
 

@@ -11,6 +11,7 @@ from dashgen.convert.flask_code import RETIRED_REQUIREMENTS, Blocker
 from dashgen.convert.modules import Modules
 from dashgen.convert.names import FLASK
 from dashgen.deploy import docker_command, mend_procfile, mended_command, merge_requirements
+from dashgen.edits import python_lines
 from dashgen.plan import IDENTICAL, UPDATE, FileChange
 from dashgen.procfile import dockerfile_command, production_command
 from dashgen.project import Project
@@ -84,8 +85,7 @@ def _continued(text: str, line: int) -> bool:
 
 
 def _without_lines(text: str, numbers: list[int]) -> str:
-    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text)
-    return "".join(line for number, line in enumerate(lines, 1) if number not in numbers)
+    return "".join(line for number, line in enumerate(python_lines(text), 1) if number not in numbers)
 
 
 def _runs_gunicorn(project: Project, rewritten: list[FileChange]) -> bool:
@@ -116,7 +116,7 @@ def dockerfile_change(
     if web is None or web.is_asgi or web.server not in (FLASK.server_name, "waitress-serve"):
         return None
     text = read_text(project.root / _DOCKERFILE)
-    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", text)
+    lines = python_lines(text)
     line = lines[web.line - 1]
     body = line.rstrip("\r\n")
     match = re.match(r"(\s*CMD\s+)(.*?)\s*$", body, re.IGNORECASE)
@@ -128,10 +128,7 @@ def dockerfile_change(
                     "rest is converted")
         )  # fmt: skip
         return None
-    if web.option("-b", "--bind") is None:
-        # gunicorn binds to all interfaces at $PORT when the platform sets it; uvicorn reads no such variable.
-        command = command.replace("--port 8000", "--port ${PORT:-8000}")
-    new_command, dropped = mended_command(web, command, converted)
+    new_command, dropped = mended_command(web, _with_port(command, web), converted)
     written = json.dumps(docker_command(new_command)) if match.group(2).startswith("[") else new_command
     lines[web.line - 1] = f"{match.group(1)}{written}{line[len(body) :]}"
     conversion.notes += [note.replace("Procfile:", f"{_DOCKERFILE}:{web.line}:", 1) for note in dropped]
@@ -154,9 +151,14 @@ def procfile_change(
         blockers.append(Blocker("Procfile", web.line, f"`{web.text}` does not run gunicorn",
                                 f"serve the app with `{command}` by hand"))  # fmt: skip
         return None
-    if web.option("-b", "--bind") is None:
-        # gunicorn binds to $PORT when the platform sets it; uvicorn reads no such variable.
-        command = command.replace("--port 8000", "--port ${PORT:-8000}")
-    text, dropped = mend_procfile(procfile.text, web, command, converted)
+    text, dropped = mend_procfile(procfile.text, web, _with_port(command, web), converted)
     conversion.notes += dropped
     return FileChange("Procfile", UPDATE, text, procfile.text)
+
+
+def _with_port(command: str, web) -> str:
+    """The backend's command for a gunicorn command without a bind: gunicorn binds to $PORT when
+    the platform sets it, and uvicorn reads no such variable."""
+    if web.option("-b", "--bind") is not None:
+        return command
+    return command.replace("--port 8000", "--port ${PORT:-8000}")
