@@ -438,10 +438,11 @@ def test_plain_get_routes_move_onto_fastapi(tmp_path):
     assert result.returncode == 0, result.stderr
     text = (project / "app.py").read_text()
     assert "flask" not in text
-    assert '@server.get("/api/items/{item_id:int}")\ndef item(item_id: int):' in text
-    assert '@server.get("/api/planets/{name}")\ndef planet(name):' in text
+    get = 'methods=["GET", "HEAD"])'  # Flask answers HEAD wherever it answers GET
+    assert f'@server.api_route("/api/items/{{item_id:int}}", {get}\ndef item(item_id: int):' in text
+    assert f'@server.api_route("/api/planets/{{name}}", {get}\ndef planet(name):' in text
     assert "    return dict(name=name, order=PLANETS[name])" in text
-    assert '@app.server.get("/api/planets")' in text
+    assert f'@app.server.api_route("/api/planets", {get}' in text
     after = snapshot(project)
     assert "Nothing to convert" in _convert(project, backend="fastapi").stdout
     assert snapshot(project) == after
@@ -456,6 +457,12 @@ FASTAPI_REFUSALS = [
         "def planets():",
         "def planets(page=1):",
         "app.py:24: planets, a route whose parameters",
+    ),
+    (
+        "convert_fastapi_routes",
+        '"/api/planets")',
+        '"/api/planets/")',
+        "app.py:24: planets, a route ending in / — Flask",
     ),
     (
         "convert_fastapi_routes",
@@ -600,6 +607,8 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/api/items/9", None, {}, ()),  # abort(404)
         ("GET", "/api/items/2/label", None, {}, ()),
         ("GET", "/api/list", None, {}, ()),
+        ("HEAD", "/api/list", None, {}, ()),
+        ("POST", "/api/list", None, {}, ()),  # 405: GET and HEAD only
         ("GET", "/hello/ann", None, {}, ("X-Greeting",)),
         ("GET", "/old-page", None, {}, ("Location",)),
         ("GET", "/moved", None, {}, ("Location",)),

@@ -222,8 +222,14 @@ def method_route(edit, function: ast.AST) -> None:
                        how("returns", edit))  # fmt: skip
             continue
         _response(edit, node.value, function.name)
+    if path.value.endswith("/") and path.value != "/":
+        # Werkzeug redirects /items to a rule /items/ (308); on FastAPI, Dash's catch-all answers it.
+        edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
+        return
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
     server = ast.unparse(decorator.func.value)
-    if methods in (["GET"], ["POST"], ["PUT"], ["PATCH"], ["DELETE"]):
+    if methods in (["POST"], ["PUT"], ["PATCH"], ["DELETE"]):
         new = f'{server}.{methods[0].lower()}("{converted}")'
     else:
         new = f'{server}.api_route("{converted}", methods={methods!r})'.replace("'", '"')

@@ -108,6 +108,8 @@ FASTAPI_REFUSED = {
     "and one after_request below it, then run this again",
     "after": "an after_request hook moves only when it sets headers, reads status_code and returns the response: "
     'move it into an @server.middleware("http") by hand',
+    "slash": "Flask redirects the path without its last / to it, where FastAPI gives Dash's page: drop the last / "
+    "(or add a redirect route) by hand",
     "config": "FastAPI has no config: move it to settings or app.state by hand, then run this again",
 }
 
