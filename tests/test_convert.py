@@ -552,6 +552,43 @@ def test_flask_code_fastapi_has_no_exact_equal_for_is_refused(tmp_path, name, ol
     assert snapshot(project) == before
 
 
+def test_import_flask_unused_goes_and_flask_flask_becomes_fastapi(tmp_path):
+    project = _copy(tmp_path, "convert_fastapi_server")
+    app = project / "app.py"
+    text = app.read_text().replace("server = Flask(__name__)", "server = flask.Flask(__name__)")
+    app.write_text(
+        text.replace("from flask import Flask, jsonify, request", "import flask\nfrom flask import jsonify, request")
+    )
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    converted = app.read_text()
+    assert "import flask" not in converted and "flask." not in converted and "from flask" not in converted
+    assert "from fastapi import FastAPI, HTTPException, Request\n" in converted and "server = FastAPI()\n" in converted
+    plain = _copy(tmp_path, "convert_fastapi_routes")
+    (plain / "app.py").write_text("import flask\n" + (plain / "app.py").read_text())
+    assert _convert(plain, backend="fastapi").returncode == 0
+    assert "import flask" not in (plain / "app.py").read_text()
+
+
+def test_converted_fastapi_modules_import_pass_ruff_and_a_second_run_has_nothing_to_do(tmp_path):
+    for name in FASTAPI_FLASK_CODE:
+        project = _copy(tmp_path, name)
+        assert _convert(project, backend="fastapi").returncode == 0
+        after = snapshot(project)
+        assert "Nothing to convert" in _convert(project, backend="fastapi").stdout
+        assert snapshot(project) == after
+        imported = subprocess.run(
+            [sys.executable, "-c", "import app, fastapi; assert isinstance(app.server, fastapi.FastAPI)"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert imported.returncode == 0, imported.stderr
+        ruff = [Path(sys.executable).parent / "ruff", "check", "--no-cache", "--select", "F,E9", "app.py"]
+        ruff = subprocess.run(ruff, cwd=project, capture_output=True, text=True)
+        assert ruff.returncode == 0, ruff.stdout
+
+
 def test_an_after_hook_above_the_before_hook_is_refused(tmp_path):
     """Flask runs after_request on what before_request answered; a middleware registered first
     is the inner one and would not: the after hook must be below."""

@@ -102,7 +102,7 @@ _HELPER_IMPORTS = {
 class FastAPIState:
     """What one module's conversion onto FastAPI needs at its end."""
 
-    flask_import: ast.ImportFrom | None = None
+    flask_imports: list[ast.stmt] = field(default_factory=list)  # replaced by what the views import
     imports: set[str] = field(default_factory=set)  # names from fastapi the edits use
     helpers: set[str] = field(default_factory=set)
     consumed: set[int] = field(default_factory=set)  # ids of the flask names an edit replaced
@@ -125,19 +125,39 @@ def how(name: str, edit) -> str:
 def flask_import(edit, node: ast.stmt) -> bool:
     """`from flask import request, jsonify, ...` at module level, onto FastAPI: every name one the
     conversion replaces. It is rewritten at the end, to what the converted views import."""
-    if not (
-        edit.backend.route_style == "method"
-        and isinstance(node, ast.ImportFrom)
-        and node.module == FLASK.server_module
-        and node in edit.tree.body
-    ):
+    if edit.backend.route_style != "method" or node not in edit.tree.body:
+        return False
+    if isinstance(node, ast.Import) and [(alias.name, alias.asname) for alias in node.names] == [("flask", None)]:
+        return _import_flask(edit, node)
+    if not (isinstance(node, ast.ImportFrom) and node.module == FLASK.server_module):
         return False
     others = [alias.name for alias in node.names if alias.name not in CONVERTED_NAMES]
     if others:
         for name in others:
             edit.block(node, f"flask.{name}", how("name", edit))
         return True
-    state(edit).flask_import = node
+    state(edit).flask_imports.append(node)
+    return True
+
+
+def _import_flask(edit, node: ast.Import) -> bool:
+    """`import flask` onto FastAPI: removed where nothing uses it, `flask.Flask(__name__)` made
+    FastAPI(); any other `flask.<name>` blocks."""
+    for name in nodes(edit.tree, ast.Name):
+        if name.id != "flask":
+            continue
+        attribute = edit.parents.get(name)
+        call = edit.parents.get(attribute)
+        if (
+            isinstance(attribute, ast.Attribute)
+            and attribute.attr == "Flask"
+            and getattr(call, "func", None) is attribute
+        ):
+            server_call(edit, call)
+            continue
+        shown = ast.unparse(attribute if isinstance(attribute, ast.Attribute) else name)
+        edit.block(name, f"{shown}, flask used as a module", how("name", edit))
+    state(edit).flask_imports.append(node)
     return True
 
 
@@ -601,28 +621,28 @@ def finish(edit) -> None:
         flask = edit.names.flask_names.get(name.id)
         if flask and id(name) not in seen.consumed and name.lineno not in said:
             edit.block(name, f"flask's {flask} used where dashgen cannot map it", how("name", edit))
-    if seen.flask_import is None:
+    if not seen.flask_imports:
         if (seen.imports or seen.helpers) and not edit.blockers:  # `Flask` came through another import: blocked there
             edit.block(edit.tree.body[0], "FastAPI names without a flask import to replace", how("name", edit))
         return
     for helper in seen.helpers:
         seen.imports.update(_HELPER_IMPORTS[helper])
-    bound = bound_names(edit.tree) - {alias.asname or alias.name for alias in seen.flask_import.names}
+    bound = bound_names(edit.tree) - {alias.asname or alias.name for node in seen.flask_imports for alias in node.names}
     clashes = (seen.imports | seen.helpers) & bound
     if clashes:
-        edit.block(seen.flask_import, f"the module binds {', '.join(sorted(clashes))} already", "rename it")
+        edit.block(seen.flask_imports[0], f"the module binds {', '.join(sorted(clashes))} already", "rename it")
         return
     lines = []
     for module in ("fastapi", "fastapi.responses"):
         names = sorted(name for name in seen.imports if _IMPORTED[name] == module)
         if names:
             lines.append(f"from {module} import {', '.join(names)}")
-    node = seen.flask_import
+    node, *others = seen.flask_imports
     if lines:
         edit.replace_node(node, "\n".join(lines))
         edit.notes.append((node.lineno, f"{'; '.join(lines)}: FastAPI's own in place of Flask's"))
-    else:
-        edit.drop_statement(node, "what it imported is FastAPI's own now")
+    for node in others if lines else seen.flask_imports:
+        edit.drop_statement(node, "what it imported is FastAPI's own now, or unused")
     if seen.helpers:
         last = max(
             (statement for statement in edit.tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))),
