@@ -526,6 +526,12 @@ FASTAPI_REFUSALS = [
     ),
     (
         "convert_fastapi_server",
+        ['return jsonify(error="forbidden"), 403', "jsonify, request"],
+        ["abort(403)", "abort, jsonify, request"],
+        "app.py:13: abort(...) in the guard hook — an HTTPException raised in a middleware is a 500 on FastAPI",
+    ),
+    (
+        "convert_fastapi_server",
         'response.headers["X-Frame-Options"] = "DENY"',
         'response.headers["X-Size"] = str(len(response.get_data()))',
         "app.py:19: secure: response.get_data — an after_request hook moves only when it sets headers",
@@ -543,8 +549,10 @@ FASTAPI_REFUSALS = [
 def test_flask_code_fastapi_has_no_exact_equal_for_is_refused(tmp_path, name, old, new, blocker):
     project = _copy(tmp_path, name)
     app = project / "app.py"
-    assert old in app.read_text()
-    app.write_text(app.read_text().replace(old, new, 1))
+    pairs = zip(old, new, strict=True) if isinstance(old, list) else [(old, new)]
+    for before_text, after_text in pairs:
+        assert before_text in app.read_text()
+        app.write_text(app.read_text().replace(before_text, after_text, 1))
     before = snapshot(project)
     result = _convert(project, backend="fastapi")
     assert result.returncode == 1

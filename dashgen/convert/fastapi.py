@@ -305,6 +305,10 @@ def _body(edit, function, request: str, *, hook: bool) -> tuple[bool, bool]:
                 continue
             awaits = awaits or awaited
             seen.consumed.add(id(name))
+        elif flask == "abort" and hook:
+            # Raised in a middleware, HTTPException is no answer of FastAPI's handlers but a 500.
+            edit.block(name, f"abort(...) in the {function.name} hook", how("hook_abort", edit))
+            seen.consumed.add(id(name))
         elif flask == "abort":
             statement = edit.parents.get(parent)
             if (
@@ -394,7 +398,7 @@ def _kind(edit, value: ast.expr) -> str | None:
     return None
 
 
-def _response(edit, value: ast.expr, view: str) -> None:
+def _response(edit, value: ast.expr, view: str, *, hook: bool = False) -> None:
     """One returned value as the response Flask makes of it, by splices around its body."""
     seen = state(edit)
     body, status, headers = value, None, None
@@ -437,6 +441,9 @@ def _response(edit, value: ast.expr, view: str) -> None:
         kind = "json"
     elif kind == "json" or kind == "html":
         inner = body
+    elif kind in ("send_file", "send_from_directory") and hook:
+        edit.block(value, f"{view}, {kind}(...) in a hook", how("hook_abort", edit))
+        return
     elif kind in ("redirect", "send_file", "send_from_directory", "Response") and body is value:
         _made_response(edit, body, kind, view)
         return
@@ -561,7 +568,7 @@ def hook(edit, function: ast.AST, kind: str) -> None:
             if node.value is None or isinstance(node.value, ast.Constant) and node.value.value is None:
                 edit.replace_node(node, f"return await call_next({request})")
             else:
-                _response(edit, node.value, function.name)
+                _response(edit, node.value, function.name, hook=True)
         if not isinstance(body[-1], ast.Return):
             line = edit.starts[body[-1].end_lineno]
             edit.edits.append(Edit(line, line, f"{indent}return await call_next({request})\n"))

@@ -110,6 +110,8 @@ FASTAPI_REFUSED = {
     'move it into an @server.middleware("http") by hand',
     "slash": "Flask redirects the path without its last / to it, where FastAPI gives Dash's page: drop the last / "
     "(or add a redirect route) by hand",
+    "hook_abort": "an HTTPException raised in a middleware is a 500 on FastAPI, not the status: return the "
+    "response instead (return jsonify(...), 403), then run this again",
     "config": "FastAPI has no config: move it to settings or app.state by hand, then run this again",
 }
 
