@@ -392,7 +392,6 @@ def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
         (
             "convert_routes",
             [
-                "app.py:30: files, a route whose parameters FastAPI would read otherwise",  # <path:p>
                 "app.py:38: server.add_url_rule, Flask's server API — FastAPI has no Flask API",
             ],
         ),
@@ -451,7 +450,12 @@ def test_plain_get_routes_move_onto_fastapi(tmp_path):
 # Each a one-line change of a test app into what stays on Flask, and the blocker it gets.
 FASTAPI_REFUSALS = [
     ("convert_fastapi_routes", "<int:item_id>", "<float:item_id>", "app.py:12: item, a route whose parameters"),
-    ("convert_fastapi_routes", "/api/planets/<name>", "/api/planets/<path:name>", "app.py:17: planet, a route whose"),
+    (
+        "convert_fastapi_routes",
+        "/api/planets/<name>",
+        "/api/planets/<any(a, b):name>",
+        "app.py:17: planet, a route whose",
+    ),
     (
         "convert_fastapi_routes",
         "def planets():",
@@ -504,7 +508,7 @@ FASTAPI_REFUSALS = [
         "convert_fastapi_api",
         'return f"you chose {fruit}"',
         'return f"you chose {fruit} from {request.remote_addr}"',
-        "app.py:90: flask's request used where dashgen cannot map it",  # in a callback, not a view
+        "app.py:100: flask's request used where dashgen cannot map it",  # in a callback, not a view
     ),
     (
         "convert_fastapi_server",
@@ -663,6 +667,12 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/files/readme.txt", None, {}, ()),
         ("GET", "/files/missing.txt", None, {}, ()),
         ("GET", "/files/..", None, {}, ()),  # outside the folder: 404 (werkzeug's safe_join)
+        ("GET", "/docs/readme.txt", None, {}, ()),
+        ("GET", "/docs/sub/note.txt", None, {}, ()),
+        ("GET", "/docs/sub/../readme.txt", None, {}, ()),
+        ("GET", "/docs/../app.py", None, {}, ()),
+        ("GET", "/docs/", None, {}, ()),  # <path:> never matches the empty string: no route
+        ("GET", "/download-missing", None, {}, ()),  # a 500 on both
     ],
     "convert_fastapi_server": [
         ("GET", "/api/status", None, {}, ("X-Frame-Options", "X-Served-By")),
@@ -704,6 +714,8 @@ def _tolerated(before, after) -> bool:
     a redirect's body (Flask's "Redirecting..." page, Starlette's empty one; same status and
     Location)."""
     status, kind, _, headers = before
+    if status >= 500:  # Flask's HTML page, Starlette's plain "Internal Server Error"
+        return status == after[0]
     if status >= 400 and kind == "text/html" and after[1] == "application/json" and "detail" in after[2]:
         return (status, headers) == (after[0], after[3])
     if 300 <= status < 400:
@@ -730,6 +742,10 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
             answers.append(seen)
     assert len(answers[0]) == len(answers[1]) >= 4
     for (what, before), (_, after) in zip(*answers, strict=True):
+        if prefix and what.startswith("GET /docs/ "):
+            # No route has it, and it is outside the prefix: Dash's difference (above), not the conversion's.
+            assert before[0] == 404 and after[0] == 200 and "_dash-config" in after[2]
+            continue
         assert before == after or _tolerated(before, after), f"{what} differs: {before!r:.400} vs {after!r:.400}"
     routes = [reply for what, reply in answers[0] if what.startswith(("GET /", "POST /", "DELETE /"))]
     assert all("_dash-config" not in str(reply[2]) for reply in routes if "_dash" not in str(reply))

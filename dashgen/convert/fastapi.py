@@ -42,6 +42,24 @@ _METHODS = {"route": None, "get": "GET", "post": "POST", "put": "PUT", "patch": 
 # The helpers a conversion may add to a module, after its imports: what Flask does that FastAPI
 # has no one call for.
 HELPERS = {
+    "_FlaskPath": '''
+from starlette.convertors import Convertor, register_url_convertor
+
+
+class _FlaskPath(Convertor):
+    """Werkzeug's path converter: never empty, never starting with / (Starlette's path matches both)."""
+
+    regex = "[^/].*?"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("flaskpath", _FlaskPath())
+''',
     "_flask_get_json": '''
 async def _flask_get_json(request: Request, silent: bool = False):
     """Flask's request.get_json(): 415 unless the body is JSON, 400 when it does not parse."""
@@ -92,6 +110,7 @@ def _flask_send_from_directory(directory, path):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_FlaskPath": (),
     "_flask_get_json": ("HTTPException", "Request"),
     "_flask_send_file": ("FileResponse",),
     "_flask_send_from_directory": ("FileResponse", "HTTPException"),
@@ -231,6 +250,8 @@ def method_route(edit, function: ast.AST) -> None:
             function, f"{function.name}, a route whose parameters FastAPI would read otherwise", how("route", edit)
         )
         return
+    if ":flaskpath}" in converted:
+        state(edit).helpers.add("_FlaskPath")
     request = _request_name(edit)
     if request in parameters:
         edit.block(function, f"{function.name}, a path parameter named {request}", how("route", edit))
@@ -661,9 +682,11 @@ def finish(edit) -> None:
         edit.notes.append((last.lineno, f"{', '.join(sorted(seen.helpers))}: Flask's behaviour, below the imports"))
 
 
-# Werkzeug's converters whose Starlette namesake matches the same segments ([^/]+, [0-9]+); float
-# and path match more there (`1`, an empty path), so a route using them is refused.
-_CONVERTERS = {None: "str", "string": "str", "int": "int"}
+# Werkzeug's converters whose Starlette namesake matches the same segments ([^/]+, [0-9]+), and
+# path as the convertor _FlaskPath registers (Starlette's own path matches the empty string);
+# float matches more there (`1`), so a route using it is refused.
+_CONVERTERS = {None: "str", "string": "str", "int": "int", "path": "str"}
+_STARLETTE = {None: "", "string": "", "int": ":int", "path": ":flaskpath"}
 
 
 def _braces_path(rule: str) -> tuple[str | None, dict[str, str]]:
@@ -680,7 +703,7 @@ def _braces_path(rule: str) -> tuple[str | None, dict[str, str]]:
             unknown = True
             return match.group(0)
         parameters[name] = _CONVERTERS[converter]
-        return "{" + name + ("" if converter in (None, "string") else f":{converter}") + "}"
+        return "{" + name + _STARLETTE[converter] + "}"
 
     converted = re.sub(r"<(?:(\w+):)?(\w+)>", convert, rule)
     return (None if unknown or "<" in converted else converted), parameters

@@ -82,6 +82,16 @@ def files(name):
     return send_from_directory("files", name)
 
 
+@server.route("/docs/<path:subpath>")
+def docs(subpath):
+    return send_from_directory("files", subpath)
+
+
+@server.route("/download-missing")
+def download_missing():
+    return send_file("no-such-report.csv")
+
+
 app.layout = html.Div([dcc.Dropdown(sorted(ITEMS.values()), "apple", id="fruit"), html.Div(id="chosen")])
 
 
