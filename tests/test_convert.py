@@ -390,12 +390,6 @@ def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
     ("name", "blockers"),
     [
         (
-            "convert_routes",
-            [
-                "app.py:38: server.add_url_rule, Flask's server API — FastAPI has no Flask API",
-            ],
-        ),
-        (
             "convert_own_server",
             [
                 "app.py:4: flask.session",

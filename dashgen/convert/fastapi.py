@@ -126,6 +126,7 @@ class FastAPIState:
     helpers: set[str] = field(default_factory=set)
     consumed: set[int] = field(default_factory=set)  # ids of the flask names an edit replaced
     hooks: list[tuple[str, ast.AST]] = field(default_factory=list)
+    rules: set[int] = field(default_factory=set)  # ids of the add_url_rule calls moved
 
 
 def state(edit) -> FastAPIState:
@@ -210,18 +211,31 @@ def method_route(edit, function: ast.AST) -> None:
     `api_route(path, methods=[...])`), the path's parameters typed as their converters type them,
     `request: Request` where the view reads the request, each return as Flask's response."""
     decorators = [decorator for decorator in function.decorator_list if edit.registration(decorator)]
-    if not decorators:  # registered with add_url_rule, which is blocked where it is called
-        return
-    decorator = decorators[0]
-    if len(function.decorator_list) != 1 or not isinstance(decorator, ast.Call):
+    rules = [call for call in _url_rules(edit) if _rule_view(call) and _rule_view(call).id == function.name]
+    if not decorators and len(rules) != 1:
+        return  # add_url_rule with another view, or several: blocked in finish
+    decorator = decorators[0] if decorators else rules[0]
+    if (
+        decorators
+        and (len(function.decorator_list) != 1 or not isinstance(decorator, ast.Call))
+        or (not decorators and function.decorator_list)
+    ):
         edit.block(function, f"{function.name}, a route with another decorator", how("route", edit))
         return
     if isinstance(function, ast.AsyncFunctionDef):
         edit.block(function, f"{function.name}, an async view (Flask runs it through asgiref)", how("route", edit))
         return
-    path = decorator.args[0] if len(decorator.args) == 1 else None
-    keywords = {keyword.arg: keyword.value for keyword in decorator.keywords}
-    attribute = decorator.func.attr
+    if decorators:
+        path = decorator.args[0] if len(decorator.args) == 1 else None
+        keywords = {keyword.arg: keyword.value for keyword in decorator.keywords}
+        attribute = decorator.func.attr
+    else:  # server.add_url_rule(rule, endpoint, view, methods=[...])
+        keywords = {keyword.arg: keyword.value for keyword in decorator.keywords}
+        path = decorator.args[0] if decorator.args else keywords.pop("rule", None)
+        keywords.pop("endpoint", None)  # a name for url_for, which is refused on FastAPI
+        keywords.pop("view_func", None)
+        attribute = "route"
+        state(edit).rules.add(id(decorator))
     methods = _METHODS[attribute]
     if "methods" in keywords and attribute == "route":
         value = keywords["methods"]
@@ -270,7 +284,9 @@ def method_route(edit, function: ast.AST) -> None:
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
     server = ast.unparse(decorator.func.value)
-    if methods in (["POST"], ["PUT"], ["PATCH"], ["DELETE"]):
+    if not decorators:
+        new = f'{server}.add_api_route("{converted}", {function.name}, methods={methods!r})'.replace("'", '"')
+    elif methods in (["POST"], ["PUT"], ["PATCH"], ["DELETE"]):
         new = f'{server}.{methods[0].lower()}("{converted}")'
     else:
         new = f'{server}.api_route("{converted}", methods={methods!r})'.replace("'", '"')
@@ -279,6 +295,20 @@ def method_route(edit, function: ast.AST) -> None:
     if awaits:
         _make_async(edit, function, "it awaits the request's body")
     edit.notes.append((decorator.lineno, f"{new}: FastAPI's route for {function.name}"))
+
+
+def _url_rules(edit) -> list[ast.Call]:
+    """The module's `server.add_url_rule(...)` calls."""
+    return [
+        call
+        for call in nodes(edit.tree, ast.Call)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_url_rule" and edit.is_server(call.func.value)
+    ]
+
+
+def _rule_view(call: ast.Call) -> ast.Name | None:
+    view = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "view_func"), None)
+    return view if isinstance(view, ast.Name) else None
 
 
 def _request_name(edit) -> str:
@@ -644,6 +674,9 @@ def finish(edit) -> None:
     converted views use from fastapi, and the helpers they call go below the module's imports."""
     seen = state(edit)
     static_folder(edit)
+    for call in _url_rules(edit):
+        if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
+            edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
     said = {blocker.line for blocker in edit.blockers}  # one sentence a line: the first says why
     for name in nodes(edit.tree, ast.Name):
         flask = edit.names.flask_names.get(name.id)

@@ -275,6 +275,8 @@ class ModuleEdit:
     def _route_decorator(self, attribute: ast.Attribute) -> bool:
         call = self.parents.get(attribute)
         function = self.parents.get(call)
+        if attribute.attr == "add_url_rule" and isinstance(call, ast.Call) and call.func is attribute:
+            return True  # converted with its view, or refused there
         if attribute.attr in HOOKS and isinstance(call, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return attribute in call.decorator_list  # `@server.before_request`, uncalled
         return (
