@@ -1,104 +1,725 @@
-"""FastAPI's part of a conversion: plain JSON GET routes in FastAPI's style."""
+"""FastAPI's part of a conversion: Flask's routes, hooks and request in FastAPI's style.
+
+Every view is rewritten by surgical splices (its own lines kept): the route decorator in
+FastAPI's spelling, a `request: Request` parameter where the view reads the request, each return
+as the response Flask would have made of it (a str is text/html on Flask, so an HTMLResponse; a
+redirect is a 302), `abort(code)` as `raise HTTPException(code)`. before_request and
+after_request hooks become one `@server.middleware("http")` each: a middleware covers every route,
+as Flask's hooks do (Dash's own before-request hook on FastAPI covers only its `_dash-*` routes).
+What has no exact equal (another request attribute, a return dashgen cannot type, the config)
+blocks, with the sentence that says how to move it by hand."""
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from dashgen.convert.flask_code import REFUSED_NAMES
+from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
+from dashgen.edits import bound_names
 from dashgen.nodes import nodes
 
+# What of flask a module moving onto FastAPI may import: each has an exact equal below.
+CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response")
+# Where each name the conversion writes comes from.
+_IMPORTED = {
+    "FastAPI": "fastapi",
+    "HTTPException": "fastapi",
+    "Request": "fastapi",
+    "FileResponse": "fastapi.responses",
+    "HTMLResponse": "fastapi.responses",
+    "JSONResponse": "fastapi.responses",
+    "RedirectResponse": "fastapi.responses",
+    "Response": "fastapi.responses",
+}
+# The request's attributes read as they are on Starlette's Request, or as what equals them there.
+_REQUEST_MAPS = {"args": "query_params", "headers": "headers", "cookies": "cookies"}
+_REQUEST_ATTRIBUTES = {"method": "method", "path": "url.path", "remote_addr": "client.host"}
+_METHODS = {"route": None, "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 
-def only_jsonify(edit, node: ast.stmt) -> bool:
-    """`from flask import jsonify` at module level, onto a backend whose routes return dicts."""
-    return (
-        edit.backend.route_style == "method"
-        and isinstance(node, ast.ImportFrom)
-        and node.module == FLASK.server_module
-        and node in edit.tree.body
-        and all(alias.name == "jsonify" and not alias.asname for alias in node.names)
+# The helpers a conversion may add to a module, after its imports: what Flask does that FastAPI
+# has no one call for.
+HELPERS = {
+    "_FlaskPath": '''
+from starlette.convertors import Convertor, register_url_convertor
+
+
+class _FlaskPath(Convertor):
+    """Werkzeug's path converter: never empty, never starting with / (Starlette's path matches both)."""
+
+    regex = "[^/].*?"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("flaskpath", _FlaskPath())
+''',
+    "_flask_get_json": '''
+async def _flask_get_json(request: Request, silent: bool = False):
+    """Flask's request.get_json(): 415 unless the body is JSON, 400 when it does not parse."""
+    import json
+
+    mimetype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if mimetype == "application/json" or mimetype.startswith("application/") and mimetype.endswith("+json"):
+        try:
+            return json.loads(await request.body())
+        except ValueError:
+            if not silent:
+                raise HTTPException(400) from None
+    elif not silent:
+        raise HTTPException(415)
+    return None
+''',
+    "_flask_send_file": '''
+def _flask_send_file(path):
+    """Flask's send_file: a relative path is relative to the app's folder (its root_path)."""
+    import os
+
+    return FileResponse(os.path.join(os.path.dirname(os.path.abspath(__file__)), path))
+''',
+    "_flask_send_from_directory": '''
+def _flask_send_from_directory(directory, path):
+    """Flask's send_from_directory: a file inside the folder (werkzeug's safe_join), else 404."""
+    import os
+    import posixpath
+
+    path = posixpath.normpath(path) if path != "" else path
+    separators = [sep for sep in (os.sep, os.altsep) if sep not in (None, "/")]
+    if (
+        any(sep in path for sep in separators)
+        or os.path.isabs(path)
+        or path.startswith("/")
+        or path == ".."
+        or path.startswith("../")
+    ):
+        raise HTTPException(404)
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), directory or ".")
+    full = posixpath.join(folder, path)
+    if not os.path.isfile(full):
+        raise HTTPException(404)
+    return FileResponse(full)
+''',
+}
+
+
+# What each helper needs from fastapi.
+_HELPER_IMPORTS = {
+    "_FlaskPath": (),
+    "_flask_get_json": ("HTTPException", "Request"),
+    "_flask_send_file": ("FileResponse",),
+    "_flask_send_from_directory": ("FileResponse", "HTTPException"),
+}
+
+
+@dataclass
+class FastAPIState:
+    """What one module's conversion onto FastAPI needs at its end."""
+
+    flask_imports: list[ast.stmt] = field(default_factory=list)  # replaced by what the views import
+    imports: set[str] = field(default_factory=set)  # names from fastapi the edits use
+    helpers: set[str] = field(default_factory=set)
+    consumed: set[int] = field(default_factory=set)  # ids of the flask names an edit replaced
+    hooks: list[tuple[str, ast.AST]] = field(default_factory=list)
+    rules: set[int] = field(default_factory=set)  # ids of the add_url_rule calls moved
+
+
+def state(edit) -> FastAPIState:
+    if not hasattr(edit, "fastapi"):
+        edit.fastapi = FastAPIState()
+    return edit.fastapi
+
+
+def how(name: str, edit) -> str:
+    return FASTAPI_REFUSED[name].format(label=edit.backend.label)
+
+
+# --- imports ---
+
+
+def flask_import(edit, node: ast.stmt) -> bool:
+    """`from flask import request, jsonify, ...` at module level, onto FastAPI: every name one the
+    conversion replaces. It is rewritten at the end, to what the converted views import."""
+    if edit.backend.route_style != "method" or node not in edit.tree.body:
+        return False
+    if isinstance(node, ast.Import) and [(alias.name, alias.asname) for alias in node.names] == [("flask", None)]:
+        return _import_flask(edit, node)
+    if not (isinstance(node, ast.ImportFrom) and node.module == FLASK.server_module):
+        return False
+    others = [alias.name for alias in node.names if alias.name not in CONVERTED_NAMES]
+    if others:
+        for name in others:
+            edit.block(node, f"flask.{name}", how("name", edit))
+        return True
+    state(edit).flask_imports.append(node)
+    return True
+
+
+def _import_flask(edit, node: ast.Import) -> bool:
+    """`import flask` onto FastAPI: removed where nothing uses it, `flask.Flask(__name__)` made
+    FastAPI(); any other `flask.<name>` blocks."""
+    for name in nodes(edit.tree, ast.Name):
+        if name.id != "flask":
+            continue
+        attribute = edit.parents.get(name)
+        call = edit.parents.get(attribute)
+        if (
+            isinstance(attribute, ast.Attribute)
+            and attribute.attr == "Flask"
+            and getattr(call, "func", None) is attribute
+        ):
+            server_call(edit, call)
+            continue
+        shown = ast.unparse(attribute if isinstance(attribute, ast.Attribute) else name)
+        edit.block(name, f"{shown}, flask used as a module", how("name", edit))
+    state(edit).flask_imports.append(node)
+    return True
+
+
+# --- the server ---
+
+
+def server_call(edit, call: ast.Call) -> None:
+    """`Flask(__name__)` → `FastAPI()`: FastAPI takes no import name, and the folder Flask would
+    serve as /static must not exist (FastAPI would not serve it)."""
+    arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+    named = (
+        len(call.args) == 1 and not call.keywords or not call.args and [k.arg for k in call.keywords] == ["import_name"]
     )
+    if not named or not (isinstance(arguments[0], ast.Name) and arguments[0].id == "__name__"):
+        edit.block(call, f"{ast.unparse(call)[:60]}, Flask's arguments", how("server_arguments", edit))
+        return
+    if (Path(edit.file.path).parent / "static").is_dir():
+        edit.block(call, "Flask(__name__) serving the static/ folder at /static", how("static", edit))
+        return
+    edit.replace_node(call, "FastAPI()")
+    state(edit).imports.add("FastAPI")
+    state(edit).consumed.add(id(call.func))
+    edit.notes.append((call.lineno, "FastAPI(): FastAPI's server, which takes no import name"))
+
+
+# --- routes ---
 
 
 def method_route(edit, function: ast.AST) -> None:
-    """A Flask GET route as FastAPI writes one: `@server.get("/items/{id:int}")`, the same
-    parameters (typed as the converters typed them), jsonify's dict returned as it is.
-    Anything more (another method, request, a response that is not JSON) blocks."""
-    how = REFUSED_NAMES["method_route"].format(label=edit.backend.label)
+    """A Flask route as FastAPI writes one: `@server.get("/items/{id:int}")` (or
+    `api_route(path, methods=[...])`), the path's parameters typed as their converters type them,
+    `request: Request` where the view reads the request, each return as Flask's response."""
     decorators = [decorator for decorator in function.decorator_list if edit.registration(decorator)]
-    if not decorators:  # registered with add_url_rule, which is blocked where it is called
+    rules = [call for call in _url_rules(edit) if _rule_view(call) and _rule_view(call).id == function.name]
+    if not decorators and len(rules) != 1:
+        return  # add_url_rule with another view, or several: blocked in finish
+    decorator = decorators[0] if decorators else rules[0]
+    if (
+        decorators
+        and (len(function.decorator_list) != 1 or not isinstance(decorator, ast.Call))
+        or (not decorators and function.decorator_list)
+    ):
+        edit.block(function, f"{function.name}, a route with another decorator", how("route", edit))
         return
-    decorator = decorators[0]
-    path = decorator.args[0] if isinstance(decorator, ast.Call) and len(decorator.args) == 1 else None
-    methods = [keyword for keyword in getattr(decorator, "keywords", []) if keyword.arg == "methods"]
-    get_only = all(
-        isinstance(keyword.value, (ast.List, ast.Tuple))
-        and [ast.literal_eval(element) for element in keyword.value.elts] == ["GET"]
-        for keyword in methods
-    )
-    others = [keyword for keyword in getattr(decorator, "keywords", []) if keyword.arg != "methods"]
-    if len(function.decorator_list) != 1 or not isinstance(path, ast.Constant) or not get_only or others:
-        edit.block(function, f"{function.name}, a route beyond a plain GET", how)
+    if isinstance(function, ast.AsyncFunctionDef):
+        edit.block(function, f"{function.name}, an async view (Flask runs it through asgiref)", how("route", edit))
+        return
+    if decorators:
+        path = decorator.args[0] if len(decorator.args) == 1 else None
+        keywords = {keyword.arg: keyword.value for keyword in decorator.keywords}
+        attribute = decorator.func.attr
+    else:  # server.add_url_rule(rule, endpoint, view, methods=[...])
+        keywords = {keyword.arg: keyword.value for keyword in decorator.keywords}
+        path = decorator.args[0] if decorator.args else keywords.pop("rule", None)
+        keywords.pop("endpoint", None)  # a name for url_for, which is refused on FastAPI
+        keywords.pop("view_func", None)
+        attribute = "route"
+        state(edit).rules.add(id(decorator))
+    methods = _METHODS[attribute]
+    if "methods" in keywords and attribute == "route":
+        value = keywords["methods"]
+        literal = isinstance(value, (ast.List, ast.Tuple)) and all(
+            isinstance(element, ast.Constant) and isinstance(element.value, str) for element in value.elts
+        )
+        methods = [element.value.upper() for element in value.elts] if literal else None
+        if not methods:
+            edit.block(decorator, f"{function.name}, methods dashgen cannot read", how("route", edit))
+            return
+    elif methods is None:
+        methods = ["GET"]
+    else:
+        methods = [methods]
+    if not isinstance(path, ast.Constant) or not isinstance(path.value, str) or set(keywords) - {"methods"}:
+        edit.block(function, f"{function.name}, a route with options beyond its path and methods", how("route", edit))
+        return
+    if attribute != "route" and "methods" in keywords:
+        edit.block(function, f"{function.name}, methods= on .{attribute}", how("route", edit))
         return
     converted, parameters = _braces_path(path.value)
     arguments = function.args
     plain = not (arguments.posonlyargs or arguments.vararg or arguments.kwonlyargs or arguments.kwarg)
     if converted is None or not plain or arguments.defaults or {a.arg for a in arguments.args} != set(parameters):
-        edit.block(function, f"{function.name}, a route whose parameters FastAPI would read otherwise", how)
-        return
-    returns = [node for node in own_nodes(function) if isinstance(node, ast.Return)]
-    if not returns or not all(json_return(edit, node.value) for node in returns):
-        edit.block(function, f"{function.name}, a route that does not return jsonify(...) or a dict", how)
-        return
-    server = ast.unparse(decorator.func.value)
-    edit.replace_node(decorator, f'{server}.get("{converted}")')
-    for argument in arguments.args:
-        if argument.annotation is None and parameters[argument.arg] != "str":
-            end = edit.offset(argument.end_lineno, argument.end_col_offset)
-            edit.edits.append(Edit(end, end, f": {parameters[argument.arg]}"))
-    for node in returns:
-        call = node.value
-        if isinstance(call, ast.Call) and call.args:
-            edit.replace_node(call, edit.file.text[slice(*edit.span(call.args[0]))])
-        elif isinstance(call, ast.Call):
-            edit.replace_node(call.func, "dict")
-    edit.notes.append((decorator.lineno, f'{server}.get("{converted}"): FastAPI\'s route for {function.name}'))
-
-
-def json_return(edit, value: ast.expr | None) -> bool:
-    if isinstance(value, ast.Dict):
-        return True
-    return (
-        isinstance(value, ast.Call)
-        and flask_ref(edit.names, value.func) == "jsonify"
-        and isinstance(value.func, ast.Name)
-        and (
-            len(value.args) == 1
-            and not value.keywords
-            and not isinstance(value.args[0], ast.Starred)
-            or not value.args
-            and all(keyword.arg for keyword in value.keywords)
+        edit.block(
+            function, f"{function.name}, a route whose parameters FastAPI would read otherwise", how("route", edit)
         )
+        return
+    if ":flaskpath}" in converted:
+        state(edit).helpers.add("_FlaskPath")
+    request = _request_name(edit)
+    if request in parameters:
+        edit.block(function, f"{function.name}, a path parameter named {request}", how("route", edit))
+        return
+    reads, awaits = _body(edit, function, request, hook=False)
+    for node in [node for node in own_nodes(function) if isinstance(node, ast.Return)] or [None]:
+        if node is None or node.value is None:
+            edit.block(node or function, f"{function.name}, a route that returns nothing (Flask answers 500)",
+                       how("returns", edit))  # fmt: skip
+            continue
+        _response(edit, node.value, function.name)
+    if path.value.endswith("/") and path.value != "/":
+        # Werkzeug redirects /items to a rule /items/ (308); on FastAPI, Dash's catch-all answers it.
+        edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
+        return
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
+    server = ast.unparse(decorator.func.value)
+    if not decorators:
+        new = f'{server}.add_api_route("{converted}", {function.name}, methods={methods!r})'.replace("'", '"')
+    elif methods in (["POST"], ["PUT"], ["PATCH"], ["DELETE"]):
+        new = f'{server}.{methods[0].lower()}("{converted}")'
+    else:
+        new = f'{server}.api_route("{converted}", methods={methods!r})'.replace("'", '"')
+    edit.replace_node(decorator, new)
+    _parameters(edit, function, parameters, request if reads else None)
+    if awaits:
+        _make_async(edit, function, "it awaits the request's body")
+    edit.notes.append((decorator.lineno, f"{new}: FastAPI's route for {function.name}"))
+
+
+def _url_rules(edit) -> list[ast.Call]:
+    """The module's `server.add_url_rule(...)` calls."""
+    return [
+        call
+        for call in nodes(edit.tree, ast.Call)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_url_rule" and edit.is_server(call.func.value)
+    ]
+
+
+def _rule_view(call: ast.Call) -> ast.Name | None:
+    view = call.args[2] if len(call.args) > 2 else next((k.value for k in call.keywords if k.arg == "view_func"), None)
+    return view if isinstance(view, ast.Name) else None
+
+
+def _request_name(edit) -> str:
+    return next((local for local, name in edit.names.flask_names.items() if name == "request"), "request")
+
+
+def _parameters(edit, function, parameters: dict[str, str], request: str | None) -> None:
+    arguments = function.args.args
+    added = f"{request}: Request" if request else ""
+    if request:
+        state(edit).imports.add("Request")
+    for argument in arguments:
+        text = ""
+        if argument.annotation is None and parameters[argument.arg] != "str":
+            text = f": {parameters[argument.arg]}"
+        if argument is arguments[-1] and added:
+            text += f", {added}"
+        if text:
+            end = edit.offset(argument.end_lineno, argument.end_col_offset)
+            edit.edits.append(Edit(end, end, text))
+    if not arguments and added:
+        start = edit.offset(function.lineno, function.col_offset)
+        match = re.compile(r"def\s+\w+\s*\(").search(edit.file.text, start)
+        edit.edits.append(Edit(match.end(), match.end(), added))
+
+
+def _make_async(edit, function, why: str) -> None:
+    start = edit.offset(function.lineno, function.col_offset)
+    edit.edits.append(Edit(start, start, "async "))
+    edit.notes.append((function.lineno, f"async def {function.name}: {why}"))
+
+
+def _body(edit, function, request: str, *, hook: bool) -> tuple[bool, bool]:
+    """The request's reads in a view's own body, in Starlette's spelling; abort(...) raised.
+    Returns whether the view reads the request, and whether it now awaits."""
+    reads = awaits = False
+    seen = state(edit)
+    for name in [node for node in own_nodes(function) if isinstance(node, ast.Name)]:
+        flask = edit.names.flask_names.get(name.id)
+        parent = edit.parents.get(name)
+        if flask == "request":
+            reads = True
+            awaited = _request_read(edit, name, parent, request, hook)
+            if awaited is None:
+                continue
+            awaits = awaits or awaited
+            seen.consumed.add(id(name))
+        elif flask == "abort" and hook:
+            # Raised in a middleware, HTTPException is no answer of FastAPI's handlers but a 500.
+            edit.block(name, f"abort(...) in the {function.name} hook", how("hook_abort", edit))
+            seen.consumed.add(id(name))
+        elif flask == "abort":
+            statement = edit.parents.get(parent)
+            if (
+                isinstance(parent, ast.Call)
+                and parent.func is name
+                and isinstance(statement, ast.Expr)
+                and 1 <= len(parent.args) <= 2
+                and not parent.keywords
+            ):
+                start = edit.offset(statement.lineno, statement.col_offset)
+                edit.edits.append(Edit(start, edit.span(name)[1], "raise HTTPException"))
+                seen.imports.add("HTTPException")
+                seen.consumed.add(id(name))
+    return reads, awaits
+
+
+def _request_read(edit, name, parent, request: str, hook: bool) -> bool | None:
+    """One read of flask.request rewritten (True when it is now awaited), or None: blocked."""
+    attribute = parent.attr if isinstance(parent, ast.Attribute) and parent.value is name else None
+    outer = edit.parents.get(parent)
+    call = edit.parents.get(outer)
+    if attribute in _REQUEST_MAPS:
+        getter = outer.attr if isinstance(outer, ast.Attribute) else None
+        allowed = ("get", "getlist") if attribute == "args" else ("get",)
+        if (
+            getter in allowed
+            and isinstance(call, ast.Call)
+            and call.func is outer
+            and 1 <= len(call.args) <= (1 if getter == "getlist" else 2)
+            and not call.keywords
+        ):
+            edit.replace_node(parent, f"{request}.{_REQUEST_MAPS[attribute]}")
+            return False
+    elif attribute in _REQUEST_ATTRIBUTES and not (isinstance(outer, ast.Call) and outer.func is parent):
+        edit.replace_node(parent, f"{request}.{_REQUEST_ATTRIBUTES[attribute]}")
+        return False
+    elif attribute in ("get_json", "json") and not hook:
+        called = isinstance(outer, ast.Call) and outer.func is parent
+        if attribute == "json" and not called or attribute == "get_json" and called and _silent(outer) is not None:
+            silent = ", silent=True" if attribute == "get_json" and _silent(outer) else ""
+            replaced = outer if called else parent
+            text = f"await _flask_get_json({request}{silent})"
+            bare = isinstance(edit.parents.get(replaced), (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword))
+            edit.replace_node(replaced, text if bare else f"({text})")
+            state(edit).helpers.add("_flask_get_json")
+            return True
+    shown = ast.unparse(outer if isinstance(outer, (ast.Attribute, ast.Call, ast.Subscript)) else parent)[:60]
+    edit.block(name, f"{shown}, a read of the request", how("request", edit))
+    return None
+
+
+def _silent(call: ast.Call) -> bool | None:
+    """get_json()'s silent=True (True), no argument (False), anything else (None)."""
+    if call.args:
+        return None
+    if not call.keywords:
+        return False
+    if (
+        len(call.keywords) == 1
+        and call.keywords[0].arg == "silent"
+        and isinstance(call.keywords[0].value, ast.Constant)
+    ):
+        return bool(call.keywords[0].value.value)
+    return None
+
+
+# --- what a view returns ---
+
+
+def _kind(edit, value: ast.expr) -> str | None:
+    """What Flask makes of a returned value: "json" (jsonify, a dict or list), "html" (a str), or
+    the flask helper that made a response; None when dashgen cannot tell."""
+    if isinstance(value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)):
+        return "json"
+    if isinstance(value, ast.JoinedStr) or isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return "html"
+    if isinstance(value, ast.BinOp) and (_kind(edit, value.left) == "html" or _kind(edit, value.right) == "html"):
+        return "html" if isinstance(value.op, (ast.Add, ast.Mod)) else None
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr == "format" and _kind(edit, func.value) == "html":
+            return "html"
+        if ast.unparse(func) in ("json.dumps", "str"):
+            return "html"
+        if isinstance(func, ast.Name):
+            return flask_ref(edit.names, func)
+    return None
+
+
+def _response(edit, value: ast.expr, view: str, *, hook: bool = False) -> None:
+    """One returned value as the response Flask makes of it, by splices around its body."""
+    seen = state(edit)
+    body, status, headers = value, None, None
+    if isinstance(value, ast.Tuple):
+        if not 2 <= len(value.elts) <= 3 or any(isinstance(element, ast.Starred) for element in value.elts):
+            edit.block(value, f"{view}, a returned tuple dashgen cannot read", how("returns", edit))
+            return
+        body, *rest = value.elts
+        if len(rest) == 2 or isinstance(rest[0], ast.Constant) and isinstance(rest[0].value, int):
+            status = rest[0]
+        headers = rest[1] if len(rest) == 2 else (rest[0] if isinstance(rest[0], ast.Dict) else None)
+        if (
+            status is None
+            and headers is None
+            or status is not None
+            and not (isinstance(status, ast.Constant) and isinstance(status.value, int))
+        ):
+            edit.block(value, f"{view}, a returned status dashgen cannot read", how("returns", edit))
+            return
+    if any(edit.names.flask_names.get(node.id) for part in (status, headers) if part for node in nodes(part, ast.Name)):
+        edit.block(value, f"{view}, flask's names in a returned status or headers", how("returns", edit))
+        return
+    kind = _kind(edit, body)
+    options = ""
+    if status is not None:
+        options += f", status_code={edit.file.text[slice(*edit.span(status))]}"
+    if headers is not None:
+        options += f", headers={edit.file.text[slice(*edit.span(headers))]}"
+    start, end = edit.span(value)
+    if kind == "jsonify":
+        if len(body.args) == 1 and not body.keywords and not isinstance(body.args[0], ast.Starred):
+            inner = body.args[0]
+        elif not body.args and all(keyword.arg for keyword in body.keywords):
+            inner = body
+            edit.replace_node(body.func, "dict")
+        else:
+            edit.block(body, f"{view}, jsonify(...) of several values", how("returns", edit))
+            return
+        seen.consumed.add(id(body.func))
+        kind = "json"
+    elif kind == "json" or kind == "html":
+        inner = body
+    elif kind in ("send_file", "send_from_directory") and hook:
+        edit.block(value, f"{view}, {kind}(...) in a hook", how("hook_abort", edit))
+        return
+    elif kind in ("redirect", "send_file", "send_from_directory", "Response") and body is value:
+        _made_response(edit, body, kind, view)
+        return
+    else:
+        edit.block(value, f"{view}, a return dashgen cannot type ({ast.unparse(body)[:40]})", how("returns", edit))
+        return
+    ctor = "HTMLResponse" if kind == "html" else ("JSONResponse" if options else "")
+    if ctor:
+        seen.imports.add(ctor)
+    inner_start, inner_end = edit.span(inner)
+    if ctor or (start, end) != (inner_start, inner_end):
+        edit.edits.append(Edit(start, inner_start, f"{ctor}(" if ctor else ""))
+        edit.edits.append(Edit(inner_end, end, f"{options})" if ctor else ""))
+
+
+def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
+    seen = state(edit)
+    keywords = {keyword.arg: keyword for keyword in call.keywords}
+    if None in keywords:
+        edit.block(call, f"{view}, {kind}(**...)", how("returns", edit))
+        return
+    if kind == "redirect":
+        code = call.args[1] if len(call.args) == 2 else (keywords["code"].value if "code" in keywords else None)
+        if not 1 <= len(call.args) <= 2 or set(keywords) - {"code"} or len(call.args) == 2 and keywords:
+            edit.block(call, f"{view}, redirect(...) with a Response class", how("returns", edit))
+            return
+        url = call.args[0]
+        status = edit.file.text[slice(*edit.span(code))] if code is not None else "302"
+        start, end = edit.span(call)
+        edit.edits.append(Edit(start, edit.span(url)[0], "RedirectResponse("))
+        edit.edits.append(Edit(edit.span(url)[1], end, f", status_code={status})"))
+        seen.imports.add("RedirectResponse")
+    elif kind in ("send_file", "send_from_directory"):
+        count = 1 if kind == "send_file" else 2
+        if len(call.args) != count or keywords or not _at_root(edit):
+            edit.block(call, f"{view}, {kind}(...) with options, or in a module that is not the app's",
+                       how("files", edit))  # fmt: skip
+            return
+        edit.replace_node(call.func, f"_flask_{kind}")
+        seen.helpers.add(f"_flask_{kind}")
+    else:  # Response(body, status=, headers=, mimetype=/content_type=)
+        renamed = {
+            "status": "status_code",
+            "headers": "headers",
+            "mimetype": "media_type",
+            "content_type": "media_type",
+        }
+        if len(call.args) != 1 or set(keywords) - set(renamed) or {"mimetype", "content_type"} <= set(keywords):
+            edit.block(call, f"{view}, Response(...) with arguments dashgen cannot map", how("returns", edit))
+            return
+        for name, keyword in keywords.items():
+            if renamed[name] != name:
+                edit.edits.append(Edit(edit.span(keyword)[0], edit.span(keyword.value)[0], f"{renamed[name]}="))
+        if not {"mimetype", "content_type"} & set(keywords):
+            end = edit.span(call)[1] - 1
+            edit.edits.append(Edit(end, end, ', media_type="text/html"'))  # Flask's default mimetype
+        seen.imports.add("Response")
+    seen.consumed.add(id(call.func))
+
+
+def _at_root(edit) -> bool:
+    """The module is the one whose folder is Flask's root_path: where the server was made with
+    `__name__` (Dash(__name__) or Flask(__name__)), so relative paths resolve alike."""
+    if edit.file.path != edit.modules.project.source.path:
+        return False
+    for call in nodes(edit.tree, ast.Call):
+        first = call.args[0] if call.args else None
+        keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+        name = keywords.get("name", keywords.get("import_name", first))
+        made = ast.unparse(call.func).split(".")[-1]
+        by_name = isinstance(name, ast.Name) and name.id == "__name__"
+        if by_name and (made == "Flask" or made == "Dash" and "server" not in keywords):
+            return True
+    return False
+
+
+def static_folder(edit) -> None:
+    """The served module's Dash-made Flask server serves its folder's static/ at /static, which
+    FastAPI would not: a project with that folder stays on Flask."""
+    if edit.file.path != edit.modules.project.source.path or not (Path(edit.file.path).parent / "static").is_dir():
+        return
+    for call in nodes(edit.tree, ast.Call):
+        if ast.unparse(call.func).split(".")[-1] == "Dash" and "server" not in {k.arg for k in call.keywords}:
+            edit.block(call, "Dash's Flask server serving the static/ folder at /static", how("static", edit))
+
+
+# --- hooks ---
+
+
+def hook(edit, function: ast.AST, kind: str) -> None:
+    """`@server.before_request` / `@server.after_request(response)` as an http middleware: one
+    of each at most (Flask's order of several is not the middlewares'), the after hook below the
+    before one (outermost, so it also sees what the before hook answered, as on Flask)."""
+    if kind not in ("before_request", "after_request") or len(function.decorator_list) != 1:
+        edit.block(function, f"{function.name}, the {kind} hook", how("hook", edit))
+        return
+    if isinstance(function, ast.AsyncFunctionDef) or function.returns is not None:
+        edit.block(function, f"{function.name}, an async or annotated hook", how("hook", edit))
+        return
+    seen = state(edit)
+    if any(other == kind for other, _ in seen.hooks):
+        edit.block(function, f"{function.name}, a second {kind} hook", how("hooks", edit))
+        return
+    if kind == "before_request" and any(other == "after_request" for other, _ in seen.hooks):
+        edit.block(function, f"{function.name}, a before_request hook below the after_request hook",
+                   how("hooks", edit))  # fmt: skip
+        return
+    seen.hooks.append((kind, function))
+    arguments = function.args
+    wanted = 1 if kind == "after_request" else 0
+    plain = not (arguments.posonlyargs or arguments.vararg or arguments.kwonlyargs or arguments.kwarg)
+    if not plain or len(arguments.args) != wanted or arguments.defaults:
+        edit.block(function, f"{function.name}, a hook whose parameters Flask would not pass", how("hook", edit))
+        return
+    request = _request_name(edit)
+    _body(edit, function, request, hook=True)
+    returns = [node for node in own_nodes(function) if isinstance(node, ast.Return)]
+    body = function.body
+    indent = " " * body[0].col_offset
+    if kind == "before_request":
+        for node in returns:
+            if node.value is None or isinstance(node.value, ast.Constant) and node.value.value is None:
+                edit.replace_node(node, f"return await call_next({request})")
+            else:
+                _response(edit, node.value, function.name, hook=True)
+        if not isinstance(body[-1], ast.Return):
+            line = edit.starts[body[-1].end_lineno]
+            edit.edits.append(Edit(line, line, f"{indent}return await call_next({request})\n"))
+    else:
+        response = arguments.args[0].arg
+        for node in own_nodes(function):
+            if isinstance(node, ast.Name) and node.id == response and not _header_use(edit, node, returns):
+                edit.block(node, f"{function.name}: {ast.unparse(edit.parents.get(node))[:50]}",
+                           how("after", edit))  # fmt: skip
+        docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+        first = body[1] if docstring and len(body) > 1 else body[0]
+        line = edit.starts[first.lineno - 1]
+        edit.edits.append(Edit(line, line, f"{indent}{response} = await call_next({request})\n"))
+    decorator = function.decorator_list[0]
+    edit.replace_node(decorator, f'{ast.unparse(decorator.value)}.middleware("http")')
+    start = edit.offset(function.lineno, function.col_offset)
+    header = re.compile(r"def\s+(\w+)\s*\([^)]*\)").match(edit.file.text, start)
+    edit.edits.append(Edit(start, header.end(), f"async def {function.name}({request}: Request, call_next)"))
+    seen.imports.add("Request")
+    edit.notes.append((function.lineno, f"{function.name}: an http middleware, FastAPI's {kind} for every route"))
+
+
+def _header_use(edit, name: ast.Name, returns) -> bool:
+    """The after hook's response used as Starlette's response has it: its headers set, its
+    status read, itself returned."""
+    parent = edit.parents.get(name)
+    if any(node.value is name for node in returns):
+        return True
+    if not (isinstance(parent, ast.Attribute) and parent.value is name):
+        return False
+    if parent.attr == "status_code" and isinstance(parent.ctx, ast.Load):
+        return True
+    outer = edit.parents.get(parent)
+    if parent.attr != "headers":
+        return False
+    if isinstance(outer, ast.Subscript) and isinstance(outer.ctx, ast.Store):
+        return True
+    call = edit.parents.get(outer)
+    return (
+        isinstance(outer, ast.Attribute)
+        and outer.attr in ("get", "setdefault")
+        and isinstance(call, ast.Call)
+        and len(call.args) == 2
     )
 
 
-def jsonify_left(edit) -> None:
-    """jsonify's import goes: a use of it that is not a route's return would be a NameError."""
-    returned = {
-        id(node.value.func)
-        for node in nodes(edit.tree, ast.Return)
-        if isinstance(node.value, ast.Call) and json_return(edit, node.value)
-    }
+# --- the module's end ---
+
+
+def finish(edit) -> None:
+    """Every flask name the edits did not replace blocks; the flask import becomes what the
+    converted views use from fastapi, and the helpers they call go below the module's imports."""
+    seen = state(edit)
+    static_folder(edit)
+    for call in _url_rules(edit):
+        if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
+            edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
+    said = {blocker.line for blocker in edit.blockers}  # one sentence a line: the first says why
     for name in nodes(edit.tree, ast.Name):
-        if edit.names.flask_names.get(name.id) == "jsonify" and id(name) not in returned:
-            how = REFUSED_NAMES["method_route"].format(label=edit.backend.label)
-            edit.block(name, "jsonify used otherwise than returned by a GET route", how)
+        flask = edit.names.flask_names.get(name.id)
+        if flask and id(name) not in seen.consumed and name.lineno not in said:
+            edit.block(name, f"flask's {flask} used where dashgen cannot map it", how("name", edit))
+    if not seen.flask_imports:
+        if (seen.imports or seen.helpers) and not edit.blockers:  # `Flask` came through another import: blocked there
+            edit.block(edit.tree.body[0], "FastAPI names without a flask import to replace", how("name", edit))
+        return
+    for helper in seen.helpers:
+        seen.imports.update(_HELPER_IMPORTS[helper])
+    bound = bound_names(edit.tree) - {alias.asname or alias.name for node in seen.flask_imports for alias in node.names}
+    clashes = (seen.imports | seen.helpers) & bound
+    if clashes:
+        edit.block(seen.flask_imports[0], f"the module binds {', '.join(sorted(clashes))} already", "rename it")
+        return
+    lines = []
+    for module in ("fastapi", "fastapi.responses"):
+        names = sorted(name for name in seen.imports if _IMPORTED[name] == module)
+        if names:
+            lines.append(f"from {module} import {', '.join(names)}")
+    node, *others = seen.flask_imports
+    if lines:
+        edit.replace_node(node, "\n".join(lines))
+        edit.notes.append((node.lineno, f"{'; '.join(lines)}: FastAPI's own in place of Flask's"))
+    for node in others if lines else seen.flask_imports:
+        edit.drop_statement(node, "what it imported is FastAPI's own now, or unused")
+    if seen.helpers:
+        last = max(
+            (statement for statement in edit.tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))),
+            key=lambda statement: statement.end_lineno,
+        )
+        line = edit.starts[last.end_lineno]
+        text = "\n" + "".join("\n" + HELPERS[helper].strip("\n") + "\n\n" for helper in sorted(seen.helpers))
+        edit.edits.append(Edit(line, line, text))
+        edit.notes.append((last.lineno, f"{', '.join(sorted(seen.helpers))}: Flask's behaviour, below the imports"))
 
 
-# Werkzeug's converters whose Starlette namesake matches the same segments ([^/]+, [0-9]+); float
-# and path match more there (`1`, an empty path), so a route using them is refused.
-_CONVERTERS = {None: "str", "string": "str", "int": "int"}
+# Werkzeug's converters whose Starlette namesake matches the same segments ([^/]+, [0-9]+), and
+# path as the convertor _FlaskPath registers (Starlette's own path matches the empty string);
+# float matches more there (`1`), so a route using it is refused.
+_CONVERTERS = {None: "str", "string": "str", "int": "int", "path": "str"}
+_STARLETTE = {None: "", "string": "", "int": ":int", "path": ":flaskpath"}
 
 
 def _braces_path(rule: str) -> tuple[str | None, dict[str, str]]:
@@ -115,7 +736,7 @@ def _braces_path(rule: str) -> tuple[str | None, dict[str, str]]:
             unknown = True
             return match.group(0)
         parameters[name] = _CONVERTERS[converter]
-        return "{" + name + ("" if converter in (None, "string") else f":{converter}") + "}"
+        return "{" + name + _STARLETTE[converter] + "}"
 
     converted = re.sub(r"<(?:(\w+):)?(\w+)>", convert, rule)
     return (None if unknown or "<" in converted else converted), parameters

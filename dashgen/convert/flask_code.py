@@ -83,9 +83,38 @@ REFUSED_ATTRIBUTES = {
     "request.files": "Quart's uploads are awaited and saved with `await file.save(...)`: move the upload by hand",
 }
 _NO_FLASK_API = (
-    "{label} has no Flask API: this version moves onto {label} only Dash itself and plain JSON GET "
-    "routes; move it by hand, or convert with --backend quart"
+    "{label} has no Flask API: dashgen moves onto {label} Flask(__name__), routes, one before_request and "
+    "after_request hook, and request/jsonify/redirect/abort/send_file/send_from_directory/Response in them; "
+    "move it by hand, or convert with --backend quart"
 )
+# Why a piece of Flask code stays on Flask when the backend is FastAPI ({label}), by what it is.
+FASTAPI_REFUSED = {
+    "name": "{label} has no equal dashgen has proved for it (only request, jsonify, redirect, abort, send_file, "
+    "send_from_directory and Response inside routes and hooks): move it by hand, or convert with --backend quart",
+    "server_arguments": "FastAPI() takes none of Flask's arguments: leave only Flask(__name__) (serve a folder with "
+    "StaticFiles by hand), or convert with --backend quart",
+    "static": 'FastAPI serves no static folder: mount it with server.mount("/static", StaticFiles(...)) by hand, '
+    "or convert with --backend quart",
+    "route": "{label} gets routes with a literal path, <name>/<int:name> converters, the path's parameters as "
+    "the view's and methods=[...] from this version: move the route by hand",
+    "returns": "return jsonify(...), a dict or list, a str, redirect(...), send_file(...), send_from_directory(...) "
+    "or Response(...), with a literal status (and headers) at most, or move the route by hand",
+    "files": "send_file(path) and send_from_directory(folder, name) move only in the module that makes the server "
+    "with __name__ (relative paths resolve against its folder, Flask's root_path): move it by hand",
+    "request": "{label}'s Request gets only request.args.get/getlist, get_json()/json (in routes), headers.get, "
+    "cookies.get, method, path and remote_addr from this version: read it from FastAPI's Request by hand",
+    "hook": "only a plain before_request() and after_request(response) become FastAPI middleware: move it into an "
+    '@server.middleware("http") by hand',
+    "hooks": "several hooks run in Flask's order, not a middleware stack's: merge them into one before_request "
+    "and one after_request below it, then run this again",
+    "after": "an after_request hook moves only when it sets headers, reads status_code and returns the response: "
+    'move it into an @server.middleware("http") by hand',
+    "slash": "Flask redirects the path without its last / to it, where FastAPI gives Dash's page: drop the last / "
+    "(or add a redirect route) by hand",
+    "hook_abort": "an HTTPException raised in a middleware is a 500 on FastAPI, not the status: return the "
+    "response instead (return jsonify(...), 403), then run this again",
+    "config": "FastAPI has no config: move it to settings or app.state by hand, then run this again",
+}
 
 
 SERVER_ATTRIBUTE_BLOCKERS = {

@@ -6,10 +6,10 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from dashgen.convert import extensions
-from dashgen.convert.fastapi import jsonify_left, method_route, only_jsonify
+from dashgen.convert import extensions, fastapi
 from dashgen.convert.flask_code import (
     CACHE_DECORATORS,
+    FASTAPI_REFUSED,
     HOOKS,
     OLD_COMPONENTS,
     REFUSED_IMPORTS,
@@ -102,8 +102,9 @@ class ModuleEdit:
         extensions.private_cache_apps(self)
         extensions.app_handed_to_packages(self)
         awaiting = self._views()
-        awaits(self, awaiting)
-        response_bodies(self, awaiting)
+        if self.backend.flask_api:  # Quart's coroutines; onto FastAPI each read was mapped or blocked
+            awaits(self, awaiting)
+            response_bodies(self, awaiting)
         if self.file.path == self.modules.project.source.path:
             self._dash_call()
         return self.blockers
@@ -125,8 +126,7 @@ class ModuleEdit:
                 ),
                 None,
             )
-            if found is not None and only_jsonify(self, node):
-                self.drop_statement(node, "jsonify's dicts are returned as they are: FastAPI answers them as JSON")
+            if found is not None and fastapi.flask_import(self, node):
                 continue
             if found is not None:
                 self.block(node, *found)
@@ -235,6 +235,8 @@ class ModuleEdit:
                 self.block(name, f"class {parent.name}, a Flask subclass", REFUSED_NAMES["subclass"])
             elif not (isinstance(parent, ast.Call) and parent.func is name):
                 self.block(name, "Flask used otherwise than called", "leave only `Flask(...)` calls, then run again")
+            elif self.backend.route_style == "method":
+                fastapi.server_call(self, parent)
             elif renamed:
                 self.replace_node(name, self.backend.server_class)
                 self.notes.append((name.lineno, f"{self.backend.server_class}(...): the same arguments as Flask(...)"))
@@ -248,8 +250,11 @@ class ModuleEdit:
             parent = self.parents.get(node)
             if isinstance(parent, ast.Attribute) and parent.value is node:
                 if self._route_decorator(parent) and not self.backend.flask_api:
-                    continue  # a route: _method_route converts it or says why not
-                if not self.backend.flask_api:
+                    continue  # a route or a hook: fastapi.method_route / hook convert it or say why not
+                if not self.backend.flask_api and parent.attr in ("config", "secret_key"):
+                    how = FASTAPI_REFUSED["config"]
+                    self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)
+                elif not self.backend.flask_api:
                     how = SERVER_ATTRIBUTE_BLOCKERS["no_flask_api"].format(label=self.backend.label)
                     self.block(parent, f"{ast.unparse(parent)}, Flask's server API", how)
                 elif parent.attr in SERVER_ATTRIBUTE_BLOCKERS:
@@ -274,8 +279,12 @@ class ModuleEdit:
     def _route_decorator(self, attribute: ast.Attribute) -> bool:
         call = self.parents.get(attribute)
         function = self.parents.get(call)
+        if attribute.attr == "add_url_rule" and isinstance(call, ast.Call) and call.func is attribute:
+            return True  # converted with its view, or refused there
+        if attribute.attr in HOOKS and isinstance(call, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return attribute in call.decorator_list  # `@server.before_request`, uncalled
         return (
-            attribute.attr in ("route", "get")
+            attribute.attr in (*ROUTE_REGISTRATIONS, *HOOKS)
             and isinstance(call, ast.Call)
             and call.func is attribute
             and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -347,11 +356,14 @@ class ModuleEdit:
             if any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function)):
                 self.block(function, f"{function.name}, a view that streams (yields)", REFUSED_NAMES["stream"])
             elif kind == "route" and self.backend.route_style == "method":
-                method_route(self, function)
+                fastapi.method_route(self, function)
+            elif self.backend.route_style == "method":
+                decorator = next(decorator for decorator in function.decorator_list if self.registration(decorator))
+                fastapi.hook(self, function, (decorator.func if isinstance(decorator, ast.Call) else decorator).attr)
             elif kind == "route" and isinstance(function, ast.FunctionDef):
                 self.make_async(function, "a route: the backend awaits its helpers inside")
         if self.backend.route_style == "method":
-            jsonify_left(self)
+            fastapi.finish(self)
         return views
 
     def make_async(self, function: ast.FunctionDef, why: str) -> None:
