@@ -944,10 +944,16 @@ def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
     text = app.read_text()
     assert 'BASIC_AUTH_USERS = dict([("ada", "lovelace")])' in text and "BasicAuth" not in text.split('"""')[2]
     assert "removed dash-auth" in result.stdout
+    app.write_text(original.replace("auth = dash_auth.BasicAuth", "dash_auth.BasicAuth"))  # the bare statement
+    assert _convert(project).returncode == 0 and "BasicAuth" not in app.read_text().split('"""')[2]
     for old, new, blocker in (
         ("BasicAuth(app, USERS)", "BasicAuth(app, USERS, public_routes=[])", "app.py:9: BasicAuth(public_routes=...)"),
         ("BasicAuth(app, USERS)", "BasicAuth(app, auth_func=len)", "app.py:9: BasicAuth(auth_func=...)"),
-        ("dash_auth.BasicAuth(app, USERS)", "auth = dash_auth.BasicAuth(app, USERS)", "not as a statement of its own"),
+        ("auth = dash_auth.BasicAuth(app, USERS)", "print(dash_auth.BasicAuth(app, USERS))",
+         "not as a statement of its own"),
+        ("auth = dash_auth", "auth.x = auth = dash_auth", "a BasicAuth object the app reads"),
+        ("# as Dash's docs write it", "\nprint(auth)",
+         "app.py:9: auth = dash_auth.BasicAuth(app, USERS), a BasicAuth object the app reads"),
         ("dash_auth.BasicAuth(app, USERS)", "dash_auth.BasicAuth(app, USERS)\ndash_auth.protected(1)",
          "app.py:10: dash_auth.protected, a use of dash_auth"),
     ):  # fmt: skip

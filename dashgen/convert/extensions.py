@@ -146,10 +146,15 @@ def _dash_auth(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
 
 
 def _basic_auth_call(edit: ModuleEdit, call: ast.Call) -> bool:
-    """BasicAuth(app, USERS) as a statement of its own at module level, nothing else passed."""
+    """BasicAuth(app, USERS) as a statement of its own at module level, or assigned to a name
+    nothing reads (`auth = dash_auth.BasicAuth(app, USERS)`, as Dash's docs write it), nothing
+    else passed."""
     statement = edit.parents.get(call)
-    if not (isinstance(statement, ast.Expr) and statement in edit.tree.body):
+    if not (isinstance(statement, (ast.Expr, ast.Assign)) and statement in edit.tree.body):
         edit.block(call, f"{ast.unparse(call)[:60]} not as a statement of its own at module level", _BASIC_AUTH)
+        return False
+    if isinstance(statement, ast.Assign) and not _unread_name(edit, statement):
+        edit.block(call, f"{ast.unparse(statement)[:60]}, a BasicAuth object the app reads", _BASIC_AUTH)
         return False
     extra = [keyword.arg or "**" for keyword in call.keywords if keyword.arg != "username_password_list"]
     users = len(call.args) + len(call.keywords) - len(extra)
@@ -165,6 +170,24 @@ def _basic_auth_call(edit: ModuleEdit, call: ast.Call) -> bool:
         edit.block(call, "BasicAuth's users neither a dict, a list of pairs nor a module-level name bound to one",
                    _BASIC_AUTH)  # fmt: skip
         return False
+    return True
+
+
+def _unread_name(edit: ModuleEdit, statement: ast.Assign) -> bool:
+    """The statement binds one name that no module of the project reads: the guard that
+    replaces it binds none."""
+    if not (len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)):
+        return False
+    target = statement.targets[0]
+    for file in edit.modules.files:
+        for node in ast.walk(file.tree):
+            read = isinstance(node, ast.Name) and node.id == target.id and node is not target
+            here = file.path == edit.file.path
+            # `from app import auth`, `from app import *`, `app.auth`: read from another module
+            imported = isinstance(node, ast.alias) and node.name in (target.id, "*")
+            attribute = isinstance(node, ast.Attribute) and node.attr == target.id
+            if (read and here) or imported or attribute:
+                return False
     return True
 
 

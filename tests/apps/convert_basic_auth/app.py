@@ -6,7 +6,7 @@ USERS = {"ada": "lovelace", "grace": "hopper"}
 
 app = Dash(__name__)
 server = app.server
-dash_auth.BasicAuth(app, USERS)
+auth = dash_auth.BasicAuth(app, USERS)  # as Dash's docs write it
 
 app.layout = html.Div([dcc.Input(id="name", value="world"), html.Div(id="greeting")])
 
