@@ -23,6 +23,7 @@ CONVERTED = [
     "convert_multi_module",
     "convert_old_components",
     "convert_caching",
+    "convert_cache_factory",
     "convert_pages",
     "convert_wsgi_entry",
     "convert_pages_helper",
@@ -521,6 +522,7 @@ FASTAPI_ROUTES = {
     "convert_compress": [],
     "convert_caching": ROUTES["convert_caching"],
     "convert_routes": ROUTES["convert_routes"],
+    "convert_cache_factory": [],
     "convert_fastapi_routes": [
         ("GET", "/api/items/21", None),
         ("GET", UNROUTED, None),  # not an int: no route matches, on both
@@ -1096,3 +1098,22 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
         assert before == after or _tolerated(before, after), f"{what} differs: {before!r:.400} vs {after!r:.400}"
     routes = [reply for what, reply in answers[0] if what.startswith(("GET /", "POST /", "DELETE /"))]
     assert all("_dash-config" not in str(reply[2]) for reply in routes if "_dash" not in str(reply))
+
+
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+def test_a_function_given_the_app_is_read_as_the_app(tmp_path, backend):
+    """`init_cache(app)`, `register_routes(app)`: inside the function its parameter is the app,
+    so `app.server` there is the server, converted or refused as at module level."""
+    project = _copy(tmp_path, "convert_cache_factory")
+    (project / "cache_setup.py").write_text(
+        (project / "cache_setup.py").read_text()
+        + '\n\ndef register_routes(app):\n    @app.server.route("/api/runs")\n    def runs_route():\n'
+        + '        return {"next": next(runs)}\n'
+    )
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("init_cache(app)\n", "init_cache(app)\nregister_routes(app)\n")
+                   .replace("import init_cache, total", "import init_cache, register_routes, total"))  # fmt: skip
+    before = snapshot(project)
+    result = _convert(project, backend=backend)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert "cache_setup.py:22: runs_route, a view defined inside another block" in result.stderr

@@ -439,8 +439,9 @@ def app_handed_to_packages(edit: ModuleEdit) -> None:
     project's own modules, not a package this module maps): such code (dash_uploader's
     configure_upload) registers Flask views on app.server, which answer 500 on the backend."""
     project = edit.modules.project
-    apps = set(edit.names.apps) | _get_app_calls(edit)
+    got = _get_app_calls(edit)
     for call in nodes(edit.tree, ast.Call):
+        apps = edit.names.in_function(edit.function_of(call))[0] | got
         given = [arg for arg in (*call.args, *(keyword.value for keyword in call.keywords)) if ast.unparse(arg) in apps]
         if not given:
             continue

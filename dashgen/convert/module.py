@@ -304,7 +304,14 @@ class ModuleEdit:
             return False
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             return False
-        return ast.unparse(node) in self.servers
+        servers = self.servers if not self.names.parameters else self.names.server_expressions(self.function_of(node))
+        return ast.unparse(node) in servers
+
+    def function_of(self, node: ast.AST) -> str | None:
+        """The module-level function a node is in, None at module level."""
+        while (parent := self.parents.get(node)) is not None and parent is not self.tree:
+            node = parent
+        return node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
     def registration(self, decorator: ast.expr) -> str | None:
         func = decorator.func if isinstance(decorator, ast.Call) else decorator

@@ -120,7 +120,8 @@ class Modules:
 
     def _learn(self, file: PythonFile) -> bool:
         names = self.names[file.path]
-        before = (len(names.apps), len(names.servers))
+        before = (len(names.apps), len(names.servers), len(names.parameters))
+        self._learn_parameters(file)
         for statement in file.tree.body:
             if isinstance(statement, ast.ImportFrom) and statement.module and statement.level == 0:
                 path = module_file(statement.module, (file.path.parent, self.project.root))
@@ -137,8 +138,58 @@ class Modules:
                     continue
                 if ast.unparse(value) in names.server_expressions() or self._is_flask_call(names, value):
                     names.servers.add(target.id)
-        return (len(names.apps), len(names.servers)) != before
+        return (len(names.apps), len(names.servers), len(names.parameters)) != before
+
+    def _learn_parameters(self, file: PythonFile) -> None:
+        """The parameters of the project's functions that the app or its server is passed to, from
+        each call in this module (`init_cache(app)`, `helpers.register(app.server)`)."""
+        names = self.names[file.path]
+        imported = aliases(file.tree)
+        for function, node in _scoped(file.tree, ast.Call):
+            apps, _ = names.in_function(function)
+            servers = names.server_expressions(function)
+            target = self._function_def(file, node.func, imported)
+            if target is None:
+                continue
+            where, definition = target
+            parameters = [argument.arg for argument in (*definition.args.posonlyargs, *definition.args.args)]
+            given = [
+                *zip(parameters, node.args, strict=False),
+                *((keyword.arg, keyword.value) for keyword in node.keywords),
+            ]
+            for parameter, value in given:
+                if isinstance(value, ast.Starred) or parameter is None:
+                    continue
+                kind = "app" if ast.unparse(value) in apps else "server" if ast.unparse(value) in servers else None
+                if kind is not None:
+                    self.names[where].parameters.setdefault((definition.name, parameter), kind)
+
+    def _function_def(self, file: PythonFile, func: ast.expr, imported: dict[str, str]):
+        """(module path, module-level def) of the project's function a call calls, or None."""
+        module, name = None, None
+        if isinstance(func, ast.Name):
+            dotted = imported.get(func.id)
+            module, name = (file.path, func.id) if dotted is None else dotted.rpartition(".")[::2]
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
+            module, name = imported[func.value.id], func.attr
+        if isinstance(module, str):
+            path = module_file(module, (file.path.parent, self.project.root)) if module else None
+            module = path.absolute() if path is not None else None
+        other = next((candidate for candidate in self.files if candidate.path == module), None)
+        for statement in other.tree.body if other is not None else ():
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
+                return other.path, statement
+        return None
 
     @staticmethod
     def _is_flask_call(names: Names, value: ast.expr) -> bool:
         return isinstance(value, ast.Call) and flask_ref(names, value.func) == FLASK.server_class
+
+
+def _scoped(tree: ast.Module, kind: type):
+    """(the module-level function it is in or None, node) for every node of a kind."""
+    for statement in tree.body:
+        inside = statement.name if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        for node in ast.walk(statement):
+            if isinstance(node, kind):
+                yield inside, node
