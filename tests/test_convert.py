@@ -609,7 +609,7 @@ FASTAPI_REFUSALS = [
     (
         "convert_fastapi_api",
         'return f"you chose {fruit}"',
-        'return f"you chose {fruit} from {request.remote_addr}"',
+        'return f"you chose {fruit} at {request.path}"',
         "app.py:100: flask's request used where dashgen cannot map it",  # in a callback, not a view
     ),
     (
@@ -822,6 +822,21 @@ def _auth_answers(base: str, root: str) -> list:
 # Requested without following redirects, with the headers and raw bodies a client sends:
 # (method, path, body bytes or None, request headers, response headers compared).
 JSON = {"Content-Type": "application/json"}
+
+
+def _callback_body(output: str) -> bytes:
+    """The body of the callback of convert_fastapi_callback_request whose output is `output`."""
+    return json.dumps(
+        {
+            "output": f"{output}.children",
+            "outputs": {"id": output, "property": "children"},
+            "inputs": [{"id": "name", "property": "value", "value": "ada"}],
+            "changedPropIds": [],
+            "state": [],
+        }
+    ).encode()
+
+
 FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
@@ -854,6 +869,17 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/docs/../app.py", None, {}, ()),
         ("GET", "/docs/", None, {}, ()),  # <path:> never matches the empty string: no route
         ("GET", "/download-missing", None, {}, ()),  # a 500 on both
+    ],
+    "convert_fastapi_callback_request": [
+        ("GET", "/api/ping", None, {}, ()),
+        (
+            "POST",
+            "/_dash-update-component?page=3&tag=a&tag=b",
+            _callback_body("seen"),
+            {**JSON, "Cookie": "theme=dark"},
+            (),
+        ),
+        ("POST", "/_dash-update-component", _callback_body("client"), {**JSON, "User-Agent": "probe/2"}, ()),
     ],
     "convert_fastapi_server": [
         ("GET", "/api/status", None, {}, ("X-Frame-Options", "X-Served-By")),
@@ -1095,6 +1121,8 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
             # No route has it, and it is outside the prefix: Dash's difference (above), not the conversion's.
             assert before[0] == 404 and after[0] == 200 and "_dash-config" in after[2]
             continue
+        if "_dash-update-component" in what and (before[1], after[1]) == ("application/json", ""):
+            after = (after[0], before[1], *after[2:])  # Dash's FastAPI callback replies carry no Content-Type
         assert before == after or _tolerated(before, after), f"{what} differs: {before!r:.400} vs {after!r:.400}"
     routes = [reply for what, reply in answers[0] if what.startswith(("GET /", "POST /", "DELETE /"))]
     assert all("_dash-config" not in str(reply[2]) for reply in routes if "_dash" not in str(reply))
@@ -1117,3 +1145,35 @@ def test_a_function_given_the_app_is_read_as_the_app(tmp_path, backend):
     result = _convert(project, backend=backend)
     assert result.returncode == 1 and snapshot(project) == before
     assert "cache_setup.py:22: runs_route, a view defined inside another block" in result.stderr
+
+
+def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_refused(tmp_path):
+    project = _copy(tmp_path, "convert_fastapi_callback_request")
+    app = project / "app.py"
+    original = app.read_text()
+    # `from flask import request` and no `import dash`: callback_context is imported from dash.
+    app.write_text(
+        original.replace("import dash\nimport flask\n", "from flask import jsonify, request\n")
+        .replace("from dash import Input", "from dash import Dash, Input")
+        .replace("dash.Dash(", "Dash(")
+        .replace("flask.", "")
+    )
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = app.read_text()
+    assert "from dash import callback_context\n" in text and 'callback_context.headers.get("user-agent"' in text
+    assert "flask" not in text.split('"""')[2]
+    for old, new, blocker in (
+        ('flask.request.cookies.get("theme", "light")', "flask.request.form['theme']", "app.py:15:"),
+        ('flask.request.headers.get("User-Agent", "")', 'flask.request.headers["User-Agent"]', "app.py:22:"),
+        ("flask.request.remote_addr", "flask.request.path", "app.py:23:"),
+        ('@app.callback(Output("seen", "children"), Input("name", "value"))',
+         '@app.callback(Output("seen", "children"), Input("name", "value"), background=True)', "app.py:14:"),
+        ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
+        ("return flask.jsonify(ok=True)", "return flask.session.get('x')", "app.py:28: flask.session"),
+    ):  # fmt: skip
+        app.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr

@@ -23,7 +23,7 @@ from dashgen.convert.flask_code import (
 )
 from dashgen.convert.names import FLASK, Edit, aliases, end_of, own_nodes
 from dashgen.convert.quart import awaits, response_bodies
-from dashgen.edits import bound_names, python_lines
+from dashgen.edits import Spans, bound_names, python_lines
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 from dashgen.source import dash_call
@@ -42,10 +42,8 @@ class ModuleEdit:
         self.tree = file.tree
         self.names = modules.names[file.path]
         self.shown = modules.project.shown(file.path)
-        self.lines = python_lines(file.text)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
+        self.spans = Spans(file.text)
+        self.lines, self.starts = self.spans.lines, self.spans.starts
         self.edits: list[Edit] = []
         self.notes: list[tuple[int, str]] = []
         self.blockers: list[Blocker] = []
@@ -67,12 +65,10 @@ class ModuleEdit:
     # --- positions ---
 
     def offset(self, line: int, column: int) -> int:
-        """The text offset of a syntax tree's (line, UTF-8 byte column)."""
-        text = self.lines[line - 1]
-        return self.starts[line - 1] + len(text.encode("utf-8")[:column].decode("utf-8", "replace"))
+        return self.spans.offset(line, column)
 
     def span(self, node: ast.AST) -> tuple[int, int]:
-        return self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
+        return self.spans.span(node)
 
     def replace_node(self, node: ast.AST, text: str) -> None:
         self.edits.append(Edit(*self.span(node), text))
@@ -149,7 +145,15 @@ class ModuleEdit:
     def drop_statement(self, node: ast.stmt, why: str) -> None:
         start, end = self.starts[node.lineno - 1], self.starts[node.end_lineno]
         self.edits.append(Edit(start, end, ""))
-        self.notes.append((node.lineno, f"removed `{ast.unparse(node)}`: {why}"))
+        self.notes.append((node.lineno, f"removed `{self.as_written(node)}`: {why}"))
+
+    def as_written(self, node: ast.stmt) -> str:
+        """The statement as the user wrote it, where the module is converted from another form
+        of it (fastapi.from_imports)."""
+        original = self.modules.originals[self.file.path]
+        if original == self.file.text:
+            return ast.unparse(node)
+        return " ".join(line.strip() for line in python_lines(original)[node.lineno - 1 : node.end_lineno])
 
     def _old_components_import(self, node: ast.Import) -> None:
         if len(node.names) != 1 or "." in node.names[0].name:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dashgen.backends import Backend
 from dashgen.convert.extensions import get_app_servers
+from dashgen.convert.fastapi import from_imports
 from dashgen.convert.flask_code import Blocker
 from dashgen.convert.module import ModuleEdit
 from dashgen.convert.names import FLASK, Names, aliases, flask_ref
@@ -30,9 +31,11 @@ class Modules:
             # Dash imports the pages itself, at start: no import statement leads to them.
             page_paths = sorted(pages.folder.rglob("*.py"))[:_MAX_PAGES]
             paths += page_paths + self._imported_by(page_paths, {path.absolute() for path in paths})
-        self.files: list[PythonFile] = [
-            file for path in dict.fromkeys(path.absolute() for path in paths) if (file := project.python(path))
-        ]
+        read = [file for path in dict.fromkeys(path.absolute() for path in paths) if (file := project.python(path))]
+        self.originals = {file.path: file.text for file in read}  # what each change is a change of
+        if backend.route_style == "method":
+            read = [from_imports(file) for file in read]
+        self.files: list[PythonFile] = read
         self.names: dict[Path, Names] = {file.path: Names() for file in self.files}
         self.changes: list[FileChange] = []
         self.notes: list[str] = []
@@ -71,8 +74,9 @@ class Modules:
             except SyntaxError as error:  # dashgen's own mistake: never written
                 blockers.append(Blocker(shown, error.lineno or 0, "the converted module does not parse", "report it"))
                 continue
-            action = IDENTICAL if new_text == file.text else UPDATE
-            self.changes.append(FileChange(shown, action, new_text, file.text, encoding=file.encoding))
+            original = self.originals[file.path]
+            action = IDENTICAL if new_text == original else UPDATE
+            self.changes.append(FileChange(shown, action, new_text, original, encoding=file.encoding))
             self.notes += [f"{shown}:{line}: {note}" for line, note in edit.notes]
         return blockers
 
