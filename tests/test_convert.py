@@ -870,6 +870,11 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/docs/", None, {}, ()),  # <path:> never matches the empty string: no route
         ("GET", "/download-missing", None, {}, ()),  # a 500 on both
     ],
+    "convert_fastapi_cwd_files": [
+        ("GET", "/downloads/readme.txt", None, {}, ()),
+        ("GET", "/downloads/missing.txt", None, {}, ()),
+        ("GET", "/downloads/../app.py", None, {}, ()),
+    ],
     "convert_fastapi_callback_request": [
         ("GET", "/api/ping", None, {}, ()),
         (
@@ -1172,6 +1177,24 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
         ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
         ("return flask.jsonify(ok=True)", "return flask.session.get('x')", "app.py:28: flask.session"),
     ):  # fmt: skip
+        app.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr
+
+
+def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fastapi(tmp_path):
+    """Dash() without a name roots Flask elsewhere than the app's folder: a relative folder would
+    resolve otherwise on FastAPI; and Flask's own /static/ route answers before any view there."""
+    project = _copy(tmp_path, "convert_fastapi_cwd_files")
+    app = project / "app.py"
+    original = app.read_text()
+    for old, new, blocker in (
+        ('os.path.join(root_dir, "downloads")', '"downloads"', "app.py:17: download, send_from_directory(...)"),
+        ("root_dir = os.getcwd()", "root_dir = os.getcwd()\n    root_dir = 'x'", "app.py:18: download, send_from"),
+        ("/downloads/<path:path>", "/static/<path:path>", "app.py:15: download, a route under /static/ — on Flask"),
+    ):
         app.write_text(original.replace(old, new))
         before = snapshot(project)
         refused = _convert(project, backend="fastapi")

@@ -316,6 +316,11 @@ def method_route(edit, function: ast.AST) -> None:
         # Werkzeug redirects /items to a rule /items/ (308); on FastAPI, Dash's catch-all answers it.
         edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
         return
+    if path.value.startswith("/static/") and "GET" in methods:
+        # Every Flask server has /static/<path:filename>, added first: it answers (404 without
+        # the file) where this view would on FastAPI, which has no such route.
+        edit.block(function, f"{function.name}, a route under /static/", how("static_route", edit))
+        return
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
     server = ast.unparse(decorator.func.value)
@@ -564,7 +569,7 @@ def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
         seen.imports.add("RedirectResponse")
     elif kind in ("send_file", "send_from_directory"):
         count = 1 if kind == "send_file" else 2
-        if len(call.args) != count or keywords or not _at_root(edit):
+        if len(call.args) != count or keywords or not (_at_root(edit) or _absolute(edit, call.args[0])):
             edit.block(call, f"{view}, {kind}(...) with options, or in a module that is not the app's",
                        how("files", edit))  # fmt: skip
             return
@@ -604,6 +609,44 @@ def _at_root(edit) -> bool:
         if by_name and (made == "Flask" or made == "Dash" and "server" not in keywords):
             return True
     return False
+
+
+def _absolute(edit, node: ast.expr, depth: int = 0) -> bool:
+    """The path is absolute whatever Flask's root_path is (os.getcwd() and what is joined to it, a
+    name bound once to one, "/..."): joined to any folder, it stays itself."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.startswith("/")
+    if isinstance(node, ast.Call) and not node.keywords:
+        called = ast.unparse(node.func)
+        if called in ("os.getcwd", "os.path.abspath", "os.path.realpath") and edit.aliases.get("os") == "os":
+            return True
+        if called == "os.path.join" and edit.aliases.get("os") == "os" and node.args:
+            return depth < 5 and _absolute(edit, node.args[0], depth + 1)
+        return False
+    if isinstance(node, ast.Name) and depth < 5:
+        function = next((parent for parent in _enclosing(edit, node) if isinstance(parent, ast.FunctionDef)), None)
+        if function is not None and node.id in {argument.arg for argument in ast.walk(function.args)
+                                                if isinstance(argument, ast.arg)}:  # fmt: skip
+            return False
+        stores = _stores(function, node.id) if function is not None else []
+        stores = stores or _stores(edit.tree, node.id)  # not bound in the view: the module's
+        assignment = edit.parents.get(stores[0]) if len(stores) == 1 else None
+        return (
+            isinstance(assignment, ast.Assign)
+            and assignment.targets == [stores[0]]
+            and _absolute(edit, assignment.value, depth + 1)
+        )
+    return False
+
+
+def _stores(scope: ast.AST, name: str) -> list[ast.Name]:
+    return [node for node in ast.walk(scope) if isinstance(node, ast.Name) and node.id == name
+            and isinstance(node.ctx, ast.Store)]  # fmt: skip
+
+
+def _enclosing(edit, node: ast.AST):
+    while (node := edit.parents.get(node)) is not None:
+        yield node
 
 
 def static_folder(edit) -> None:
