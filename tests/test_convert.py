@@ -1200,3 +1200,21 @@ def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fast
         refused = _convert(project, backend="fastapi")
         assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
         assert blocker in refused.stderr, refused.stderr
+
+
+def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
+    project = _copy(tmp_path, "convert_fastapi_callback_request")
+    app = project / "app.py"
+    original = app.read_text().replace("server = app.server\n", 'server = app.server\nserver.secret_key = "dev"\n')
+    app.write_text(original)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert "secret_key" not in app.read_text()
+    assert 'app.py:8: removed `server.secret_key = "dev"`: nothing here signs a Flask session' in result.stdout
+    # A module that could sign with it keeps it, and the conversion is refused.
+    for signing in ("from flask import session\n", "import itsdangerous\n"):
+        app.write_text(signing + original)
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before
+        assert "app.py:9: server.secret_key, Flask's config" in refused.stderr

@@ -255,7 +255,10 @@ class ModuleEdit:
             if isinstance(parent, ast.Attribute) and parent.value is node:
                 if self._route_decorator(parent) and not self.backend.flask_api:
                     continue  # a route or a hook: fastapi.method_route / hook convert it or say why not
-                if not self.backend.flask_api and parent.attr in ("config", "secret_key"):
+                if not self.backend.flask_api and self._unused_secret_key(parent):
+                    self.drop_statement(self.parents[parent], "nothing here signs a Flask session with it, and "
+                                        "FastAPI has none")  # fmt: skip
+                elif not self.backend.flask_api and parent.attr in ("config", "secret_key"):
                     how = FASTAPI_REFUSED["config"]
                     self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)
                 elif not self.backend.flask_api:
@@ -279,6 +282,22 @@ class ModuleEdit:
             ):
                 self.block(node, f"{ast.unparse(parent or node)[:60]}: the server handed to other code",
                            SERVER_ATTRIBUTE_BLOCKERS["passed"])  # fmt: skip
+
+    def _unused_secret_key(self, attribute: ast.Attribute) -> bool:
+        """`server.secret_key = ...` at module level, of a value without side effects, in a
+        project where nothing could sign with it: Flask reads it only for its session (and what
+        builds on it: flash, flask_login, itsdangerous through current_app)."""
+        statement = self.parents.get(attribute)
+        if not (
+            attribute.attr == "secret_key"
+            and isinstance(statement, ast.Assign)
+            and statement in self.tree.body
+            and statement.targets == [attribute]
+        ):
+            return False
+        value = statement.value
+        plain = isinstance(value, ast.Constant) or ast.unparse(value).startswith(("os.environ.get(", "os.getenv("))
+        return plain and not self.modules.signs_with_secret_key()
 
     def _route_decorator(self, attribute: ast.Attribute) -> bool:
         call = self.parents.get(attribute)

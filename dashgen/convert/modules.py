@@ -144,6 +144,22 @@ class Modules:
                     names.servers.add(target.id)
         return (len(names.apps), len(names.servers), len(names.parameters)) != before
 
+    def signs_with_secret_key(self) -> bool:
+        """Some module may sign with the server's secret_key: it imports Flask's session, flash
+        or current_app, an extension (flask_*, not flask_caching), itsdangerous or dash_auth."""
+        signing = {"session", "flash", "get_flashed_messages", "current_app"}
+        for file in self.files:
+            for dotted in aliases(file.tree).values():
+                top, _, name = dotted.partition(".")
+                extension = top.startswith("flask_") and top != "flask_caching"
+                if extension or top in ("itsdangerous", "dash_auth") or top == "flask" and name in signing:
+                    return True
+            modules = self.names[file.path].flask_modules
+            for node in nodes(file.tree, ast.Attribute):
+                if isinstance(node.value, ast.Name) and node.value.id in modules and node.attr in signing:
+                    return True
+        return False
+
     def _learn_parameters(self, file: PythonFile) -> None:
         """The parameters of the project's functions that the app or its server is passed to, from
         each call in this module (`init_cache(app)`, `helpers.register(app.server)`)."""
