@@ -985,6 +985,8 @@ def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
         ("auth = dash_auth.BasicAuth(app, USERS)", "print(dash_auth.BasicAuth(app, USERS))",
          "not as a statement of its own"),
         ("auth = dash_auth", "auth.x = auth = dash_auth", "a BasicAuth object the app reads"),
+        ("server = app.server\n", 'server = app.server\nserver.config["SECRET_KEY"] = "dev"\n',
+         "app.py:10: dash_auth.BasicAuth on a server given a secret key (app.py:9)"),
         ("# as Dash's docs write it", "\nprint(auth)",
          "app.py:9: auth = dash_auth.BasicAuth(app, USERS), a BasicAuth object the app reads"),
         ("dash_auth.BasicAuth(app, USERS)", "dash_auth.BasicAuth(app, USERS)\ndash_auth.protected(1)",
@@ -994,7 +996,7 @@ def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
         before = snapshot(project)
         refused = _convert(project)
         assert refused.returncode == 1 and snapshot(project) == before
-        assert blocker in refused.stderr and "dashgen maps only dash_auth.BasicAuth(app, USERS)" in refused.stderr
+        assert blocker in refused.stderr and "guard the app by hand" in refused.stderr
 
 
 def _with_quart_compress(cache: Path) -> dict:

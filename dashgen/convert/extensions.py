@@ -119,6 +119,14 @@ def _dash_auth(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         edit.block(calls[1], "a second dash_auth.BasicAuth(...)", "guard the app once, then run this again")
         edit.imports_left.add(DASH_AUTH)
         return
+    keyed = edit.modules.secret_key_set()
+    if keyed is not None:
+        shown, line = keyed
+        edit.block(calls[0], f"dash_auth.BasicAuth on a server given a secret key ({shown}:{line})",
+                   "with one, dash_auth stores the user in Flask's session and every authorized answer sets its "
+                   "cookie, which the guard would not: guard the app by hand, then run this again")  # fmt: skip
+        edit.imports_left.add(DASH_AUTH)
+        return
     taken = {"basic_auth", "BASIC_AUTH_USERS"} & bound_names(edit.tree)
     if taken:
         edit.block(calls[0], f"the module binds {', '.join(sorted(taken))} already", "rename it, then run this again")

@@ -144,6 +144,16 @@ class Modules:
                     names.servers.add(target.id)
         return (len(names.apps), len(names.servers), len(names.parameters)) != before
 
+    def secret_key_set(self) -> tuple[str, int] | None:
+        """Where a module may give the server a secret key (`server.secret_key = ...`, anything
+        done to `server.config`, which may load SECRET_KEY), as (file, line); None when none does."""
+        for file in self.files:
+            servers = self.names[file.path].server_expressions()
+            for node in nodes(file.tree, ast.Attribute):
+                if node.attr == "secret_key" or node.attr == "config" and ast.unparse(node.value) in servers:
+                    return self.project.shown(file.path), node.lineno
+        return None
+
     def signs_with_secret_key(self) -> bool:
         """Some module may sign with the server's secret_key: it imports Flask's session, flash
         or current_app, an extension (flask_*, not flask_caching), itsdangerous or dash_auth."""
