@@ -168,7 +168,7 @@ def dockerfile_command(root: Path) -> WebCommand | None:
     if text is None:
         return None
     found = None
-    for number, line in _logical_lines(text):
+    for number, line in logical_lines(text):
         match = re.match(r"\s*CMD\s+(.+)$", line, re.IGNORECASE)
         if match:
             found = number, match.group(1).strip()
@@ -233,7 +233,7 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
         return unknown
     if text is None:
         return unknown
-    for line_number, line in _logical_lines(text):
+    for line_number, line in logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -249,7 +249,7 @@ def _from_script(number: int, command: str, script: str, root: Path, chdir: str 
     return unknown
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
+def logical_lines(text: str) -> list[tuple[int, str]]:
     """(number, line) of a script or Dockerfile, a backslash-continued line read as one and
     numbered by its first line."""
     found: list[tuple[int, str]] = []

@@ -186,6 +186,9 @@ def test_crlf_and_non_ascii_lines_are_spliced_byte_exact(tmp_path):
 DOCKER_CMDS = {
     "exec": 'CMD ["gunicorn", "app:server", "-b", ":8000", "--timeout", "120"]',
     "shell": "CMD gunicorn app:server --workers 3 --bind 0.0.0.0:8000",
+    # continued over several lines, as long CMDs are written: rewritten on one line
+    "exec-continued": 'CMD ["gunicorn", "app:server", \\\r\n    "-b", ":8000", "--timeout", "120"]',
+    "shell-continued": "CMD gunicorn app:server \\\r\n    --workers 3 \\\r\n    --bind 0.0.0.0:8000",
 }
 
 
@@ -198,7 +201,7 @@ def test_a_dockerfile_cmd_running_gunicorn_runs_uvicorn(tmp_path, form):
     assert result.returncode == 0, result.stderr
     lines = (project / "Dockerfile").read_bytes().decode().split("\r\n")
     assert lines[:2] == ["FROM python:3.12", "COPY . ."] and lines[3:] == ["EXPOSE 8000", ""]
-    if form == "exec":
+    if form.startswith("exec"):
         assert json.loads(lines[2].removeprefix("CMD ")) == [
             "sh", "-c", "exec uvicorn app:server --workers ${WEB_CONCURRENCY:-2} --no-access-log"
             " --host 0.0.0.0 --port 8000"
@@ -234,11 +237,17 @@ def test_an_entry_module_gets_the_worker_start_up_through_the_module_creating_th
 
 def test_a_dockerfile_cmd_dashgen_cannot_rewrite_blocks(tmp_path):
     project = _copy(tmp_path, "convert_plain")
-    (project / "Dockerfile").write_text('FROM python:3.12\nCOPY . .\nCMD ["gunicorn", \\\n  "app:server"]\n')
-    before = snapshot(project)
-    result = _convert(project)
-    assert result.returncode == 1 and snapshot(project) == before
-    assert "Dockerfile:3: CMD runs gunicorn, which cannot serve a Quart app — " in result.stderr
+    for cmd in (
+        'CMD ["gunicorn", \\\n# a comment Docker drops\n  "app:server"]',
+        "CMD ./start.sh",
+        "CMD cd src && gunicorn app:server",
+    ):
+        (project / "Dockerfile").write_text(f"FROM python:3.12\nCOPY . .\n{cmd}\n")
+        (project / "start.sh").write_text("#!/bin/sh\nexec gunicorn app:server\n")
+        before = snapshot(project)
+        result = _convert(project)
+        assert result.returncode == 1 and snapshot(project) == before, cmd
+        assert "Dockerfile:3: CMD runs " in result.stderr, result.stderr
 
 
 def test_gunicorn_is_kept_while_something_else_runs_it(tmp_path):

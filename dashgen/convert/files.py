@@ -13,7 +13,7 @@ from dashgen.convert.names import FLASK
 from dashgen.deploy import docker_command, mend_procfile, mended_command, merge_requirements
 from dashgen.edits import python_lines
 from dashgen.plan import IDENTICAL, UPDATE, FileChange
-from dashgen.procfile import dockerfile_command, production_command
+from dashgen.procfile import dockerfile_command, logical_lines, production_command
 from dashgen.project import Project
 from dashgen.reading import read_text
 from dashgen.requirements import FILE, Requirements
@@ -110,18 +110,25 @@ def dockerfile_change(
 ) -> FileChange | None:
     """The Dockerfile's CMD that runs gunicorn, run by the backend's server instead: options
     carried over as in the Procfile, in the CMD's own form (exec form through `sh -c` where a
-    variable needs expanding). A CMD dashgen cannot rewrite with certainty (one continued over
-    several lines, a launch script, another WSGI server) blocks."""
+    variable needs expanding), on one line where it was continued over several. A CMD dashgen
+    cannot rewrite with certainty (a comment inside its continuation, a launch script, another
+    WSGI server) blocks."""
     web = dockerfile_command(project.root)
     if web is None or web.is_asgi or web.server not in (FLASK.server_name, "waitress-serve"):
+        _unread_gunicorn(project, web, converted, blockers)
         return None
     text = read_text(project.root / _DOCKERFILE)
     lines = python_lines(text)
-    line = lines[web.line - 1]
-    body = line.rstrip("\r\n")
-    match = re.match(r"(\s*CMD\s+)(.*?)\s*$", body, re.IGNORECASE)
+    last = web.line  # the CMD's last physical line: a continued one runs on
+    while last < len(lines) and lines[last - 1].rstrip("\r\n").endswith("\\"):
+        last += 1
+    continued = [line.rstrip("\r\n") for line in lines[web.line - 1 : last]]
+    body = " ".join(part.removesuffix("\\").strip() for part in continued)
+    match = re.match(r"(\s*CMD\s+)(.*?)\s*$", continued[0].removesuffix("\\") + " ", re.IGNORECASE)
     command = production_command(converted)
-    if web.server != FLASK.server_name or web.script or web.chdir or match is None or body.endswith("\\"):
+    # A comment line inside the continuation is dropped by Docker: dashgen would not read it so.
+    commented = any(part.lstrip().startswith("#") or not part.strip() for part in continued[1:])
+    if web.server != FLASK.server_name or web.script or web.chdir or match is None or commented or body.endswith("\\"):
         blockers.append(
             Blocker(_DOCKERFILE, web.line, f"CMD runs {web.server}, which cannot serve a {converted.serving.label} app",
                     f"run `{command}` there by hand, or `dashgen deploy-files --target docker --force` once the "
@@ -130,9 +137,21 @@ def dockerfile_change(
         return None
     new_command, dropped = mended_command(web, _with_port(command, web), converted)
     written = json.dumps(docker_command(new_command)) if match.group(2).startswith("[") else new_command
-    lines[web.line - 1] = f"{match.group(1)}{written}{line[len(body) :]}"
+    ending = lines[last - 1][len(lines[last - 1].rstrip("\r\n")) :]
+    lines[web.line - 1 : last] = [f"{match.group(1)}{written}{ending}"]
     conversion.notes += [note.replace("Procfile:", f"{_DOCKERFILE}:{web.line}:", 1) for note in dropped]
     return FileChange(_DOCKERFILE, UPDATE, "".join(lines), text)
+
+
+def _unread_gunicorn(project: Project, web, converted: AppSource, blockers: list[Blocker]) -> None:
+    """A CMD or ENTRYPOINT that runs gunicorn where dashgen read no gunicorn command (an
+    ENTRYPOINT, a CMD it cannot read): the image would still serve Flask's way, so it blocks."""
+    text = read_text(project.root / _DOCKERFILE) if (project.root / _DOCKERFILE).is_file() else None
+    for number, line in logical_lines(text or ""):
+        instruction = re.match(r"\s*(CMD|ENTRYPOINT)\s", line, re.IGNORECASE)
+        if instruction and FLASK.server_name in line and (web is None or number != web.line):
+            what = f"{instruction.group(1).upper()} runs gunicorn in a form dashgen cannot read"
+            blockers.append(Blocker(_DOCKERFILE, number, what, f"run `{production_command(converted)}` there by hand"))
 
 
 def procfile_change(
