@@ -18,7 +18,7 @@ def test_wheel_installed_in_a_fresh_venv_generates_projects(tmp_path):
         capture_output=True,
         timeout=600,
     )
-    wheel = next((tmp_path / "dist").glob("dashgen-*.whl"))
+    wheel = next((tmp_path / "dist").glob("dashgen_cli-*.whl"))
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
     subprocess.run(
