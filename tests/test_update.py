@@ -1,0 +1,317 @@
+"""dashgen update on projects that older commits of this repository generated.
+
+Each old dashgen is built from `git archive` of its commit (the tests skip, saying so, when the
+checkout has no history), generates a project, the project gets the edits people make, and the
+current dashgen updates it: every edit stays byte for byte, every template change that touches no
+edited line arrives, overlapping ones are marked, and the project's own tests and Procfile work.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from helpers import boot, procfile_command, request, run_dashgen, snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+# Before the fixes of 0.2.0's changelog: the last commit before Quart apps finished Dash's set-up in
+# before_serving (5ea2875); the last commit of one template per backend; the first `dashgen new`.
+BEFORE_ASGI_FIX = "3f84f63"
+PER_BACKEND = "2db6a96"
+FIRST_NEW = "7a8c16c"
+
+ROUTE = {
+    "flask": '@server.route(f"{PREFIX}api/mine")\ndef api_mine():\n    return {"mine": True}\n',
+    "quart": '@server.route(f"{PREFIX}api/mine")\nasync def api_mine():\n    return {"mine": True}\n',
+    "fastapi": '@server.get(f"{PREFIX}api/mine")\nasync def api_mine():\n    return {"mine": True}\n',
+}
+CALLBACK = (
+    '@callback(Output("summary", "title"), Input("city", "value"))\n'
+    "def summary_title(city):\n"
+    '    return f"Monthly means for {city}"\n'
+)
+README_PARAGRAPH = "Our team's notes: this dashboard feeds the Monday report.\n\n"
+OWN_TEST = "import app\n\n\ndef test_our_callback_is_there():\n    assert app.summary_title('Oslo').endswith('Oslo')\n"
+
+
+def old_dashgen(commit: str, where: Path) -> Path:
+    """The dashgen of `commit`, as a folder to put on PYTHONPATH."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("no git checkout here: the old dashgens are built from this repository's history")
+    found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, capture_output=True)
+    if found.returncode != 0:
+        pytest.skip(f"commit {commit} is not in this checkout's history (a shallow clone?)")
+    tree = where / f"dashgen-{commit}"
+    if not tree.exists():
+        archive = subprocess.run(["git", "archive", commit, "dashgen", "templates"], cwd=REPO, capture_output=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tree, filter="data")
+    return tree
+
+
+def generate_old(commit: str, where: Path, *options: str) -> Path:
+    tree = old_dashgen(commit, where)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    made = subprocess.run(
+        [sys.executable, "-m", "dashgen", "new", "demo", *options, "-q"],
+        cwd=where,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    return where / "demo"
+
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=u", "-c", "user.email=u@example.com", *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+
+
+def edit_like_a_user(project: Path, backend: str) -> list[tuple[str, bytes]]:
+    """A callback and a route in app.py, a colour, a requirement, a README paragraph, a generated
+    test deleted and one of their own: what each edited file must keep."""
+    app = project / "app.py"
+    text = app.read_text()
+    assert "\n\napp.layout = " in text
+    text = text.replace("\n\napp.layout = ", f"\n\n{ROUTE[backend]}\n\n{CALLBACK}\n\napp.layout = ", 1)
+    app.write_text(text)
+    css = project / "assets" / "style.css"
+    if css.exists():
+        css.write_text(css.read_text().replace("color: #1f2933;", "color: #7a1f5c;", 1))
+    with (project / "requirements.txt").open("a") as handle:
+        handle.write("humanize>=4.0\n")
+    readme = project / "README.md"
+    lines = readme.read_text().split("\n", 2)
+    readme.write_text(f"{lines[0]}\n{lines[1]}\n{README_PARAGRAPH}{lines[2]}")
+    (project / "tests" / "test_app.py").unlink()
+    (project / "tests" / "test_ours.py").write_text(OWN_TEST)
+    return [
+        ("app.py", ROUTE[backend].encode()),
+        ("app.py", CALLBACK.encode()),
+        ("README.md", README_PARAGRAPH.encode()),
+    ]
+
+
+def update(project: Path, *args: str):
+    return run_dashgen("update", *args, cwd=project)
+
+
+def fresh(where: Path, *options: str) -> dict[str, bytes]:
+    """What the installed dashgen makes with these options."""
+    where.mkdir()
+    made = run_dashgen("new", "demo", *options, "-q", cwd=where)
+    assert made.returncode == 0, made.stderr
+    return snapshot(where / "demo")
+
+
+def project_tests_pass(project: Path) -> None:
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def serves(project: Path) -> None:
+    with boot(project, procfile_command(project)) as server:
+        page = request(f"{server.base}/")
+        assert page.status == 200 and "_dash-config" in page.text
+        assert request(f"{server.base}/api/mine").json() == {"mine": True}
+        # The page's scripts answer (a fresh Quart worker answered them 500 before 0.2.0's fix).
+        for script in re.findall(r'<script src="([^"]+)"', page.text)[:3]:
+            assert request(f"{server.base}{script}").status == 200, script
+
+
+CASES = [
+    (BEFORE_ASGI_FIX, "quart", ()),
+    (BEFORE_ASGI_FIX, "fastapi", ("--async-callbacks",)),
+    (PER_BACKEND, "flask", ()),
+    (FIRST_NEW, "fastapi", ()),
+]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(("commit", "backend", "options"), CASES, ids=[f"{c}-{b}" for c, b, _ in CASES])
+def test_an_edited_old_project_updates_keeping_every_edit(tmp_path, commit, backend, options):
+    project = generate_old(commit, tmp_path, "--backend", backend, *options)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "generated")
+    made = snapshot(project)
+    kept = edit_like_a_user(project, backend)
+    git(project, "commit", "-qam", "ours")
+    edited = snapshot(project)
+
+    dry = update(project, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "Dry run: nothing was written." in dry.stdout
+    assert snapshot(project) == edited
+
+    result = update(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Base: sha256:" in result.stdout and "best match" in result.stdout
+    after = snapshot(project)
+    template = fresh(tmp_path / "fresh", "--backend", backend, *options)
+
+    # Every edit, byte for byte.
+    for path, lines in kept:
+        assert lines in after[path], path
+    assert b"humanize>=4.0\n" in after["requirements.txt"]
+    assert after["tests/test_ours.py"] == OWN_TEST.encode()
+    if "assets/style.css" in made:
+        assert b"color: #7a1f5c;" in after["assets/style.css"]
+    # The deleted test stays deleted, and is said to be.
+    assert "tests/test_app.py" not in after
+    # Files nobody edited are the current template's, and the template's new files are there.
+    untouched = {path for path in made if made[path] == edited.get(path)} - {".copier-answers.yml"}
+    for path in untouched & template.keys():
+        assert after[path] == template[path], path
+    for path in template.keys() - made.keys():
+        assert after[path] == template[path], path
+    # Template changes that touch no edited line are in the edited files too.
+    for path in ("app.py", "requirements.txt", "README.md"):
+        assert _template_lines_present(after[path], template[path], edited[path]), path
+    answers = after[".copier-answers.yml"].decode()
+    assert "_dashgen_version: 0.2.0" in answers and "_dashgen_template: sha256:" in answers
+    assert f"backend: {backend}" in answers
+
+    again = update(project)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Nothing to do" in again.stdout
+    assert snapshot(project) == after
+
+    project_tests_pass(project)
+    serves(project)
+
+
+def _template_lines_present(merged: bytes, template: bytes, edited: bytes) -> bool:
+    """Each line the current template has and the edited file lacks arrived (the line-level
+    evidence that the template's change was applied)."""
+    wanted = set(template.decode().splitlines()) - set(edited.decode().splitlines())
+    return wanted <= set(merged.decode().splitlines())
+
+
+def test_the_same_update_without_a_git_repository(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with_git = generate_old(BEFORE_ASGI_FIX, tmp_path / "a", "--backend", "quart")
+    without = generate_old(BEFORE_ASGI_FIX, tmp_path / "b", "--backend", "quart")
+    git(with_git, "init", "-q")
+    git(with_git, "add", "-A")
+    git(with_git, "commit", "-qm", "generated")
+    for project in (with_git, without):
+        edit_like_a_user(project, "quart")
+        result = update(project)
+        assert result.returncode == 0, result.stdout + result.stderr
+    ours = {path: data for path, data in snapshot(with_git).items() if not path.startswith(".git/")}
+    assert ours == snapshot(without)
+    assert b"before_serving" in ours["app.py"]
+
+
+def test_overlapping_edits_are_marked_listed_refused_until_resolved(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "quart")
+    app = project / "app.py"
+    # Where the template now writes its worker start-up: the user's lines and the template's overlap.
+    ours = '@server.route(f"{PREFIX}api/mine")\nasync def api_mine():\n    return {"mine": True}\n\n\n'
+    app.write_text(app.read_text().replace('if __name__ == "__main__":', ours + 'if __name__ == "__main__":'))
+    before = app.read_text()
+
+    dry = update(project, "--dry-run")
+    assert dry.returncode == 1 and app.read_text() == before
+    result = update(project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "conflicted  app.py (1 conflicts marked)" in result.stdout
+    assert "app.py:" in result.stderr and "run dashgen update again" in result.stderr
+    marked = app.read_text()
+    assert "<<<<<<< yours\n" in marked and "=======\n" in marked and ">>>>>>> template\n" in marked
+    assert ours.strip() in marked and "before_serving" in marked
+    assert "_dashgen_version: 0.2.0" in (project / ".copier-answers.yml").read_text()
+
+    state = snapshot(project)
+    refused = update(project)
+    assert refused.returncode == 1 and "Conflict markers" in refused.stderr and "app.py:" in refused.stderr
+    assert snapshot(project) == state
+
+    resolved = "".join(
+        line for line in marked.splitlines(keepends=True) if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+    )
+    app.write_text(resolved)
+    done = update(project)
+    assert done.returncode == 0 and "Nothing to do" in done.stdout, done.stdout + done.stderr
+    assert app.read_text() == resolved
+
+
+def test_data_changes_an_answer_and_the_project_gains_its_files(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "fastapi")
+    result = update(project, "--data", "pages=true")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "pages" / "home.py").is_file()
+    assert "pages: true" in (project / ".copier-answers.yml").read_text()
+    assert update(project).stdout.count("Nothing to do") == 1
+
+
+def test_a_deleted_file_stays_deleted_and_restore_brings_it_back(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "quart")
+    (project / "app.py").unlink()  # which the template has changed since (before_serving)
+    result = update(project)
+    assert result.returncode == 0, result.stderr
+    assert not (project / "app.py").exists()
+    assert "app.py: you deleted it" in result.stdout and "--restore app.py" in result.stdout
+    restored = update(project, "--restore", "app.py")
+    assert restored.returncode == 0, restored.stderr
+    assert "before_serving" in (project / "app.py").read_text()
+
+
+def test_refusals_and_bad_input(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = update(empty)
+    assert refused.returncode == 1 and ".copier-answers.yml" in refused.stderr and "Traceback" not in refused.stderr
+    (tmp_path / "made").mkdir()
+    project = tmp_path / "made" / "demo"
+    assert run_dashgen("new", "demo", "--backend", "flask", "-q", cwd=tmp_path / "made").returncode == 0
+    assert update(project).stdout.count("Nothing to do") == 1
+    assert update(project, "--data", "pages").returncode == 2
+    assert update(project, "--data", "colour=red").returncode == 2
+    assert update(project, "--from", "nothing-like-it").returncode == 2
+    assert update(project, "--from", "0.1.0").returncode == 2  # 30 states said 0.1.0
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("_dashgen_version: 0.2.0", "_dashgen_version: 9.0.0"))
+    downgrade = update(project)
+    assert downgrade.returncode == 1 and "does not go back" in downgrade.stderr
+
+
+def test_an_unedited_project_of_every_shipped_state_updates_to_the_fresh_template(tmp_path):
+    """Projects made by any commit since templates/ began: rendered from the shipped state itself
+    (test_history proves each state renders what its commit's dashgen new wrote)."""
+    from dashgen import history
+    from dashgen.new import new_project
+
+    answers = new_project("demo", backend="quart", directory=tmp_path).answers()
+    template = fresh(tmp_path / "fresh", "--backend", "quart")
+    for state in history.states():
+        project = tmp_path / state.id[7:]
+        for path, text in history.render_state(state, answers).items():
+            (project / path).parent.mkdir(parents=True, exist_ok=True)
+            (project / path).write_text(text)
+        result = update(project)
+        assert result.returncode == 0, (state.label, result.stdout, result.stderr)
+        got = snapshot(project)
+        assert {path for path in template if got.get(path) != template[path]} == set(), state.label
