@@ -57,6 +57,25 @@ def _archive() -> dict[str, dict[str, str]]:
     return files
 
 
+def releases() -> dict[str, str]:
+    """{version: template state id} for every released version (a git tag v<version>)."""
+    return dict(manifest().get("releases", {}))
+
+
+def version_problem(current: str, version: str, known: list[State], released: dict[str, str]) -> str | None:
+    """Why templates/ (state `current`) cannot ship as `version`, or None: every state must be in
+    the history under the version that shipped it, and a released version names one state only."""
+    by_id = {state.id: state for state in known}
+    bump = "bump __version__ in dashgen/__init__.py, say what changes in CHANGELOG.md, run scripts/template_history.py"
+    if version in released and released[version] != current:
+        return f"templates/ changed since {version} was released, and the version did not: {bump}."
+    if current not in by_id:
+        return "templates/ changed since the history was recorded: run scripts/template_history.py."
+    if by_id[current].version != version:
+        return f"templates/ is the state {by_id[current].version} shipped, and the version says {version}: {bump}."
+    return None
+
+
 def state_files(state: State) -> dict[str, str]:
     return _archive()[state.id]
 

@@ -7,7 +7,11 @@ repository made (deduplicated by content), and, for each state, the hash of what
 `dashgen update` renders a project's base from these states; tests/test_update.py re-renders each
 state with the current code and compares it with the hashes recorded here (made by the old code
 itself, built from `git archive`), so the history stays true to what each commit generated.
-Run it after every change to templates/ (with a new version in dashgen/__init__.py).
+
+Run it after every change to templates/ reaches main (a merge included): it is all the history
+needs, and it takes under a minute. Before a version is released, the changes join it; once the
+version is tagged (v0.2.0), a change to templates/ needs a new version first, and this script
+and tests/test_history.py both refuse until __version__ says one.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from dashgen import __version__  # noqa: E402
-from dashgen.history import ARCHIVE, MANIFEST, UNVERSIONED, project_hash  # noqa: E402
+from dashgen.history import ARCHIVE, MANIFEST, project_hash  # noqa: E402
 from dashgen.render import read_template, template_id  # noqa: E402
 
 # The options each state is generated with (those a state's CLI does not know are skipped).
@@ -110,20 +114,38 @@ def main() -> None:
                 "renders": {name: digest for name, digest in renders.items() if digest},
             }
             files_of[state_id] = files
-    # Before 0.2.0 every commit said 0.1.0, so any of them may have made a project; from 0.2.0 on, a
-    # version names one state: the last one before the version changed.
-    kept: list[dict] = []
-    for state in states.values():
-        if state["version"] != UNVERSIONED and kept and kept[-1]["version"] == state["version"]:
-            kept.pop()
-        kept.append(state)
+    # Every state is kept, even several under one version: a project made by any commit of main
+    # records the state that made it, and update must find it. A released version (tag v<version>)
+    # names exactly one state; tests/test_history.py holds templates/ to it.
+    kept = list(states.values())
+    releases = released_states(kept)
     assert kept[-1]["version"] == __version__
-    write(kept, files_of)
+    write(kept, files_of, releases)
 
 
-def write(kept: list[dict], files_of: dict[str, dict[str, str]]) -> None:
+def released_states(kept: list[dict]) -> dict[str, str]:
+    """{version: the state id of templates/ at its tag v<version>}, for every tag that names one."""
+    ids = {state["id"] for state in kept}
+    releases: dict[str, str] = {}
+    for tag in git("tag", "--list", "v[0-9]*").decode().split():
+        with tempfile.TemporaryDirectory() as folder:
+            tree_at(tag, Path(folder))
+            state_id = template_id(read_template(Path(folder) / "templates"))
+        assert state_id in ids, f"{tag}: its templates/ is not a state of main"
+        releases[tag.removeprefix("v")] = state_id
+    current = template_id(read_template(REPO / "templates"))
+    released = releases.get(__version__)
+    if released is not None and released != current:
+        sys.exit(
+            f"templates/ changed since v{__version__} was released, and __version__ is still {__version__}: "
+            "bump it in dashgen/__init__.py, say what changes in CHANGELOG.md, then run this again."
+        )
+    return releases
+
+
+def write(kept: list[dict], files_of: dict[str, dict[str, str]], releases: dict[str, str]) -> None:
     MANIFEST.parent.mkdir(exist_ok=True)
-    manifest = {"answer_sets": ANSWER_SETS, "states": kept}
+    manifest = {"answer_sets": ANSWER_SETS, "releases": releases, "states": kept}
     MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:xz", preset=9) as tar:
