@@ -1,20 +1,25 @@
 """dashgen update on projects that older commits of this repository generated.
 
-Each old dashgen is built from `git archive` of its commit (the tests skip, saying so, when the
-checkout has no history), generates a project, the project gets the edits people make, and the
-current dashgen updates it: every edit stays byte for byte, every template change that touches no
-edited line arrives, overlapping ones are marked, and the project's own tests and Procfile work.
+An old project is made by the old dashgen itself, built from `git archive` of its commit, or,
+where the checkout has no history (an sdist), rendered from the template history dashgen ships
+(tests/test_history.py proves each shipped state renders byte for byte what its commit's
+`dashgen new` wrote). The project gets the edits people make, and the current dashgen updates it:
+every edit stays byte for byte, every template change that touches no edited line arrives,
+overlapping ones are marked, and the project's own tests and Procfile work.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -41,13 +46,15 @@ README_PARAGRAPH = "Our team's notes: this dashboard feeds the Monday report.\n\
 OWN_TEST = "import app\n\n\ndef test_our_callback_is_there():\n    assert app.summary_title('Oslo').endswith('Oslo')\n"
 
 
+def has_history(commit: str) -> bool:
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        return False
+    found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, capture_output=True)
+    return found.returncode == 0
+
+
 def old_dashgen(commit: str, where: Path) -> Path:
     """The dashgen of `commit`, as a folder to put on PYTHONPATH."""
-    if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("no git checkout here: the old dashgens are built from this repository's history")
-    found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, capture_output=True)
-    if found.returncode != 0:
-        pytest.skip(f"commit {commit} is not in this checkout's history (a shallow clone?)")
     tree = where / f"dashgen-{commit}"
     if not tree.exists():
         archive = subprocess.run(["git", "archive", commit, "dashgen", "templates"], cwd=REPO, capture_output=True)
@@ -57,6 +64,9 @@ def old_dashgen(commit: str, where: Path) -> Path:
 
 
 def generate_old(commit: str, where: Path, *options: str) -> Path:
+    """`dashgen new demo OPTIONS` as the dashgen of `commit` ran it."""
+    if not has_history(commit):
+        return from_history(commit, where, *options)
     tree = old_dashgen(commit, where)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     made = subprocess.run(
@@ -70,6 +80,38 @@ def generate_old(commit: str, where: Path, *options: str) -> Path:
     )
     assert made.returncode == 0, made.stderr
     return where / "demo"
+
+
+def shipped_state(commit: str):
+    from dashgen import history
+
+    return next(state for state in history.states() if state.commit.startswith(commit))
+
+
+def answers_of(*options: str) -> dict:
+    """The answers `dashgen new demo OPTIONS` records."""
+    from dashgen.new import new_project
+
+    given, words = {}, iter(options)
+    for word in words:
+        key = word.removeprefix("--").replace("-", "_")
+        given[key] = next(words) if key in ("backend", "mount") else True
+    return new_project("demo", directory=Path("unused"), **given).answers()
+
+
+def rendered(state, *options: str) -> dict[str, bytes]:
+    from dashgen import history
+
+    return {path: text.encode() for path, text in history.render_state(state, answers_of(*options)).items()}
+
+
+def from_history(commit: str, where: Path, *options: str) -> Path:
+    """The project the dashgen of `commit` made with these options, from the shipped history."""
+    project = where / "demo"
+    for path, data in rendered(shipped_state(commit), *options).items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_bytes(data)
+    return project
 
 
 def git(project: Path, *args: str) -> None:
@@ -154,7 +196,7 @@ def test_an_edited_old_project_updates_keeping_every_edit(tmp_path, commit, back
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "generated")
-    made = snapshot(project)
+    made = {path: data for path, data in snapshot(project).items() if not path.startswith(".git/")}
     kept = edit_like_a_user(project, backend)
     git(project, "commit", "-qam", "ours")
     edited = snapshot(project)
@@ -166,9 +208,20 @@ def test_an_edited_old_project_updates_keeping_every_edit(tmp_path, commit, back
 
     result = update(project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Base: sha256:" in result.stdout and "best match" in result.stdout
+    # The answers say 0.1.0 only: the base is the shipped state that renders this very project.
+    assert "best match" in result.stdout
+    assert rendered(named_base(result.stdout), "--backend", backend, *options) == made
     after = snapshot(project)
     template = fresh(tmp_path / "fresh", "--backend", backend, *options)
+    # The dry run showed each change it would make as a diff, and the run made exactly those.
+    changed = {path for path in after.keys() | edited.keys() if after.get(path) != edited.get(path)}
+    assert ".copier-answers.yml" in changed
+    for path in changed:
+        assert f"+++ b/{path}\n" in dry.stdout, path
+    # Files both sides changed are merged, and said to be.
+    for path in ("app.py", "README.md", "requirements.txt"):
+        if template[path] != made[path]:
+            assert f"update  {path} (merged)" in result.stdout, path
 
     # Every edit, byte for byte.
     for path, lines in kept:
@@ -199,6 +252,15 @@ def test_an_edited_old_project_updates_keeping_every_edit(tmp_path, commit, back
 
     project_tests_pass(project)
     serves(project)
+
+
+def named_base(output: str):
+    """The shipped state the first line of update's output names as the base."""
+    from dashgen import history
+
+    match = re.search(r"^Base: (sha256:[0-9a-f]{16}) ", output, re.M)
+    assert match, output
+    return next(state for state in history.states() if state.id == match.group(1))
 
 
 def _template_lines_present(merged: bytes, template: bytes, edited: bytes) -> bool:
