@@ -377,3 +377,118 @@ def test_an_unedited_project_of_every_shipped_state_updates_to_the_fresh_templat
         assert result.returncode == 0, (state.label, result.stdout, result.stderr)
         got = snapshot(project)
         assert {path for path in template if got.get(path) != template[path]} == set(), state.label
+
+
+# --- The base of a project made before versions ------------------------------------------------
+
+
+@pytest.mark.parametrize("commit", [FIRST_NEW, PER_BACKEND, BEFORE_ASGI_FIX, "818122b"])
+def test_a_project_of_0_1_0_finds_the_state_that_made_it_and_from_overrides(tmp_path, commit):
+    project = generate_old(commit, tmp_path, "--backend", "fastapi")
+    made = snapshot(project)
+    assert "_dashgen_template" not in made[".copier-answers.yml"].decode()
+    edit_like_a_user(project, "fastapi")  # edits do not lead it astray
+    found = update(project, "--dry-run")
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "the shipped state closest to the project (best match; --from overrides)" in found.stdout
+    assert rendered(named_base(found.stdout), "--backend", "fastapi") == made
+
+    other = BEFORE_ASGI_FIX if commit == FIRST_NEW else FIRST_NEW
+    chosen = update(project, "--dry-run", "--from", other)
+    assert named_base(chosen.stdout) == shipped_state(other)
+    assert f"commit {shipped_state(other).commit[:10]}" in chosen.stdout and "chosen with --from" in chosen.stdout
+
+
+# --- Conflicts, listed by line -------------------------------------------------------------------
+
+
+def test_each_listed_conflict_points_at_its_markers(tmp_path):
+    project = generate_old(FIRST_NEW, tmp_path, "--backend", "fastapi")
+    readme = project / "README.md"
+    # Every line of the old README rewritten by the user: each template change overlaps.
+    readme.write_text("".join(f"ours: {line}\n" if line else "\n" for line in readme.read_text().splitlines()))
+    result = update(project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    spans = re.findall(r"README\.md:(\d+)-(\d+)", result.stderr)
+    assert spans, result.stderr
+    lines = readme.read_text().splitlines()
+    for start, end in spans:
+        assert lines[int(start) - 1] == "<<<<<<< yours" and lines[int(end) - 1] == ">>>>>>> template"
+    assert sum(line == "<<<<<<< yours" for line in lines) == len(spans)
+
+
+# --- Every write all or nothing, under the project's lock ---------------------------------------
+
+
+def updated_copy(project: Path, where: Path) -> dict[str, bytes]:
+    """What an uninterrupted update makes of `project`, on a copy of it."""
+    copy = where / "demo"
+    shutil.copytree(project, copy)
+    assert update(copy).returncode == 0
+    return snapshot(copy)
+
+
+def start_update(project: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dashgen", "update", "-q"],
+        cwd=project,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_update_waits_for_the_projects_lock(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path / "a", "--backend", "quart")
+    edit_like_a_user(project, "quart")
+    edited = snapshot(project)
+    expected = updated_copy(project, tmp_path / "b")
+    lock = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another dashgen writing here
+        waiting = start_update(project)
+        time.sleep(3)
+        assert waiting.poll() is None and snapshot(project) == edited
+    finally:
+        os.close(lock)
+    assert waiting.wait(timeout=120) == 0, waiting.stderr.read()
+    assert snapshot(project) == expected
+
+
+def _when_renaming(project: Path) -> None:
+    """Wait until the update has staged its texts and is renaming them into place."""
+    deadline = time.monotonic() + 60
+    while not list(project.glob(".dashgen-stage-*/journal.json")):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)
+
+
+def test_an_interrupted_update_lands_whole_or_not_at_all(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path / "a", "--backend", "quart")
+    edit_like_a_user(project, "quart")
+    edited = snapshot(project)
+    expected = updated_copy(project, tmp_path / "b")
+    running = start_update(project, DASHGEN_TEST_PAUSE_BETWEEN_RENAMES="0.2")
+    _when_renaming(project)
+    running.send_signal(signal.SIGTERM)  # held while the files are renamed: it lands after
+    assert running.wait(timeout=60) in (-signal.SIGTERM, 128 + signal.SIGTERM)
+    # Sent between two renames, it waited for the last: the update landed whole, nothing staged left.
+    assert snapshot(project) == expected != edited
+    assert not list(project.glob(".dashgen-stage-*"))
+
+
+def test_a_killed_update_is_rolled_back_by_the_next_run(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path / "a", "--backend", "quart")
+    edit_like_a_user(project, "quart")
+    expected = updated_copy(project, tmp_path / "b")
+    running = start_update(project, DASHGEN_TEST_PAUSE_BETWEEN_RENAMES="0.2")
+    _when_renaming(project)
+    running.kill()
+    running.wait(timeout=60)
+    assert list(project.glob(".dashgen-stage-*/journal.json")), "killed after the renames: widen the window"
+    # The next run puts back what the killed one replaced, then updates as if nothing happened.
+    again = update(project)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert snapshot(project) == expected
