@@ -324,9 +324,12 @@ def test_data_changes_an_answer_and_the_project_gains_its_files(tmp_path):
     project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "fastapi")
     result = update(project, "--data", "pages=true")
     assert result.returncode == 0, result.stdout + result.stderr
+    # Unedited, it is now what `dashgen new --pages` makes: the pages, their tests, the app using them.
+    assert snapshot(project) == fresh(tmp_path / "fresh", "--backend", "fastapi", "--pages")
     assert (project / "pages" / "home.py").is_file()
     assert "pages: true" in (project / ".copier-answers.yml").read_text()
     assert update(project).stdout.count("Nothing to do") == 1
+    project_tests_pass(project)
 
 
 def test_a_deleted_file_stays_deleted_and_restore_brings_it_back(tmp_path):
@@ -341,23 +344,48 @@ def test_a_deleted_file_stays_deleted_and_restore_brings_it_back(tmp_path):
     assert "before_serving" in (project / "app.py").read_text()
 
 
-def test_refusals_and_bad_input(tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    refused = update(empty)
-    assert refused.returncode == 1 and ".copier-answers.yml" in refused.stderr and "Traceback" not in refused.stderr
+def refused(project: Path, status: int, *args: str) -> str:
+    """update refuses with `status`, one sentence on stderr, and no byte of the project changes."""
+    before = snapshot(project)
+    result = update(project, *args)
+    assert result.returncode == status, (args, result.stdout, result.stderr)
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error: ") and message.endswith(".") and "Traceback" not in message, message
+    assert snapshot(project) == before, args
+    return message
+
+
+def test_bad_input_exits_2_and_changes_nothing(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "quart")
+    edit_like_a_user(project, "quart")  # an update would change it: a refusal must not
+    assert "not key=value" in refused(project, 2, "--data", "pages")
+    assert "no question 'colour'" in refused(project, 2, "--data", "colour=red")
+    assert "no shipped template state" in refused(project, 2, "--from", "nothing-like-it")
+    assert "give a commit or a template id" in refused(project, 2, "--from", "0.1.0")
+    assert "does not make notes.txt" in refused(project, 2, "--restore", "notes.txt")
+    assert update(project, "--dry-run").returncode == 0
+
+
+def test_state_on_disk_that_cannot_be_updated_exits_1_and_changes_nothing(tmp_path):
+    not_ours = tmp_path / "not-ours"
+    not_ours.mkdir()
+    (not_ours / "app.py").write_text("import dash\n")
+    assert ".copier-answers.yml" in refused(not_ours, 1)
+    (not_ours / ".copier-answers.yml").write_text("_src_path: gh:someone/else\n")
+    assert "not one dashgen wrote" in refused(not_ours, 1)
+    (not_ours / ".copier-answers.yml").write_text("backend: [flask\n")
+    assert "not valid YAML" in refused(not_ours, 1)
+
     (tmp_path / "made").mkdir()
     project = tmp_path / "made" / "demo"
     assert run_dashgen("new", "demo", "--backend", "flask", "-q", cwd=tmp_path / "made").returncode == 0
     assert update(project).stdout.count("Nothing to do") == 1
-    assert update(project, "--data", "pages").returncode == 2
-    assert update(project, "--data", "colour=red").returncode == 2
-    assert update(project, "--from", "nothing-like-it").returncode == 2
-    assert update(project, "--from", "0.1.0").returncode == 2  # 30 states said 0.1.0
     answers = project / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("_dashgen_version: 0.2.0", "_dashgen_version: 9.0.0"))
-    downgrade = update(project)
-    assert downgrade.returncode == 1 and "does not go back" in downgrade.stderr
+    recorded = answers.read_text()
+    answers.write_text(recorded.replace("_dashgen_template: sha256:", "_dashgen_template: sha256:0000"))
+    assert "does not know" in refused(project, 1)
+    answers.write_text(recorded.replace("_dashgen_version: 0.2.0", "_dashgen_version: 9.0.0"))
+    assert "does not go back" in refused(project, 1)
 
 
 def test_an_unedited_project_of_every_shipped_state_updates_to_the_fresh_template(tmp_path):
