@@ -14,7 +14,7 @@ README = REPO / "README.md"
 PAGES = [README, *sorted((REPO / "docs").glob("*.md"))]
 # The most lines README.md may have: a newcomer reads it in two minutes.
 README_LINES = 200
-FIRST_COMMANDS = "pip install dashgen-cli && dashgen new myapp --backend fastapi\nbash scripts/test"
+FIRST_COMMANDS = "pip install . && dashgen new myapp --backend fastapi\nbash scripts/test"
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
