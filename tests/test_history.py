@@ -6,6 +6,7 @@ The expected bytes are hashes recorded by scripts/template_history.py, which ran
 git history, so it runs in an sdist as in a checkout.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def test_a_change_to_templates_fails_until_the_version_says_so(tmp_path):
     recorded = [*states, history.State(edited, "9.9.9", "", 0, "edited", {})]
     assert history.version_problem(edited, "9.9.9", recorded, released) is None
     assert "the version says 9.9.9" in history.version_problem(current_state(), "9.9.9", recorded, released)
+
+
+def test_the_changelog_says_what_this_version_changes_in_generated_projects():
+    changelog = (Path(__file__).resolve().parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", changelog, flags=re.M)
+    ours = [section for section in sections if section.startswith(f"{__version__} ")]
+    assert ours, f"CHANGELOG.md has no section ## {__version__}"
+    assert "### Changed in generated projects" in ours[0]
 
 
 def test_each_release_names_one_recorded_state():
