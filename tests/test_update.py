@@ -332,6 +332,18 @@ def test_data_changes_an_answer_and_the_project_gains_its_files(tmp_path):
     project_tests_pass(project)
 
 
+def test_a_file_the_template_adds_where_you_have_one_keeps_yours_inside_markers(tmp_path):
+    project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "fastapi")
+    ours = "# our own home page, written before --pages\nLAYOUT = 'ours'\n"
+    (project / "pages").mkdir()
+    (project / "pages" / "home.py").write_text(ours)
+    result = update(project, "--data", "pages=true")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pages/home.py:" in result.stderr
+    marked = (project / "pages" / "home.py").read_text()
+    assert marked.startswith("<<<<<<< yours\n" + ours) and "register_page" in marked
+
+
 def test_a_deleted_file_stays_deleted_and_restore_brings_it_back(tmp_path):
     project = generate_old(BEFORE_ASGI_FIX, tmp_path, "--backend", "quart")
     (project / "app.py").unlink()  # which the template has changed since (before_serving)
