@@ -398,12 +398,20 @@ def update(
         for note in result.notes:
             console.print(_visible(note), markup=False, highlight=False)
     if result.conflicts:
-        _console(stderr=True).print(
-            f"{len(result.conflicts)} conflicts {'would be' if dry_run else 'are'} marked where your lines and the "
-            f"template's overlap: {_plain(', '.join(result.conflicts))}. Keep what you want, remove the markers, "
-            "then run dashgen update again.",
-            highlight=False,
-        )
+        spans = _plain(", ".join(result.conflicts))
+        many = len(result.conflicts) > 1
+        if dry_run:
+            told = (
+                f"Your lines and the template's overlap in {len(result.conflicts)} place{'s' if many else ''} "
+                f"({spans}): update would mark {'them' if many else 'it'} inline and exit 1."
+            )
+        else:
+            told = (
+                f"{len(result.conflicts)} {'conflicts are' if many else 'conflict is'} marked where your lines and "
+                f"the template's overlap: {spans}. Keep what you want, remove the markers, then run dashgen update "
+                "again."
+            )
+        _console(stderr=True).print(told, highlight=False)
         raise typer.Exit(1)
     if not result.plan.writes and not quiet:
         console.print(f"Nothing to do: the project is at the template of dashgen {__version__}.")

@@ -235,7 +235,9 @@ def _change(
         return FileChange(path, UPDATE, merged, yours, where=f"{path} (merged)")
     spans = conflict_spans(merged)
     update.conflicts.extend(f"{path}:{start}-{end}" for start, end in spans)
-    return FileChange(path, CONFLICTED, merged, yours, where=f"{path} ({len(spans)} conflicts marked)")
+    return FileChange(
+        path, CONFLICTED, merged, yours, where=f"{path} ({len(spans)} conflict{'s' if len(spans) > 1 else ''} marked)"
+    )
 
 
 def merge(yours: str, base: str, theirs: str) -> tuple[str, int]:

@@ -297,9 +297,11 @@ def test_overlapping_edits_are_marked_listed_refused_until_resolved(tmp_path):
 
     dry = update(project, "--dry-run")
     assert dry.returncode == 1 and app.read_text() == before
+    assert "+++ b/app.py" in dry.stdout and "<<<<<<< yours" in dry.stdout
+    assert "app.py:" in dry.stderr and "update would mark it inline and exit 1" in dry.stderr
     result = update(project)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "conflicted  app.py (1 conflicts marked)" in result.stdout
+    assert "conflicted  app.py (1 conflict marked)" in result.stdout
     assert "app.py:" in result.stderr and "run dashgen update again" in result.stderr
     marked = app.read_text()
     assert "<<<<<<< yours\n" in marked and "=======\n" in marked and ">>>>>>> template\n" in marked
