@@ -309,6 +309,7 @@ def test_overlapping_edits_are_marked_listed_refused_until_resolved(tmp_path):
     assert "_dashgen_version: 0.2.0" in (project / ".copier-answers.yml").read_text()
 
     state = snapshot(project)
+    assert not [path for path in state if path.endswith((".rej", ".orig", ".BASE", ".LOCAL", ".REMOTE"))]
     refused = update(project)
     assert refused.returncode == 1 and "Conflict markers" in refused.stderr and "app.py:" in refused.stderr
     assert snapshot(project) == state
