@@ -119,7 +119,8 @@ def main() -> None:
     # names exactly one state; tests/test_history.py holds templates/ to it.
     kept = list(states.values())
     releases = released_states(kept)
-    assert kept[-1]["version"] == __version__
+    current = states[template_id(read_template(REPO / "templates"))]
+    assert current["version"] == __version__, f"templates/ is the state {current['version']} shipped: bump __version__"
     write(kept, files_of, releases)
 
 
