@@ -1,4 +1,4 @@
-"""What `pip install dashgen` installs, before and after copier left the runtime dependencies,
+"""What `pip install dashgen-cli` installs, before and after copier left the runtime dependencies,
 side by side in one run.
 
     python bench/footprint.py [--before REF] [--runs 3] [--no-docs]
@@ -37,7 +37,7 @@ def build_wheel(source: Path, dist: Path) -> Path:
     dist.mkdir(parents=True, exist_ok=True)
     pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)]
     subprocess.run(pip, check=True, capture_output=True)
-    return next(dist.glob("dashgen-*.whl"))
+    return next(dist.glob("dashgen_cli-*.whl"))
 
 
 def source_at(ref: str, into: Path) -> Path:

@@ -41,6 +41,7 @@ _ACTION_STYLES = {
     "force": "yellow",
     "identical": "blue",
     "conflict": "red",
+    "conflicted": "red",
 }
 
 
@@ -362,6 +363,58 @@ def convert(
     if not conversion.plan.writes:
         already = f"the app runs on {chosen.label} already" if conversion.already else "every file is converted"
         console.print(f"Nothing to convert: {already}.")
+
+
+@app.command()
+def update(
+    data: Annotated[
+        list[str] | None, typer.Option("--data", help="Change an answer, e.g. --data pages=true (repeatable).")
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--from", help="The template that made the project: a version, commit or template id."),
+    ] = None,
+    restore: Annotated[
+        list[str] | None, typer.Option("--restore", help="Write this deleted file again, as the template makes it.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show every change as a diff; write nothing.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Bring this project to the installed dashgen's template, merging each file three ways; your edits stay."""
+    from dashgen.update import parse_data, plan_update
+
+    with _reported():
+        given = parse_data(data or [])
+        root = _here()
+        with _writing(root, dry_run=dry_run):
+            result = plan_update(root, given, base=base, restore=restore or [])
+            _apply(result.plan, dry_run=dry_run)
+    console = _console()
+    if not quiet:
+        console.print(f"Base: {_plain(result.base.label)}, {_plain(result.how)}.")
+        console.print(f"Template: {_plain(result.target)} (dashgen {__version__}).")
+    _show(result.plan, quiet=quiet, dry_run=dry_run)
+    if not quiet:
+        for note in result.notes:
+            console.print(_visible(note), markup=False, highlight=False)
+    if result.conflicts:
+        spans = _plain(", ".join(result.conflicts))
+        many = len(result.conflicts) > 1
+        if dry_run:
+            told = (
+                f"Your lines and the template's overlap in {len(result.conflicts)} place{'s' if many else ''} "
+                f"({spans}): update would mark {'them' if many else 'it'} inline and exit 1."
+            )
+        else:
+            told = (
+                f"{len(result.conflicts)} {'conflicts are' if many else 'conflict is'} marked where your lines and "
+                f"the template's overlap: {spans}. Keep what you want, remove the markers, then run dashgen update "
+                "again."
+            )
+        _console(stderr=True).print(told, highlight=False)
+        raise typer.Exit(1)
+    if not result.plan.writes and not quiet:
+        console.print(f"Nothing to do: the project is at the template of dashgen {__version__}.")
 
 
 @app.command()

@@ -1,6 +1,7 @@
 """A plan: the file changes a command would make, shown before (or instead of) being applied.
 
-Every action is one word, as in Rails generators: create, update, insert, force, identical, conflict.
+Every action is one word, as in Rails generators: create, update, insert, force, identical, conflict
+(and conflicted: written with inline conflict markers, by update).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ INSERT = "insert"  # an existing file with code inserted into it
 FORCE = "force"  # an existing, different file replaced because --force was given
 IDENTICAL = "identical"  # the file already says exactly this: nothing to do
 CONFLICT = "conflict"  # an existing, different file that will not be replaced
+CONFLICTED = "conflicted"  # an existing file written with inline conflict markers (update)
 
-WRITES = (CREATE, UPDATE, INSERT, FORCE)
+WRITES = (CREATE, UPDATE, INSERT, FORCE, CONFLICTED)
 
 
 @dataclass(frozen=True)

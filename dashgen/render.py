@@ -8,6 +8,7 @@ and renders the same files, so `copier copy --data backend=B templates DEST` and
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -121,34 +122,99 @@ def render_deploy_file(name: str, **context: Any) -> str:
 
 def render_template(data: dict[str, Any]) -> tuple[Answers, dict[str, str]]:
     """Render templates/ with `data`: the answers and {relative path: text}."""
-    template = templates_root()
-    config = load_config(template)
+    files = read_template(templates_root())
+    return render_files(files, data, version=__version__, template=template_id(files))
+
+
+def read_template(template: Path) -> dict[str, str]:
+    """Every file of a template folder, by its path inside it (what `template_id` hashes)."""
+    return {
+        source.relative_to(template).as_posix(): source.read_text(encoding="utf-8")
+        for source in sorted(template.rglob("*"))
+        if source.is_file() and "__pycache__" not in source.parts and source.suffix != ".pyc"
+    }
+
+
+def template_id(files: dict[str, str]) -> str:
+    """What names a template state exactly: a hash of every path and text in templates/."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        data = files[path].encode("utf-8")
+        digest.update(f"{path}\0{len(data)}\0".encode() + data)
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def render_files(
+    files: dict[str, str], data: dict[str, Any], *, version: str, template: str | None
+) -> tuple[Answers, dict[str, str]]:
+    """Render a template given as {path: text}, as the dashgen of `version` did: the answers and
+    {relative path: text}. A template from before templates/ had one copier.yml (one folder per
+    backend) is rendered from its backend's folder, as `copier copy templates/<backend>` did."""
+    if "copier.yml" not in files:
+        prefix = f"{data.get('backend', 'flask')}/"
+        files = {path.removeprefix(prefix): text for path, text in files.items() if path.startswith(prefix)}
+    config = _config_from(files)
     answers = resolve_answers(config, data)
     answers_file = config.get(ANSWERS_FILE_KEY, ANSWERS_FILE)
+    recorded = {"_dashgen_version": version, **({"_dashgen_template": template} if template else {})}
     context = {
         **answers.context,
         "_copier_conf": {"answers_file": answers_file},
-        "_copier_answers": {"_dashgen_version": __version__, **answers.recorded},
+        "_copier_answers": {**recorded, **answers.recorded},
     }
     # As in copier, templates are found from the template's root (so the copied subdirectory can
     # include shared/ and the backend's folder), while paths and exclusions start at the subdirectory.
-    env = _environment(config.get("_envops", {}), jinja2.FileSystemLoader(template))
+    env = _environment(config.get("_envops", {}), jinja2.DictLoader(files))
     subdirectory = _render_value(env, config.get("_subdirectory", ""), context)
-    copied = template / subdirectory
+    prefix = f"{subdirectory.strip('/')}/" if subdirectory else ""
     excluded = tuple(config.get("_exclude", () if subdirectory else _DEFAULT_EXCLUDE))
-    files: dict[str, str] = {}
-    for source in sorted(copied.rglob("*")):
-        relative = PurePosixPath(source.relative_to(copied).as_posix())
-        if source.is_dir() or _is_excluded(relative, excluded):
+    rendered: dict[str, str] = {}
+    for path in sorted(files):
+        if not path.startswith(prefix):
+            continue
+        relative = PurePosixPath(path.removeprefix(prefix))
+        if _is_excluded(relative, excluded):
             continue
         target = _render_path(env, relative, context)
         if target is None:
             continue
-        if source.suffix == ".jinja":
-            files[target] = env.get_template(source.relative_to(template).as_posix()).render(context)
-        else:
-            files[target] = source.read_text(encoding="utf-8")
-    return answers, files
+        rendered[target] = env.get_template(path).render(context) if path.endswith(".jinja") else files[path]
+    return answers, rendered
+
+
+def _config_from(files: dict[str, str]) -> dict[str, Any]:
+    """copier.yml as copier reads it: one or several YAML documents, `!include`d files merged in
+    (as the first templates' copier.yml did)."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def include(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+        pattern = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+        return [
+            document
+            for path in sorted(files)
+            if fnmatch.fnmatch(path, pattern)
+            for document in yaml.load_all(files[path], Loader=Loader)
+            if document
+        ]
+
+    Loader.add_constructor("!include", include)
+    merged: dict[str, Any] = {}
+    for document in _flatten(yaml.load_all(files["copier.yml"], Loader=Loader)):
+        for key, value in document.items():
+            merged[key] = [*merged[key], *value] if key == "_exclude" and key in merged else value
+    return merged
+
+
+def _flatten(documents: Any) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+    for document in documents:
+        if isinstance(document, list):
+            flat.extend(_flatten(document))
+        elif document:
+            flat.append(document)
+    return flat
 
 
 def _is_excluded(path: PurePosixPath, patterns: tuple[str, ...]) -> bool:
