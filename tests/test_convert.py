@@ -883,6 +883,10 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/downloads/readme.txt", None, {}, ()),
         ("GET", "/downloads/missing.txt", None, {}, ()),
         ("GET", "/downloads/../app.py", None, {}, ()),
+        ("GET", "/attachments/readme.txt", None, {}, ("Content-Disposition",)),
+        ("GET", "/attachments/my%20report.csv", None, {}, ("Content-Disposition",)),
+        ("GET", "/attachments/r%C3%A9sum%C3%A9.txt", None, {}, ("Content-Disposition",)),
+        ("GET", "/attachments/missing.txt", None, {}, ()),
     ],
     "convert_fastapi_callback_request": [
         ("GET", "/api/ping", None, {}, ()),

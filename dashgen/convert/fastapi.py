@@ -107,11 +107,35 @@ def _flask_send_from_directory(directory, path):
         raise HTTPException(404)
     return FileResponse(full)
 ''',
+    "_flask_attachment": '''
+def _flask_attachment(response):
+    """Flask's as_attachment=True: the file as a download, named as Werkzeug names it."""
+    import os
+    import unicodedata
+    from urllib.parse import quote
+
+    name = os.path.basename(response.path)
+    token = set("!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~")
+
+    def quoted(value):
+        if value and set(value) <= token:
+            return value
+        return '"' + value.replace("\\\\", "\\\\\\\\").replace('"', '\\\\"') + '"'
+
+    disposition = "attachment; filename=" + quoted(
+        name if name.isascii() else unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    )
+    if not name.isascii():
+        disposition += "; filename*=UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
+    response.headers["Content-Disposition"] = disposition
+    return response
+''',
 }
 
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_attachment": (),
     "_FlaskPath": (),
     "_flask_get_json": ("HTTPException", "Request"),
     "_flask_send_file": ("FileResponse",),
@@ -569,12 +593,23 @@ def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
         seen.imports.add("RedirectResponse")
     elif kind in ("send_file", "send_from_directory"):
         count = 1 if kind == "send_file" else 2
-        if len(call.args) != count or keywords or not (_at_root(edit) or _absolute(edit, call.args[0])):
+        attachment = keywords.pop("as_attachment", None)
+        download = attachment is None or isinstance(attachment.value, ast.Constant) and attachment.value.value in (
+            True, False)  # fmt: skip
+        if len(call.args) != count or keywords or not download or not (
+                _at_root(edit) or _absolute(edit, call.args[0])):  # fmt: skip
             edit.block(call, f"{view}, {kind}(...) with options, or in a module that is not the app's",
                        how("files", edit))  # fmt: skip
             return
         edit.replace_node(call.func, f"_flask_{kind}")
         seen.helpers.add(f"_flask_{kind}")
+        if attachment is not None:
+            start, end = edit.span(call)
+            edit.edits.append(Edit(edit.span(call.args[-1])[1], end - 1, ""))  # the keyword, and its comma
+            if attachment.value.value:
+                edit.edits.append(Edit(start, start, "_flask_attachment("))
+                edit.edits.append(Edit(end, end, ")"))
+                seen.helpers.add("_flask_attachment")
     else:  # Response(body, status=, headers=, mimetype=/content_type=)
         renamed = {
             "status": "status_code",

@@ -15,3 +15,8 @@ app.layout = html.Div([html.A("The readme", href="/downloads/readme.txt")])
 def download(path):
     root_dir = os.getcwd()
     return send_from_directory(os.path.join(root_dir, "downloads"), path)
+
+
+@server.route("/attachments/<path:path>")
+def attachment(path):
+    return send_from_directory(os.path.join(os.getcwd(), "downloads"), path, as_attachment=True)
