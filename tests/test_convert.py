@@ -612,7 +612,7 @@ FASTAPI_REFUSALS = [
     (
         "convert_fastapi_api",
         'return send_file("report.csv")',
-        'return send_file("report.csv", as_attachment=True)',
+        'return send_file("report.csv", download_name="r.csv")',
         "app.py:77: download, send_file(...) with options",
     ),
     (
@@ -887,6 +887,8 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/attachments/my%20report.csv", None, {}, ("Content-Disposition",)),
         ("GET", "/attachments/r%C3%A9sum%C3%A9.txt", None, {}, ("Content-Disposition",)),
         ("GET", "/attachments/missing.txt", None, {}, ()),
+        ("GET", "/downloads/data.csv.gz", None, {}, ("Content-Encoding",)),
+        ("GET", "/attachments/data.csv.gz", None, {}, ("Content-Encoding", "Content-Disposition")),
     ],
     "convert_fastapi_callback_request": [
         ("GET", "/api/ping", None, {}, ()),

@@ -83,7 +83,7 @@ def _flask_send_file(path):
     """Flask's send_file: a relative path is relative to the app's folder (its root_path)."""
     import os
 
-    return FileResponse(os.path.join(os.path.dirname(os.path.abspath(__file__)), path))
+    return _flask_encoded(FileResponse(os.path.join(os.path.dirname(os.path.abspath(__file__)), path)))
 ''',
     "_flask_send_from_directory": '''
 def _flask_send_from_directory(directory, path):
@@ -105,7 +105,17 @@ def _flask_send_from_directory(directory, path):
     full = posixpath.join(folder, path)
     if not os.path.isfile(full):
         raise HTTPException(404)
-    return FileResponse(full)
+    return _flask_encoded(FileResponse(full))
+''',
+    "_flask_encoded": '''
+def _flask_encoded(response):
+    """A file Flask sends as it is stored: a compressed one (.gz, .br ...) says so in Content-Encoding."""
+    import mimetypes
+
+    encoding = mimetypes.guess_type(response.path)[1]
+    if encoding is not None:
+        response.headers["Content-Encoding"] = encoding
+    return response
 ''',
     "_flask_attachment": '''
 def _flask_attachment(response):
@@ -128,6 +138,8 @@ def _flask_attachment(response):
     if not name.isascii():
         disposition += "; filename*=UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
     response.headers["Content-Disposition"] = disposition
+    if "content-encoding" in response.headers:
+        del response.headers["content-encoding"]  # a download keeps its bytes as stored
     return response
 ''',
 }
@@ -138,6 +150,7 @@ _HELPER_IMPORTS = {
     "_flask_attachment": (),
     "_FlaskPath": (),
     "_flask_get_json": ("HTTPException", "Request"),
+    "_flask_encoded": (),
     "_flask_send_file": ("FileResponse",),
     "_flask_send_from_directory": ("FileResponse", "HTTPException"),
 }
@@ -602,7 +615,7 @@ def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
                        how("files", edit))  # fmt: skip
             return
         edit.replace_node(call.func, f"_flask_{kind}")
-        seen.helpers.add(f"_flask_{kind}")
+        seen.helpers.update((f"_flask_{kind}", "_flask_encoded"))
         if attachment is not None:
             start, end = edit.span(call)
             edit.edits.append(Edit(edit.span(call.args[-1])[1], end - 1, ""))  # the keyword, and its comma
