@@ -1,0 +1,222 @@
+"""flask_login's session login on Quart, as `dashgen convert --backend quart` writes it into a
+project (flask_login needs Flask's request context: on Quart it answers 500 on every request).
+
+The subset of Flask-Login 0.6.3 that dashgen maps, answering as it does: the user's id is kept in
+the session under Flask-Login's keys (`_user_id`, `_fresh`, `_id`), so a session cookie the Flask
+app signed logs in here as well; `current_user` is loaded through the user loader once per
+request; `login_required` redirects to `login_view` with `?next=` and flashes `login_message`, or
+answers 401 without a login view; a session from another address or browser is marked not fresh
+("basic" session protection). Remember-me cookies, request and header loaders, an unauthorized
+handler and Flask-Login's other settings are not here: dashgen refuses an app that uses them, and
+this module fails loudly rather than answering otherwise."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import quart
+from werkzeug.local import LocalProxy
+
+__all__ = ["AnonymousUserMixin", "LoginManager", "UserMixin", "current_user", "login_required", "login_user",
+           "logout_user"]  # fmt: skip
+
+# Flask-Login's settings this module does not have: seen in the app's config, it fails.
+_UNMAPPED_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
+_UNMAPPED_PREFIX = "REMEMBER_COOKIE_"
+_REMEMBER_COOKIE = "remember_token"
+_EXEMPT_METHODS = {"OPTIONS"}
+
+
+class UserMixin:
+    """What Flask-Login expects of a user: active, authenticated, its `id` as the session's id."""
+
+    __hash__ = object.__hash__
+
+    @property
+    def is_active(self):
+        return True
+
+    @property
+    def is_authenticated(self):
+        return self.is_active
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        try:
+            return str(self.id)
+        except AttributeError:
+            raise NotImplementedError("No `id` attribute - override `get_id`") from None
+
+    def __eq__(self, other):
+        if isinstance(other, UserMixin):
+            return self.get_id() == other.get_id()
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+
+class AnonymousUserMixin:
+    """`current_user` when nobody is logged in."""
+
+    @property
+    def is_authenticated(self):
+        return False
+
+    @property
+    def is_active(self):
+        return False
+
+    @property
+    def is_anonymous(self):
+        return True
+
+    def get_id(self):
+        return None
+
+
+class LoginManager:
+    """Flask-Login's LoginManager: `init_app(server)`, `user_loader`, `login_view`,
+    `login_message` and `login_message_category`. Any other attribute is an error, not a
+    setting silently ignored."""
+
+    __slots__ = ("_user_callback", "login_message", "login_message_category", "login_view")
+
+    def __init__(self, app=None, add_context_processor=True):
+        self.login_view = None
+        self.login_message = "Please log in to access this page."
+        self.login_message_category = "message"
+        self._user_callback = None
+        if app is not None:
+            self.init_app(app, add_context_processor)
+
+    def init_app(self, app, add_context_processor=True):
+        app.login_manager = self
+        app.after_request(_clear_remember_cookie)
+        if add_context_processor:
+            app.context_processor(_user_context_processor)
+
+    def user_loader(self, callback):
+        self._user_callback = callback
+        return callback
+
+    def unauthorized(self):
+        """The answer to a request that needs a login: a redirect to the login view, or a 401."""
+        if not self.login_view:
+            quart.abort(401)
+        if self.login_message:
+            flashes = quart.session.get("_flashes", [])
+            flashes.append((self.login_message_category, self.login_message))
+            quart.session["_flashes"] = flashes
+        return quart.redirect(_login_url(self.login_view, quart.request.url))
+
+    def _load_user(self):
+        if self._user_callback is None:
+            raise Exception("Missing user_loader or request_loader.")
+        _check_config()
+        session = quart.session
+        if session and _identifier() != session.get("_id") and session.get("_fresh") is not False:
+            session["_fresh"] = False  # "basic" session protection: another address or browser
+        user_id = session.get("_user_id")
+        user = self._user_callback(user_id) if user_id is not None else None
+        quart.g._login_user = user if user is not None else AnonymousUserMixin()
+
+
+def _get_user():
+    if not quart.has_request_context():
+        return None
+    if "_login_user" not in quart.g:
+        quart.current_app.login_manager._load_user()
+    return quart.g._login_user
+
+
+current_user = LocalProxy(_get_user)
+
+
+def login_user(user, remember=False, duration=None, force=False, fresh=True):
+    """Keep the user's id in the session; False, and nothing kept, for an inactive user."""
+    if remember or duration is not None:
+        raise NotImplementedError("remember-me cookies are not mapped onto Quart: log in without remember=True")
+    if not force and not user.is_active:
+        return False
+    _check_config()
+    session = quart.session
+    session["_user_id"] = user.get_id()
+    session["_fresh"] = fresh
+    session["_id"] = _identifier()
+    quart.g._login_user = user
+    return True
+
+
+def logout_user():
+    """Forget the user: the session's keys go, a remember-me cookie the browser holds is cleared."""
+    session = quart.session
+    for key in ("_user_id", "_fresh", "_id"):
+        if key in session:  # a pop marks the session modified, and sends its cookie again
+            session.pop(key)
+    if _REMEMBER_COOKIE in quart.request.cookies:
+        session["_remember"] = "clear"
+        if "_remember_seconds" in session:
+            session.pop("_remember_seconds")
+    quart.g._login_user = AnonymousUserMixin()
+    return True
+
+
+def login_required(view):
+    """A route only a logged-in user gets; anyone else gets LoginManager.unauthorized()."""
+
+    @functools.wraps(view)
+    async def decorated_view(*args, **kwargs):
+        app = quart.current_app
+        exempt = quart.request.method in _EXEMPT_METHODS or app.config.get("LOGIN_DISABLED")
+        if not exempt and not current_user.is_authenticated:
+            return app.login_manager.unauthorized()
+        return await app.ensure_async(view)(*args, **kwargs)
+
+    return decorated_view
+
+
+def _identifier():
+    """Flask-Login's digest of the client's address and browser, spelt as it spells it."""
+    address = quart.request.headers.get("X-Forwarded-For", quart.request.remote_addr)
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    user_agent = quart.request.headers.get("User-Agent")
+    if user_agent is not None:
+        user_agent = user_agent.encode("utf-8")
+    return hashlib.sha512(f"{address}|{user_agent}".encode()).hexdigest()
+
+
+def _login_url(login_view, current_url):
+    """`login_view?next=<the path asked for>`, as Flask-Login's login_url makes it."""
+    if not login_view.startswith(("https://", "http://", "/")):
+        raise NotImplementedError("login_view as an endpoint's name is not mapped onto Quart: give its path")
+    base, asked = urlsplit(login_view), urlsplit(current_url)
+    same_site = (not base.scheme or base.scheme == asked.scheme) and (not base.netloc or base.netloc == asked.netloc)
+    query = parse_qs(base.query, keep_blank_values=True)
+    query["next"] = urlunsplit(("", "", asked.path, asked.query, "")) if same_site else current_url
+    return urlunsplit(base._replace(query=urlencode(query, doseq=True)))
+
+
+def _check_config():
+    config = quart.current_app.config
+    unmapped = [key for key in config if key in _UNMAPPED_CONFIG or key.startswith(_UNMAPPED_PREFIX)]
+    if unmapped:
+        raise NotImplementedError(f"Flask-Login's {', '.join(unmapped)} is not mapped onto Quart")
+
+
+async def _clear_remember_cookie(response):
+    """After logout_user(): the remember-me cookie a browser still holds is deleted, as Flask-Login does."""
+    if "_remember" in quart.session and quart.session.pop("_remember") == "clear":
+        response.delete_cookie(_REMEMBER_COOKIE, path="/")
+    return response
+
+
+def _user_context_processor():
+    return {"current_user": _get_user()}
