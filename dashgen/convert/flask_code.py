@@ -36,6 +36,8 @@ RETIRED_REQUIREMENTS = {
     # dash_auth's BasicAuth becomes a guard of the server; Flask-Compress is Dash's on Flask only.
     "dash-auth": ("dash_auth",),
     "flask-compress": ("flask_compress",),
+    # flask_login is imported from quart_login.py, written into the project, on Quart.
+    "flask-login": ("flask_login",),
 }
 
 _EXTENSION = "it has no mapping dashgen has proved on Quart: replace it with a Quart equivalent, then run this again"
