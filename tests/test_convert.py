@@ -1096,3 +1096,150 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
         assert before == after or _tolerated(before, after), f"{what} differs: {before!r:.400} vs {after!r:.400}"
     routes = [reply for what, reply in answers[0] if what.startswith(("GET /", "POST /", "DELETE /"))]
     assert all("_dash-config" not in str(reply[2]) for reply in routes if "_dash" not in str(reply))
+
+
+# --- flask_login on Quart: quart_login.py -----------------------------------------------------
+
+
+def _with_flask_login(cache: Path) -> dict:
+    """The environment that adds Flask-Login (the original's requirement) to the test venv, from
+    a folder of its own: the conversion must boot without it."""
+    import tempfile
+
+    target = cache / "flask-login"
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cache))
+        install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(building)]
+        subprocess.run([*install, "Flask-Login==0.6.3"], check=True, capture_output=True)
+        try:
+            building.rename(target)
+        except OSError:  # another worker was first
+            shutil.rmtree(building, ignore_errors=True)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
+
+
+def _session_payload(value: str):
+    """What a signed session cookie holds (Flask's and Quart's are the same format): the signature
+    and its timestamp left out, so that two servers' cookies compare."""
+    import base64
+    import zlib
+
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return json.loads(zlib.decompress(data) if compressed else data)
+
+
+class _Browser:
+    """One client's session against one server: cookies kept, no redirect followed; each answer as
+    (what, status, Location, body, the session cookie set: its payload and flags, or None)."""
+
+    def __init__(self, base: str, prefix: str) -> None:
+        self.base, self.prefix, self.cookies = base, prefix, {}
+
+    def send(self, what: str, path: str, body: dict | None = None, headers: dict | None = None):
+        import http.client
+        from urllib.parse import urlsplit
+
+        where = urlsplit(self.base)
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=20)
+        headers = {**(headers or {}), "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        connection.request("POST" if body else "GET", path, body=json.dumps(body) if body else None, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode(errors="replace")
+        connection.close()
+        cookie = None
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            value, _, flags = rest.partition(";")
+            if "Expires=Thu, 01 Jan 1970" in flags or not value:
+                self.cookies.pop(name, None)
+                cookie = (name, None, flags.strip())
+            else:
+                self.cookies[name] = value
+                cookie = (name, _session_payload(value) if name == "session" else value, flags.strip())
+        if response.getheader("Content-Type", "").startswith("application/json"):
+            text = json.loads(text)
+            text = text.get("response", text)  # a callback's answer
+        return what, response.status, response.getheader("Location"), text, cookie
+
+    def callback(self, what: str, output: str, inputs: list, state: list = ()):
+        component, prop = output.split(".")
+        body = {
+            "output": output,
+            "outputs": {"id": component, "property": prop},
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "changedPropIds": [f"{i}.{p}" for i, p, _ in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        }
+        return self.send(what, f"{self.prefix}_dash-update-component", body)
+
+
+def _login_answers(browser: _Browser) -> list:
+    """Not logged in, a wrong password, logged in, logged out (by the callback, then the route)."""
+    p = browser.prefix
+
+    def log_in(password):
+        return browser.callback(
+            f"log in with {password}", "login-result.children", [("login", "n_clicks", 1)],
+            [("username", "value", "ada"), ("password", "value", password)],
+        )  # fmt: skip
+
+    def page():
+        return browser.callback("page", "page.children", [("url", "pathname", f"{p}page")])
+
+    return [
+        browser.send("secret", "/secret?x=1"),
+        browser.send("layout", f"{p}_dash-layout"),
+        page(),
+        log_in("babbage"),
+        log_in("lovelace"),
+        page(),
+        browser.send("secret", "/secret"),
+        # From another browser: not fresh any more ("basic" session protection), still logged in.
+        browser.send("secret elsewhere", "/secret", headers={"User-Agent": "elsewhere/1"}),
+        browser.send("layout", f"{p}_dash-layout"),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        browser.send("secret", "/secret"),
+        page(),
+        log_in("lovelace"),
+        browser.send("logout route", "/logout"),
+        browser.send("secret", "/secret"),
+    ]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, prefix):
+    original = _copy(tmp_path / "original", "convert_login_session")
+    converted = _copy(tmp_path / "converted", "convert_login_session")
+    result = _convert(converted)
+    assert result.returncode == 0, result.stderr
+    assert "from quart_login import" in (converted / "app.py").read_text()
+    assert "Flask-Login" not in (converted / "requirements.txt").read_text()
+    assert (converted / "quart_login.py").is_file()
+    with (
+        boot(original, procfile_command(original), prefix=prefix, env=_with_flask_login(venv_cache)) as flask,
+        boot(converted, procfile_command(converted), prefix=prefix) as quart,
+    ):
+        before = _login_answers(_Browser(flask.base, prefix or "/"))
+        after = _login_answers(_Browser(quart.base, prefix or "/"))
+        # A session the Flask app signed logs in on the conversion: its users stay logged in.
+        moving = _Browser(flask.base, prefix or "/")
+        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)],
+                        [("username", "value", "grace"), ("password", "value", "hopper")])  # fmt: skip
+        moving.base = quart.base
+        carried = moving.send("secret", "/secret")
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    statuses = [(what, status) for what, status, *_ in before]
+    assert statuses[0] == ("secret", 302) and before[0][2] == "/login?next=%2Fsecret%3Fx%3D1"
+    assert before[0][4][1] == {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
+    assert before[4][3] == {"login-result": {"children": "Logged in as ada"}} and before[4][4][1]["_user_id"] == "ada"
+    assert before[6][1:4] == (200, None, "secret for ada") and before[6][4] is None
+    assert before[7][1:3] == (200, None) and before[7][4][1]["_fresh"] is False
+    assert before[10][1] == 302 and before[13][1:3] == (302, "/")
+    assert carried[1:4] == (200, None, "secret for grace")
