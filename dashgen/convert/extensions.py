@@ -380,6 +380,10 @@ def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         edit.imports_left.add(FLASK_LOGIN)
         return
     names, modules = _login_locals(node)
+    for alias in node.names if isinstance(node, ast.ImportFrom) else ():
+        if alias.name not in _LOGIN_MAPPED:
+            reason = f"quart_login.py has no {alias.name}"
+            edit.block(node, f"{alias.name}, flask_login", f"{reason}: {_LOGIN_SESSION}")
     managers = _login_managers(edit, names, modules)
     for found in nodes(edit.tree, ast.Name, ast.Attribute):
         if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
