@@ -28,10 +28,12 @@ CONVERTED = [
     "convert_pages_helper",
     "convert_basic_auth",
     "convert_compress",
+    "convert_login_session",
 ]
 # Booted with their own requests below: every request without credentials answers 401; the
-# compressing conversion needs quart-compress, which the test venv leaves out (_with_quart_compress).
-OWN_BOOT = {"convert_basic_auth", "convert_compress"}
+# compressing conversion needs quart-compress, which the test venv leaves out (_with_quart_compress);
+# the login's original needs Flask-Login, which it leaves out too (_with_flask_login).
+OWN_BOOT = {"convert_basic_auth", "convert_compress", "convert_login_session"}
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
     "convert_own_server": [

@@ -44,17 +44,10 @@ _BASIC_AUTH = (
     "bound to one: guard the app by hand (an async before_request on Quart, an http middleware on FastAPI), "
     "then run this again"
 )
-_LOGIN = {
-    "login_user": "here quart_auth.login_user(AuthUser(user_id))",
-    "logout_user": "here quart_auth.logout_user()",
-    "current_user": "here quart_auth.current_user: `await current_user.is_authenticated` in an async def, "
-    "`current_user.auth_id` for the id",
-    "login_required": "here quart_auth.login_required (a 401, as Flask-Login's without a login_view)",
-    "LoginManager": "here QuartAuth(app.server), the secret_key kept",
-    "UserMixin": "here a subclass of quart_auth.AuthUser, which holds the id only",
-    "user_loader": "which has no user loader: load the user from current_user.auth_id where it is used",
-}
-_LOGIN_HOW = "flask_login needs Flask's request context (500 on Quart): move it to quart-auth by hand, {hint}"
+_LOGIN_HOW = (
+    "flask_login needs Flask's request context, which {label} has not: convert with --backend quart (which maps "
+    "it onto Quart's session), or move the login by hand"
+)
 _HANDED = (
     "code given the Dash app may register Flask views or hooks on app.server (dash_uploader does), which "
     "answer 500 on {label}: move it by hand, or drop it, then run this again"
@@ -315,32 +308,21 @@ def _login_managers(edit: ModuleEdit, names: dict[str, str], modules: set[str]) 
 
 
 def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
-    """One blocker for each use of flask_login in the module: a user sees everything to move."""
+    """On FastAPI, one blocker for each use of flask_login in the module: a user sees everything to move."""
     names, modules = _login_locals(node)
     managers = _login_managers(edit, names, modules)
     named: set[tuple[int, str]] = set()
     for found in nodes(edit.tree, ast.Name, ast.Attribute):
         if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
             continue
-        used = _login_name(found, names, modules)
-        if (
-            used is None
-            and isinstance(found, ast.Attribute)
-            and isinstance(found.value, ast.Name)
-            and found.value.id in managers
-        ):
-            used = found.attr if found.attr == "user_loader" else f"LoginManager.{found.attr}"
-            shown = ast.unparse(found)
-        else:
-            shown = used
-        if used is None:
+        shown = _login_name(found, names, modules)
+        if isinstance(found, ast.Attribute) and isinstance(found.value, ast.Name) and found.value.id in managers:
+            shown = ast.unparse(found)  # login_manager.init_app
+        if shown is None:
             continue
-        if used.startswith("LoginManager."):
-            used = "LoginManager"
-        hint = _LOGIN.get(used, f"which has no {used}")
         if (found.lineno, shown) not in named:  # one blocker per use and line
             named.add((found.lineno, shown))
-            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(hint=hint))
+            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(label=edit.backend.label))
 
 
 def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str | None:
