@@ -1305,6 +1305,8 @@ LOGIN_REFUSED = [
     ("    logout_user()\n", "    logout_user()\n    checks = [login_user]\n",
      "app.py:32: login_user, flask_login — login_user not called with the user alone"),
     ("from flask_login import", "from flask_login.utils import", "app.py:4: import of flask_login.utils, a module of"),
+    ("import LoginManager, UserMixin,", "import *\nfrom flask_login import UserMixin,",
+     "app.py:4: `from flask_login import *` — name what the module uses from flask_login"),
 ]  # fmt: skip
 
 
@@ -1318,5 +1320,5 @@ def test_each_use_of_flask_login_quart_login_has_not_is_named(tmp_path, old, new
     result = _convert(project)
     assert result.returncode == 1 and snapshot(project) == before
     assert blocker in result.stderr, result.stderr
-    assert "dashgen maps onto Quart's session only LoginManager()" in result.stderr
+    assert "dashgen maps onto Quart's session only LoginManager()" in result.stderr or "import *" in blocker
     assert "import of flask_login —" not in result.stderr  # the uses are named, not the import

@@ -363,7 +363,10 @@ def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         return
     names, modules = _login_locals(node)
     for alias in node.names if isinstance(node, ast.ImportFrom) else ():
-        if alias.name not in _LOGIN_MAPPED:
+        if alias.name == "*":
+            how = "name what the module uses from flask_login, then run this again"
+            edit.block(node, "`from flask_login import *`", how)
+        elif alias.name not in _LOGIN_MAPPED:
             reason = f"quart_login.py has no {alias.name}"
             edit.block(node, f"{alias.name}, flask_login", f"{reason}: {_LOGIN_SESSION}")
     managers = _login_managers(edit, names, modules)
@@ -374,10 +377,14 @@ def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         if why is not None:
             what, reason = why
             edit.block(found, f"{what}, flask_login", f"{reason}: {_LOGIN_SESSION}")
+    named = {(blocker.line, blocker.what) for blocker in edit.blockers}  # by another import of flask_login
     for found in nodes(edit.tree, ast.Constant, ast.keyword):
         key = found.value if isinstance(found, ast.Constant) else found.arg
-        if isinstance(key, str) and (key in _LOGIN_CONFIG or key.startswith("REMEMBER_COOKIE_")):
-            edit.block(found, f"{key}, a setting of Flask-Login's", f"quart_login.py has no {key}: {_LOGIN_SESSION}")
+        if not (isinstance(key, str) and (key in _LOGIN_CONFIG or key.startswith("REMEMBER_COOKIE_"))):
+            continue
+        what = f"{key}, a setting of Flask-Login's"
+        if (found.lineno, what) not in named:
+            edit.block(found, what, f"quart_login.py has no {key}: {_LOGIN_SESSION}")
     if len(edit.blockers) > refused:
         edit.imports_left.add(FLASK_LOGIN)
         return
