@@ -426,7 +426,9 @@ def login_module_change(project: Project, modules: Modules, blockers: list[Block
     return FileChange(shown, CREATE, text)
 
 
-def _login_refusal(edit: ModuleEdit, found, names, modules, managers) -> tuple[str, str] | None:
+def _login_refusal(
+    edit: ModuleEdit, found: ast.Name | ast.Attribute, names: dict[str, str], modules: set[str], managers: set[str]
+) -> tuple[str, str] | None:
     """(what, why) when this use of flask_login is not one quart_login.py has; None when it is, or
     when the node is no use of flask_login."""
     parent = edit.parents.get(found)
@@ -448,7 +450,7 @@ def _login_refusal(edit: ModuleEdit, found, names, modules, managers) -> tuple[s
             and isinstance(statement.targets[0], ast.Name)
         )
         if not (called and bound):
-            return shown, "a LoginManager that is not made once, at module level, and bound to a name"
+            return shown, "a LoginManager not made at module level and bound to a name"
         given = [*parent.args, *(keyword.value for keyword in parent.keywords if keyword.arg == "app")]
         if len(given) != len(parent.args) + len(parent.keywords) or len(given) > 1:
             return f"{ast.unparse(parent)[:60]}", "LoginManager given more than the server"
@@ -470,15 +472,15 @@ def _login_refusal(edit: ModuleEdit, found, names, modules, managers) -> tuple[s
         return None
     if used == "logout_user":
         return None if called and not parent.args and not parent.keywords else (shown, "logout_user not called alone")
-    if used == "login_required":
-        function = parent
-        on_route = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and found in function.decorator_list
-        if not (on_route and any(edit.registration(decorator) == "route" for decorator in function.decorator_list)):
+    if used == "login_required":  # its view is async: only the server can await it
+        decorates = isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and found in parent.decorator_list
+        if not (decorates and any(edit.registration(decorator) == "route" for decorator in parent.decorator_list)):
             return shown, "login_required elsewhere than as a decorator of a route of the server"
     return None
 
 
-def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent) -> tuple[str, str] | None:
+def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | None) -> tuple[str, str] | None:
+    """(what, why) when `login_manager.<attribute>` is not one quart_login.py's LoginManager has."""
     shown = ast.unparse(found)
     attr = found.attr
     if attr == "init_app":
@@ -488,8 +490,7 @@ def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent) -> tuple[st
             return None
         return f"{ast.unparse(parent)[:60]}", "init_app given something else than the server alone"
     if attr == "user_loader":
-        function = parent
-        if isinstance(function, ast.FunctionDef) and found in function.decorator_list:
+        if isinstance(parent, ast.FunctionDef) and found in parent.decorator_list:
             return None
         return shown, "a user loader not set with @login_manager.user_loader on a plain function"
     if attr == "login_view" and isinstance(found.ctx, ast.Store):
