@@ -1322,3 +1322,33 @@ def test_each_use_of_flask_login_quart_login_has_not_is_named(tmp_path, old, new
     assert blocker in result.stderr, result.stderr
     assert "dashgen maps onto Quart's session only LoginManager()" in result.stderr or "import *" in blocker
     assert "import of flask_login —" not in result.stderr  # the uses are named, not the import
+
+
+def test_quart_login_answers_401_without_a_login_view_and_fails_on_what_it_has_not():
+    import asyncio
+
+    import quart
+
+    from dashgen.convert import quart_login
+
+    server = quart.Quart(__name__)
+    server.secret_key = "not-a-secret"
+    manager = quart_login.LoginManager(server)
+    manager.user_loader(lambda user_id: None)
+
+    @server.route("/secret")
+    @quart_login.login_required
+    async def secret():
+        return "secret"
+
+    async def answers():
+        client = server.test_client()
+        first = await client.get("/secret")
+        server.config["SESSION_PROTECTION"] = "strong"
+        second = await client.get("/secret")
+        return first.status_code, "Unauthorized" in await first.get_data(as_text=True), second.status_code
+
+    assert asyncio.run(answers()) == (401, True, 500)  # Flask-Login's abort(401); an unmapped setting fails
+    with pytest.raises(AttributeError):
+        manager.session_protection = "strong"  # a setting quart_login.py has not is no silent no-op
+    assert quart_login.AnonymousUserMixin().get_id() is None and not quart_login.current_user
