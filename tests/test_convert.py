@@ -1137,16 +1137,19 @@ class _Browser:
     def __init__(self, base: str, prefix: str) -> None:
         self.base, self.prefix, self.cookies = base, prefix, {}
 
-    def send(self, what: str, path: str, body: dict | None = None, headers: dict | None = None):
+    def send(self, what: str, path: str, body: dict | str | None = None, headers: dict | None = None):
         import http.client
         from urllib.parse import urlsplit
 
         where = urlsplit(self.base)
         connection = http.client.HTTPConnection(where.hostname, where.port, timeout=20)
         headers = {**(headers or {}), "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        connection.request("POST" if body else "GET", path, body=json.dumps(body) if body else None, headers=headers)
+        sent = body if isinstance(body, str) or body is None else json.dumps(body)
+        if isinstance(body, str):  # a form's fields
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            headers.update(JSON)
+        connection.request("GET" if body is None else "POST", path, body=sent, headers=headers)
         response = connection.getresponse()
         text = response.read().decode(errors="replace")
         connection.close()
@@ -1192,6 +1195,7 @@ def _login_answers(browser: _Browser) -> list:
 
     return [
         browser.send("secret", "/secret?x=1"),
+        browser.send("report", "/reports/q1"),
         browser.send("layout", f"{p}_dash-layout"),
         page(),
         log_in("babbage"),
@@ -1206,6 +1210,10 @@ def _login_answers(browser: _Browser) -> list:
         page(),
         log_in("lovelace"),
         browser.send("logout route", "/logout"),
+        browser.send("secret", "/secret"),
+        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=babbage"),
+        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=hopper"),
+        browser.send("report", "/reports/q2"),
         browser.send("secret", "/secret"),
     ]
 
@@ -1234,13 +1242,19 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
         carried = moving.send("secret", "/secret")
     for was, now in zip(before, after, strict=True):
         assert was == now, f"{was!r:.600} vs {now!r:.600}"
-    statuses = [(what, status) for what, status, *_ in before]
-    assert statuses[0] == ("secret", 302) and before[0][2] == "/login?next=%2Fsecret%3Fx%3D1"
-    assert before[0][4][1] == {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
-    assert before[4][3] == {"login-result": {"children": "Logged in as ada"}} and before[4][4][1]["_user_id"] == "ada"
-    assert before[6][1:4] == (200, None, "secret for ada") and before[6][4] is None
-    assert before[7][1:3] == (200, None) and before[7][4][1]["_fresh"] is False
-    assert before[10][1] == 302 and before[13][1:3] == (302, "/")
+    seen = {what: [] for what, *_ in before}
+    for what, *answer in before:
+        seen[what].append(answer)
+    assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
+    assert seen["secret"][0][3][1] == {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
+    assert seen["report"][0][::2] == [403, "Log in first"]
+    assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
+    assert seen["log in with lovelace"][0][3][1]["_user_id"] == "ada"
+    assert seen["secret"][1] == [200, None, "secret for ada", None]
+    assert seen["secret elsewhere"][0][:2] == [200, None] and seen["secret elsewhere"][0][3][1]["_fresh"] is False
+    assert seen["secret"][2][0] == 302 and seen["logout route"][0][:2] == [302, "/"]
+    assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
+    assert seen["report"][1][::2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
     assert carried[1:4] == (200, None, "secret for grace")
 
 

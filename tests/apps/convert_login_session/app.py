@@ -1,8 +1,8 @@
-"""flask_login as Dash apps use it: a login form in the layout and a callback that logs in,
-current_user read in a layout function, a page router and a route, a logout callback and a
-logout route, and a @login_required route."""
+"""flask_login as Dash apps use it: a login form in the layout and a callback that logs in, a
+form POSTed to a login route, current_user read in a layout function, a page router, a route and
+a before_request guard, a logout callback and a logout route, and a @login_required route."""
 from dash import Dash, Input, Output, State, dcc, html
-from flask import redirect
+from flask import redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 app = Dash(__name__, suppress_callback_exceptions=True)
@@ -81,3 +81,24 @@ def secret():
 def logout():
     logout_user()
     return redirect("/")
+
+
+@server.route("/login", methods=["POST"])
+def login_form():
+    username = request.form.get("username", "")
+    if USERS.get(username) != request.form.get("password"):
+        return "Wrong user or password", 403
+    login_user(User(username))
+    return redirect(request.args.get("next", "/"))
+
+
+@server.before_request
+def guard_reports():
+    if request.path.startswith("/reports/") and not current_user.is_authenticated:
+        return "Log in first", 403
+    return None
+
+
+@server.route("/reports/<name>")
+def report(name):
+    return f"{name} for {current_user.id}"
