@@ -1215,6 +1215,7 @@ def _login_answers(browser: _Browser) -> list:
         browser.send("login form", "/login?next=/reports/q2", "username=grace&password=hopper"),
         browser.send("report", "/reports/q2"),
         browser.send("secret", "/secret"),
+        browser.send("admin", "/admin"),
     ]
 
 
@@ -1255,6 +1256,7 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
     assert seen["secret"][2][0] == 302 and seen["logout route"][0][:2] == [302, "/"]
     assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
     assert seen["report"][1][::2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
+    assert seen["admin"][0][:2] == [302, "/login?next=%2Fadmin"]  # grace is no admin
     assert carried[1:4] == (200, None, "secret for grace")
 
 
@@ -1304,6 +1306,8 @@ LOGIN_REFUSED = [
      "app.py:10: login_manager.login_view = 'login', flask_login — a login view that is not a path"),
     ("@login_manager.user_loader", "@login_manager.request_loader",
      "app.py:18: login_manager.request_loader, flask_login — quart_login.py's LoginManager has no request_loader"),
+    ("    logout_user()\n", "    logout_user()\n    login_manager.unauthorized(1)\n",
+     "app.py:32: login_manager.unauthorized, flask_login — unauthorized not called as unauthorized()"),
     ("@login_manager.user_loader", "@login_manager.unauthorized_handler",
      "app.py:18: login_manager.unauthorized_handler, flask_login — quart_login.py's LoginManager has no"),
     ('server.secret_key = "not-a-secret"', 'server.config["SESSION_PROTECTION"] = "strong"',

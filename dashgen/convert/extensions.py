@@ -501,6 +501,9 @@ def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | N
         return f"{shown} = {ast.unparse(value)[:40] if value else '...'}", "a login view that is not a path"
     if attr in _MANAGER_SETTINGS and (isinstance(found.ctx, ast.Load) or isinstance(parent, ast.Assign)):
         return None
+    if attr == "unauthorized":  # `return login_manager.unauthorized()`: the redirect (or 401) login_required gives
+        called = isinstance(parent, ast.Call) and parent.func is found and not parent.args and not parent.keywords
+        return None if called else (shown, "unauthorized not called as unauthorized()")
     return shown, f"quart_login.py's LoginManager has no {attr}"
 
 

@@ -82,9 +82,9 @@ class AnonymousUserMixin:
 
 
 class LoginManager:
-    """Flask-Login's LoginManager: `init_app(server)`, `user_loader`, `login_view`,
-    `login_message` and `login_message_category`. Any other attribute is an error, not a
-    setting silently ignored."""
+    """Flask-Login's LoginManager: `init_app(server)`, `user_loader`, `unauthorized()`,
+    `login_view`, `login_message` and `login_message_category`. Any other attribute is an
+    error, not a setting silently ignored."""
 
     __slots__ = ("_user_callback", "login_message", "login_message_category", "login_view")
 

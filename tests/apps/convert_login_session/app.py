@@ -102,3 +102,10 @@ def guard_reports():
 @server.route("/reports/<name>")
 def report(name):
     return f"{name} for {current_user.id}"
+
+
+@server.route("/admin")
+def admin():
+    if current_user.get_id() != "ada":
+        return login_manager.unauthorized()
+    return "admin"
