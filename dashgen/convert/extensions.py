@@ -338,9 +338,9 @@ def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str 
 LOGIN_MODULE = "quart_login"
 _LOGIN_SESSION = (
     "dashgen maps onto Quart's session only LoginManager() with init_app(server) (or LoginManager(server)), "
-    "user_loader, login_view as a path, login_message, UserMixin, AnonymousUserMixin, login_user(user), "
-    "logout_user(), current_user and @login_required on a route: rewrite it so, or move the login to "
-    "quart-auth by hand, then run this again"
+    "user_loader, unauthorized(), login_view as a path, login_message, UserMixin, AnonymousUserMixin, "
+    "login_user(user), logout_user(), current_user and @login_required on a route: rewrite it so, or move the "
+    "login to quart-auth by hand, then run this again"
 )
 # What of a LoginManager the written module has, as flask_login has it.
 _MANAGER_SETTINGS = ("login_view", "login_message", "login_message_category")
