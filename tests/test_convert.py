@@ -1370,3 +1370,40 @@ def test_quart_login_answers_401_without_a_login_view_and_fails_on_what_it_has_n
     with pytest.raises(AttributeError):
         manager.session_protection = "strong"  # a setting quart_login.py has not is no silent no-op
     assert quart_login.AnonymousUserMixin().get_id() is None and not quart_login.current_user
+
+
+def test_flask_login_in_a_page_module_imports_quart_login_written_beside_the_app(tmp_path):
+    project = tmp_path / "pages_login"
+    (project / "pages").mkdir(parents=True)
+    (project / "Procfile").write_text("web: gunicorn app:server\n")
+    (project / "requirements.txt").write_text("dash==4.4.1\nFlask-Login==0.6.3\ngunicorn\n")
+    (project / "app.py").write_text(
+        "import dash\nfrom flask_login import LoginManager\n\n"
+        "app = dash.Dash(__name__, use_pages=True)\nserver = app.server\nserver.secret_key = 'not-a-secret'\n"
+        "login_manager = LoginManager(server)\nlogin_manager.user_loader(str)\n"
+        "app.layout = dash.html.Div(dash.page_container)\n"
+    )  # login_manager.user_loader(str) is refused: a plain function with @ is what maps
+    (project / "pages" / "home.py").write_text(
+        "import dash\nfrom flask_login import current_user, logout_user\n\ndash.register_page(__name__, path='/')\n\n\n"
+        "def layout(**kwargs):\n    if current_user.is_authenticated:\n        logout_user()\n"
+        "    return dash.html.Div(str(current_user.get_id()))\n"
+    )
+    before = snapshot(project)
+    refused = _convert(project)
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "app.py:8: login_manager.user_loader, flask_login — a user loader not set with @" in refused.stderr
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("login_manager.user_loader(str)\n", "\n\n@login_manager.user_loader\n"
+                                           "def load_user(user_id):\n    return None\n\n\n"))  # fmt: skip
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "from quart_login import current_user, logout_user\n" in (project / "pages" / "home.py").read_text()
+    assert (project / "quart_login.py").is_file() and not (project / "pages" / "quart_login.py").exists()
+    imported = subprocess.run(
+        [sys.executable, "-c", "import app, pages.home, quart; assert isinstance(app.server, quart.Quart)"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    after = snapshot(project)
+    second = _convert(project)
+    assert second.returncode == 0 and "Nothing to convert" in second.stdout and snapshot(project) == after
