@@ -1153,16 +1153,19 @@ class _Browser:
         response = connection.getresponse()
         text = response.read().decode(errors="replace")
         connection.close()
-        cookie = None
+        cookies = []
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             value, _, flags = rest.partition(";")
+            # A cookie's expiry is the second it was set: the two servers' differ by the seconds between.
+            flags = re.sub(r"Expires=(?!Thu, 01 Jan 1970)[^;]+", "Expires=<in a year>", flags.strip())
             if "Expires=Thu, 01 Jan 1970" in flags or not value:
                 self.cookies.pop(name, None)
-                cookie = (name, None, flags.strip())
+                cookies.append((name, None, flags))
             else:
                 self.cookies[name] = value
-                cookie = (name, _session_payload(value) if name == "session" else value, flags.strip())
+                cookies.append((name, _session_payload(value) if name == "session" else value, flags))
+        cookie = tuple(sorted(cookies)) or None
         if response.getheader("Content-Type", "").startswith("application/json"):
             text = json.loads(text)
             text = text.get("response", text)  # a callback's answer
@@ -1181,14 +1184,20 @@ class _Browser:
 
 
 def _login_answers(browser: _Browser) -> list:
-    """Not logged in, a wrong password, logged in, logged out (by the callback, then the route)."""
+    """Not logged in, a wrong password, logged in, logged out (by the callback, then the route),
+    logged in by a form, remembered once the session cookie is gone."""
     p = browser.prefix
 
-    def log_in(password):
+    def log_in(password, remember=()):
         return browser.callback(
-            f"log in with {password}", "login-result.children", [("login", "n_clicks", 1)],
-            [("username", "value", "ada"), ("password", "value", password)],
+            f"log in with {password}{' remembered' if remember else ''}", "login-result.children",
+            [("login", "n_clicks", 1)],
+            [("username", "value", "ada"), ("password", "value", password), ("remember", "value", list(remember))],
         )  # fmt: skip
+
+    def forget_session(what):
+        browser.cookies.pop("session")
+        return what, "the browser closed"
 
     def page():
         return browser.callback("page", "page.children", [("url", "pathname", f"{p}page")])
@@ -1216,6 +1225,13 @@ def _login_answers(browser: _Browser) -> list:
         browser.send("report", "/reports/q2"),
         browser.send("secret", "/secret"),
         browser.send("admin", "/admin"),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        log_in("lovelace", ["remember me"]),
+        forget_session("closed"),
+        browser.send("secret remembered", "/secret"),
+        page(),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        browser.send("secret", "/secret"),
     ]
 
 
@@ -1237,8 +1253,8 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
         after = _login_answers(_Browser(quart.base, prefix or "/"))
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
         moving = _Browser(flask.base, prefix or "/")
-        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)],
-                        [("username", "value", "grace"), ("password", "value", "hopper")])  # fmt: skip
+        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
+        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
         moving.base = quart.base
         carried = moving.send("secret", "/secret")
     for was, now in zip(before, after, strict=True):
@@ -1247,16 +1263,27 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
     for what, *answer in before:
         seen[what].append(answer)
     assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
-    assert seen["secret"][0][3][1] == {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
+    flash = {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
+    assert seen["secret"][0][3] == (("session", flash, "HttpOnly; Path=/"),)
     assert seen["report"][0][::2] == [403, "Log in first"]
     assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
-    assert seen["log in with lovelace"][0][3][1]["_user_id"] == "ada"
+    assert seen["log in with lovelace"][0][3][0][1]["_user_id"] == "ada"
     assert seen["secret"][1] == [200, None, "secret for ada", None]
-    assert seen["secret elsewhere"][0][:2] == [200, None] and seen["secret elsewhere"][0][3][1]["_fresh"] is False
+    assert seen["secret elsewhere"][0][:2] == [200, None] and seen["secret elsewhere"][0][3][0][1]["_fresh"] is False
     assert seen["secret"][2][0] == 302 and seen["logout route"][0][:2] == [302, "/"]
     assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
     assert seen["report"][1][::2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
     assert seen["admin"][0][:2] == [302, "/login?next=%2Fadmin"]  # grace is no admin
+    remember, session = seen["log in with lovelace remembered"][0][3]  # sorted by name
+    assert remember[0] == "remember_token" and remember[1].startswith("ada|")
+    assert remember[2] == "Expires=<in a year>; HttpOnly; Path=/"
+    assert session[0] == "session" and session[1]["_user_id"] == "ada" and "_remember" not in session[1]
+    assert seen["secret remembered"][0][:3] == [200, None, "secret for ada"]
+    assert seen["secret remembered"][0][3][0][1] == {"_fresh": False, "_user_id": "ada"}
+    forgotten = seen["log out"][-1][3]
+    # Both cookies deleted: the remember-me one, and the session, empty now.
+    assert [name for name, value, _ in forgotten if value is None] == ["remember_token", "session"]
+    assert seen["secret"][-1][0] == 302
     assert carried[1:4] == (200, None, "secret for grace")
 
 
@@ -1295,10 +1322,10 @@ def test_flask_login_converts_onto_quart_in_each_spelling(tmp_path):
 
 # What quart_login.py has not, each written into convert_login: (old, new, the blocker named).
 LOGIN_REFUSED = [
-    ('login_user(User(request.form["name"]))', 'login_user(User(request.form["name"]), remember=True)',
-     "app.py:25: login_user(..., remember=True), flask_login — a remember-me cookie: "),
-    ('login_user(User(request.form["name"]))', 'login_user(User(request.form["name"]), duration=60)',
-     "app.py:25: login_user(..., duration=60), flask_login — a remember-me cookie: "),
+    ('login_user(User(request.form["name"]))', 'login_user(User(request.form["name"]), remember_me=True)',
+     "app.py:25: login_user(..., remember_me=...), flask_login — login_user given more than flask_login takes"),
+    ('login_user(User(request.form["name"]))', "login_user(*users)",
+     "app.py:25: login_user, flask_login — login_user not called with the user and its own arguments"),
     ("logout_user\n", "logout_user, login_url\n", "app.py:4: login_url, flask_login — quart_login.py has no login_url"),
     ("login_manager.init_app(server)", 'login_manager.init_app(server); login_manager.session_protection = "strong"',
      "app.py:10: login_manager.session_protection, flask_login — quart_login.py's LoginManager has no"),
@@ -1321,7 +1348,7 @@ LOGIN_REFUSED = [
     ("login_manager.init_app(server)", "login_manager.init_app(app)",
      "app.py:10: login_manager.init_app(app), flask_login — init_app given something else than the server alone"),
     ("    logout_user()\n", "    logout_user()\n    checks = [login_user]\n",
-     "app.py:32: login_user, flask_login — login_user not called with the user alone"),
+     "app.py:32: login_user, flask_login — login_user not called with the user and its own arguments"),
     ("from flask_login import", "from flask_login.utils import", "app.py:4: import of flask_login.utils, a module of"),
     ("import LoginManager, UserMixin,", "import *\nfrom flask_login import UserMixin,",
      "app.py:4: `from flask_login import *` — name what the module uses from flask_login"),

@@ -339,15 +339,15 @@ LOGIN_MODULE = "quart_login"
 _LOGIN_SESSION = (
     "dashgen maps onto Quart's session only LoginManager() with init_app(server) (or LoginManager(server)), "
     "user_loader, unauthorized(), login_view as a path, login_message, UserMixin, AnonymousUserMixin, "
-    "login_user(user), logout_user(), current_user and @login_required on a route: rewrite it so, or move the "
-    "login to quart-auth by hand, then run this again"
+    "login_user(user, remember=...), logout_user(), current_user and @login_required on a route: rewrite it so, "
+    "or move the login to quart-auth by hand, then run this again"
 )
 # What of a LoginManager the written module has, as flask_login has it.
 _MANAGER_SETTINGS = ("login_view", "login_message", "login_message_category")
 # Flask-Login's settings in the app's config it has not (quart_login.py fails on them too).
 _LOGIN_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
-# login_user's arguments for a remember-me cookie, with the values that set none.
-_REMEMBER_OFF = {"remember": False, "duration": None}
+# login_user's parameters, in order.
+_LOGIN_USER = ("user", "remember", "duration", "force", "fresh")
 _LOGIN_MAPPED = ("LoginManager", "UserMixin", "AnonymousUserMixin", "current_user", "login_user", "logout_user",
                  "login_required")  # fmt: skip
 
@@ -460,14 +460,11 @@ def _login_refusal(
             edit.server_calls.add(parent)
         return None
     if used == "login_user":
-        if not called or len(parent.args) != 1 or isinstance(parent.args[0], ast.Starred):
-            return shown, "login_user not called with the user alone"
+        starred = any(isinstance(argument, ast.Starred) for argument in parent.args) if called else False
+        if not called or starred or not 1 <= len(parent.args) <= len(_LOGIN_USER):
+            return shown, "login_user not called with the user and its own arguments"
         for keyword in parent.keywords:
-            value = keyword.value
-            if keyword.arg in _REMEMBER_OFF:
-                if not (isinstance(value, ast.Constant) and value.value is _REMEMBER_OFF[keyword.arg]):
-                    return f"login_user(..., {keyword.arg}={ast.unparse(value)[:30]})", "a remember-me cookie"
-            elif keyword.arg not in ("force", "fresh"):
+            if keyword.arg not in _LOGIN_USER[1:]:
                 return f"login_user(..., {keyword.arg or '**'}=...)", "login_user given more than flask_login takes"
         return None
     if used == "logout_user":

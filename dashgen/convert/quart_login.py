@@ -6,14 +6,18 @@ the session under Flask-Login's keys (`_user_id`, `_fresh`, `_id`), so a session
 app signed logs in here as well; `current_user` is loaded through the user loader once per
 request; `login_required` redirects to `login_view` with `?next=` and flashes `login_message`, or
 answers 401 without a login view; a session from another address or browser is marked not fresh
-("basic" session protection). Remember-me cookies, request and header loaders, an unauthorized
-handler and Flask-Login's other settings are not here: dashgen refuses an app that uses them, and
-this module fails loudly rather than answering otherwise."""
+("basic" session protection); `login_user(user, remember=True)` sets Flask-Login's remember-me
+cookie (`remember_token`, a year, signed alike), which logs the user in again once the session
+cookie is gone. Request and header loaders, an unauthorized handler and Flask-Login's settings
+(`REMEMBER_COOKIE_*`, `SESSION_PROTECTION`, ...) are not here: dashgen refuses an app that uses
+them, and this module fails loudly rather than answering otherwise."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import quart
@@ -26,6 +30,7 @@ __all__ = ["AnonymousUserMixin", "LoginManager", "UserMixin", "current_user", "l
 _UNMAPPED_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
 _UNMAPPED_PREFIX = "REMEMBER_COOKIE_"
 _REMEMBER_COOKIE = "remember_token"
+_REMEMBER_DURATION = timedelta(days=365)
 _EXEMPT_METHODS = {"OPTIONS"}
 
 
@@ -98,7 +103,7 @@ class LoginManager:
 
     def init_app(self, app, add_context_processor=True):
         app.login_manager = self
-        app.after_request(_clear_remember_cookie)
+        app.after_request(_update_remember_cookie)
         if add_context_processor:
             app.context_processor(_user_context_processor)
 
@@ -125,7 +130,20 @@ class LoginManager:
             session["_fresh"] = False  # "basic" session protection: another address or browser
         user_id = session.get("_user_id")
         user = self._user_callback(user_id) if user_id is not None else None
+        cookie = quart.request.cookies.get(_REMEMBER_COOKIE)
+        if user is None and cookie is not None and session.get("_remember") != "clear":
+            user = self._load_user_from_remember_cookie(cookie)
         quart.g._login_user = user if user is not None else AnonymousUserMixin()
+
+    def _load_user_from_remember_cookie(self, cookie):
+        if "|" not in cookie:
+            return None
+        payload, digest = cookie.rsplit("|", 1)
+        if not hmac.compare_digest(_cookie_digest(payload), digest):
+            return None
+        quart.session["_user_id"] = payload
+        quart.session["_fresh"] = False
+        return self._user_callback(payload)
 
 
 def _get_user():
@@ -140,9 +158,8 @@ current_user = LocalProxy(_get_user)
 
 
 def login_user(user, remember=False, duration=None, force=False, fresh=True):
-    """Keep the user's id in the session; False, and nothing kept, for an inactive user."""
-    if remember or duration is not None:
-        raise NotImplementedError("remember-me cookies are not mapped onto Quart: log in without remember=True")
+    """Keep the user's id in the session (and, remembered, in a cookie of its own); False, and
+    nothing kept, for an inactive user."""
     if not force and not user.is_active:
         return False
     _check_config()
@@ -150,6 +167,13 @@ def login_user(user, remember=False, duration=None, force=False, fresh=True):
     session["_user_id"] = user.get_id()
     session["_fresh"] = fresh
     session["_id"] = _identifier()
+    if remember:
+        session["_remember"] = "set"
+        if duration is not None:
+            try:
+                session["_remember_seconds"] = duration.total_seconds()
+            except AttributeError as error:
+                raise Exception(f"duration must be a datetime.timedelta, instead got: {duration}") from error
     quart.g._login_user = user
     return True
 
@@ -211,9 +235,31 @@ def _check_config():
         raise NotImplementedError(f"Flask-Login's {', '.join(unmapped)} is not mapped onto Quart")
 
 
-async def _clear_remember_cookie(response):
-    """After logout_user(): the remember-me cookie a browser still holds is deleted, as Flask-Login does."""
-    if "_remember" in quart.session and quart.session.pop("_remember") == "clear":
+def _cookie_digest(payload):
+    key = quart.current_app.config["SECRET_KEY"]
+    key = key.encode("latin1") if isinstance(key, str) else key
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha512).hexdigest()
+
+
+async def _update_remember_cookie(response):
+    """The remember-me cookie set after login_user(..., remember=True), deleted after
+    logout_user(), as Flask-Login's after_request does."""
+    session = quart.session
+    if "_remember" not in session:
+        return response
+    operation = session.pop("_remember")
+    if operation == "set" and "_user_id" in session:
+        seconds = session.get("_remember_seconds")
+        duration = _REMEMBER_DURATION if seconds is None else timedelta(seconds=seconds)
+        payload = str(session["_user_id"])
+        response.set_cookie(
+            _REMEMBER_COOKIE,
+            value=f"{payload}|{_cookie_digest(payload)}",
+            expires=datetime.now(timezone.utc) + duration,
+            path="/",
+            httponly=True,
+        )
+    elif operation == "clear":
         response.delete_cookie(_REMEMBER_COOKIE, path="/")
     return response
 

@@ -1,4 +1,5 @@
-"""flask_login as Dash apps use it: a login form in the layout and a callback that logs in, a
+"""flask_login as Dash apps use it: a login form in the layout and a callback that logs in (and
+remembers the user when asked), a
 form POSTed to a login route, current_user read in a layout function, a page router, a route and
 a before_request guard, a logout callback and a logout route, and a @login_required route."""
 from dash import Dash, Input, Output, State, dcc, html
@@ -32,6 +33,7 @@ def layout():
             html.Div(f"layout for {current_user.get_id()}", id="header"),
             dcc.Input(id="username"),
             dcc.Input(id="password", type="password"),
+            dcc.Checklist(["remember me"], [], id="remember"),
             html.Button("Log in", id="login", n_clicks=0),
             html.Div(id="login-result"),
             html.Button("Log out", id="logout", n_clicks=0),
@@ -56,12 +58,13 @@ def page(pathname):
     Input("login", "n_clicks"),
     State("username", "value"),
     State("password", "value"),
+    State("remember", "value"),
     prevent_initial_call=True,
 )
-def log_in(n_clicks, username, password):
+def log_in(n_clicks, username, password, remember):
     if USERS.get(username) != password:
         return "Wrong user or password"
-    login_user(User(username))
+    login_user(User(username), remember=bool(remember))
     return f"Logged in as {current_user.id}"
 
 
