@@ -1132,7 +1132,7 @@ def _session_payload(value: str):
 
 class _Browser:
     """One client's session against one server: cookies kept, no redirect followed; each answer as
-    (what, status, Location, body, the session cookie set: its payload and flags, or None)."""
+    (what, status, Location, body, the cookies set: each one's payload and flags, or None, Vary)."""
 
     def __init__(self, base: str, prefix: str) -> None:
         self.base, self.prefix, self.cookies = base, prefix, {}
@@ -1169,7 +1169,7 @@ class _Browser:
         if response.getheader("Content-Type", "").startswith("application/json"):
             text = json.loads(text)
             text = text.get("response", text)  # a callback's answer
-        return what, response.status, response.getheader("Location"), text, cookie
+        return what, response.status, response.getheader("Location"), text, cookie, response.getheader("Vary")
 
     def callback(self, what: str, output: str, inputs: list, state: list = ()):
         component, prop = output.split(".")
@@ -1265,14 +1265,15 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
     assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
     flash = {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
     assert seen["secret"][0][3] == (("session", flash, "HttpOnly; Path=/"),)
-    assert seen["report"][0][::2] == [403, "Log in first"]
+    assert seen["report"][0][0:3:2] == [403, "Log in first"]
     assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
     assert seen["log in with lovelace"][0][3][0][1]["_user_id"] == "ada"
-    assert seen["secret"][1] == [200, None, "secret for ada", None]
+    assert seen["secret"][1] == [200, None, "secret for ada", None, "Cookie"]
     assert seen["secret elsewhere"][0][:2] == [200, None] and seen["secret elsewhere"][0][3][0][1]["_fresh"] is False
     assert seen["secret"][2][0] == 302 and seen["logout route"][0][:2] == [302, "/"]
     assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
-    assert seen["report"][1][::2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
+    assert {answer[4] for answers in seen.values() for answer in answers if len(answer) > 4} == {"Cookie"}
+    assert seen["report"][1][0:3:2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
     assert seen["admin"][0][:2] == [302, "/login?next=%2Fadmin"]  # grace is no admin
     remember, session = seen["log in with lovelace remembered"][0][3]  # sorted by name
     assert remember[0] == "remember_token" and remember[1].startswith("ada|")

@@ -245,6 +245,9 @@ async def _update_remember_cookie(response):
     """The remember-me cookie set after login_user(..., remember=True), deleted after
     logout_user(), as Flask-Login's after_request does."""
     session = quart.session
+    # Flask (3.1.3) counts every use of its session proxy as an access, and so sends `Vary: Cookie`
+    # with every answer of an app Flask-Login's after_request reads the session in; Quart does not.
+    session.accessed = True
     if "_remember" not in session:
         return response
     operation = session.pop("_remember")
