@@ -20,6 +20,22 @@ def python_lines(text: str) -> list[str]:
     return _PYTHON_LINE.findall(text)
 
 
+class Spans:
+    """Text offsets of a module's syntax tree positions (lines, UTF-8 byte columns)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = python_lines(text)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + len(self.lines[line - 1].encode("utf-8")[:column].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
+
+
 def line_count(text: str) -> int:
     """len(python_lines(text)), without building the list."""
     ends = text.count("\n") + text.count("\r") - text.count("\r\n")

@@ -127,6 +127,13 @@ def control(args, cmd: list[str], orig: Path, scratch: Path, env: dict, mismatch
     return {"rc": rc, "own": sorted(own), "left": [line for line in mismatches if _request(line) not in own]}
 
 
+# A callback that raises PreventUpdate: 204 and no body on both, with a Content-Type that is the
+# backend's (Flask's text/html; uvicorn serving Dash's FastAPI reply says application/json), as a
+# Dash app with no Flask code at all answers on each: Dash's difference, not the conversion's.
+NO_CONTENT = re.compile(r"orig=204 conv=204: orig …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]… "
+                        r"vs conv …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]…")
+
+
 def cell(res: dict | None) -> str:
     if res is None:
         return "—"
@@ -141,9 +148,16 @@ def cell(res: dict | None) -> str:
     verdict = f"equal {m[1]}/{m[2]}" if m else f"diff rc={d.get('rc')}, no summary"
     if m and m[2] == "0":
         verdict = "converted; neither server booted, nothing compared"
-    elif m and m[1] != m[2] and res.get("control") and not res["control"]["left"]:
-        own = int(m[2]) - int(m[1])
-        verdict = f"equal {m[1]}/{m[2]} + {own} that differ between two processes of the original too"
+    elif m and m[1] != m[2] and res.get("control") is not None:
+        left = res["control"]["left"]
+        no_content = [line for line in left if NO_CONTENT.search(line)]
+        if len(no_content) == len(left):
+            own = int(m[2]) - int(m[1]) - len(left)
+            verdict = f"equal {m[1]}/{m[2]}" + (f" + {own} that differ between two processes of the original too"
+                                                if own else "")  # fmt: skip
+            verdict += f" + {len(left)} PreventUpdate 204s whose Content-Type is the backend's" if left else ""
+        else:
+            verdict = f"DIFFERS {m[1]}/{m[2]}"
     elif m and m[1] != m[2]:
         verdict = f"DIFFERS {m[1]}/{m[2]}"
     return verdict + relaxed

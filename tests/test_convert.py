@@ -23,6 +23,7 @@ CONVERTED = [
     "convert_multi_module",
     "convert_old_components",
     "convert_caching",
+    "convert_cache_factory",
     "convert_pages",
     "convert_wsgi_entry",
     "convert_pages_helper",
@@ -520,6 +521,7 @@ FASTAPI_ROUTES = {
     "convert_compress": [],
     "convert_caching": ROUTES["convert_caching"],
     "convert_routes": ROUTES["convert_routes"],
+    "convert_cache_factory": [],
     "convert_fastapi_routes": [
         ("GET", "/api/items/21", None),
         ("GET", UNROUTED, None),  # not an int: no route matches, on both
@@ -606,7 +608,7 @@ FASTAPI_REFUSALS = [
     (
         "convert_fastapi_api",
         'return f"you chose {fruit}"',
-        'return f"you chose {fruit} from {request.remote_addr}"',
+        'return f"you chose {fruit} at {request.path}"',
         "app.py:100: flask's request used where dashgen cannot map it",  # in a callback, not a view
     ),
     (
@@ -819,6 +821,21 @@ def _auth_answers(base: str, root: str) -> list:
 # Requested without following redirects, with the headers and raw bodies a client sends:
 # (method, path, body bytes or None, request headers, response headers compared).
 JSON = {"Content-Type": "application/json"}
+
+
+def _callback_body(output: str) -> bytes:
+    """The body of the callback of convert_fastapi_callback_request whose output is `output`."""
+    return json.dumps(
+        {
+            "output": f"{output}.children",
+            "outputs": {"id": output, "property": "children"},
+            "inputs": [{"id": "name", "property": "value", "value": "ada"}],
+            "changedPropIds": [],
+            "state": [],
+        }
+    ).encode()
+
+
 FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
@@ -851,6 +868,22 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/docs/../app.py", None, {}, ()),
         ("GET", "/docs/", None, {}, ()),  # <path:> never matches the empty string: no route
         ("GET", "/download-missing", None, {}, ()),  # a 500 on both
+    ],
+    "convert_fastapi_cwd_files": [
+        ("GET", "/downloads/readme.txt", None, {}, ()),
+        ("GET", "/downloads/missing.txt", None, {}, ()),
+        ("GET", "/downloads/../app.py", None, {}, ()),
+    ],
+    "convert_fastapi_callback_request": [
+        ("GET", "/api/ping", None, {}, ()),
+        (
+            "POST",
+            "/_dash-update-component?page=3&tag=a&tag=b",
+            _callback_body("seen"),
+            {**JSON, "Cookie": "theme=dark"},
+            (),
+        ),
+        ("POST", "/_dash-update-component", _callback_body("client"), {**JSON, "User-Agent": "probe/2"}, ()),
     ],
     "convert_fastapi_server": [
         ("GET", "/api/status", None, {}, ("X-Frame-Options", "X-Served-By")),
@@ -951,6 +984,8 @@ def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
         ("auth = dash_auth.BasicAuth(app, USERS)", "print(dash_auth.BasicAuth(app, USERS))",
          "not as a statement of its own"),
         ("auth = dash_auth", "auth.x = auth = dash_auth", "a BasicAuth object the app reads"),
+        ("server = app.server\n", 'server = app.server\nserver.config["SECRET_KEY"] = "dev"\n',
+         "app.py:10: dash_auth.BasicAuth on a server given a secret key (app.py:9)"),
         ("# as Dash's docs write it", "\nprint(auth)",
          "app.py:9: auth = dash_auth.BasicAuth(app, USERS), a BasicAuth object the app reads"),
         ("dash_auth.BasicAuth(app, USERS)", "dash_auth.BasicAuth(app, USERS)\ndash_auth.protected(1)",
@@ -960,7 +995,7 @@ def test_dash_auth_forms_convert_and_what_it_cannot_map_is_refused(tmp_path):
         before = snapshot(project)
         refused = _convert(project)
         assert refused.returncode == 1 and snapshot(project) == before
-        assert blocker in refused.stderr and "dashgen maps only dash_auth.BasicAuth(app, USERS)" in refused.stderr
+        assert blocker in refused.stderr and "guard the app by hand" in refused.stderr
 
 
 def _with_quart_compress(cache: Path) -> dict:
@@ -1092,9 +1127,98 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
             # No route has it, and it is outside the prefix: Dash's difference (above), not the conversion's.
             assert before[0] == 404 and after[0] == 200 and "_dash-config" in after[2]
             continue
+        if "_dash-update-component" in what and (before[1], after[1]) == ("application/json", ""):
+            after = (after[0], before[1], *after[2:])  # Dash's FastAPI callback replies carry no Content-Type
         assert before == after or _tolerated(before, after), f"{what} differs: {before!r:.400} vs {after!r:.400}"
     routes = [reply for what, reply in answers[0] if what.startswith(("GET /", "POST /", "DELETE /"))]
     assert all("_dash-config" not in str(reply[2]) for reply in routes if "_dash" not in str(reply))
+
+
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
+def test_a_function_given_the_app_is_read_as_the_app(tmp_path, backend):
+    """`init_cache(app)`, `register_routes(app)`: inside the function its parameter is the app,
+    so `app.server` there is the server, converted or refused as at module level."""
+    project = _copy(tmp_path, "convert_cache_factory")
+    (project / "cache_setup.py").write_text(
+        (project / "cache_setup.py").read_text()
+        + '\n\ndef register_routes(app):\n    @app.server.route("/api/runs")\n    def runs_route():\n'
+        + '        return {"next": next(runs)}\n'
+    )
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("init_cache(app)\n", "init_cache(app)\nregister_routes(app)\n")
+                   .replace("import init_cache, total", "import init_cache, register_routes, total"))  # fmt: skip
+    before = snapshot(project)
+    result = _convert(project, backend=backend)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert "cache_setup.py:22: runs_route, a view defined inside another block" in result.stderr
+
+
+def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_refused(tmp_path):
+    project = _copy(tmp_path, "convert_fastapi_callback_request")
+    app = project / "app.py"
+    original = app.read_text()
+    # `from flask import request` and no `import dash`: callback_context is imported from dash.
+    app.write_text(
+        original.replace("import dash\nimport flask\n", "from flask import jsonify, request\n")
+        .replace("from dash import Input", "from dash import Dash, Input")
+        .replace("dash.Dash(", "Dash(")
+        .replace("flask.", "")
+    )
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = app.read_text()
+    assert "from dash import callback_context\n" in text and 'callback_context.headers.get("user-agent"' in text
+    assert "flask" not in text.split('"""')[2]
+    for old, new, blocker in (
+        ('flask.request.cookies.get("theme", "light")', "flask.request.form['theme']", "app.py:15:"),
+        ('flask.request.headers.get("User-Agent", "")', 'flask.request.headers["User-Agent"]', "app.py:22:"),
+        ("flask.request.remote_addr", "flask.request.path", "app.py:23:"),
+        ('@app.callback(Output("seen", "children"), Input("name", "value"))',
+         '@app.callback(Output("seen", "children"), Input("name", "value"), background=True)', "app.py:14:"),
+        ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
+        ("return flask.jsonify(ok=True)", "return flask.session.get('x')", "app.py:28: flask.session"),
+    ):  # fmt: skip
+        app.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr
+
+
+def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fastapi(tmp_path):
+    """Dash() without a name roots Flask elsewhere than the app's folder: a relative folder would
+    resolve otherwise on FastAPI; and Flask's own /static/ route answers before any view there."""
+    project = _copy(tmp_path, "convert_fastapi_cwd_files")
+    app = project / "app.py"
+    original = app.read_text()
+    for old, new, blocker in (
+        ('os.path.join(root_dir, "downloads")', '"downloads"', "app.py:17: download, send_from_directory(...)"),
+        ("root_dir = os.getcwd()", "root_dir = os.getcwd()\n    root_dir = 'x'", "app.py:18: download, send_from"),
+        ("/downloads/<path:path>", "/static/<path:path>", "app.py:15: download, a route under /static/ — on Flask"),
+    ):
+        app.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr
+
+
+def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
+    project = _copy(tmp_path, "convert_fastapi_callback_request")
+    app = project / "app.py"
+    original = app.read_text().replace("server = app.server\n", 'server = app.server\nserver.secret_key = "dev"\n')
+    app.write_text(original)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert "secret_key" not in app.read_text()
+    assert 'app.py:8: removed `server.secret_key = "dev"`: nothing here signs a Flask session' in result.stdout
+    # A module that could sign with it keeps it, and the conversion is refused.
+    for signing in ("from flask import session\n", "import itsdangerous\n"):
+        app.write_text(signing + original)
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before
+        assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
 
 
 # --- flask_login on Quart: quart_login.py -----------------------------------------------------

@@ -123,6 +123,14 @@ def _dash_auth(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         edit.block(calls[1], "a second dash_auth.BasicAuth(...)", "guard the app once, then run this again")
         edit.imports_left.add(DASH_AUTH)
         return
+    keyed = edit.modules.secret_key_set()
+    if keyed is not None:
+        shown, line = keyed
+        edit.block(calls[0], f"dash_auth.BasicAuth on a server given a secret key ({shown}:{line})",
+                   "with one, dash_auth stores the user in Flask's session and every authorized answer sets its "
+                   "cookie, which the guard would not: guard the app by hand, then run this again")  # fmt: skip
+        edit.imports_left.add(DASH_AUTH)
+        return
     taken = {"basic_auth", "BASIC_AUTH_USERS"} & bound_names(edit.tree)
     if taken:
         edit.block(calls[0], f"the module binds {', '.join(sorted(taken))} already", "rename it, then run this again")
@@ -610,8 +618,9 @@ def app_handed_to_packages(edit: ModuleEdit) -> None:
     project's own modules, not a package this module maps): such code (dash_uploader's
     configure_upload) registers Flask views on app.server, which answer 500 on the backend."""
     project = edit.modules.project
-    apps = set(edit.names.apps) | _get_app_calls(edit)
+    got = _get_app_calls(edit)
     for call in nodes(edit.tree, ast.Call):
+        apps = edit.names.in_function(edit.function_of(call))[0] | got
         given = [arg for arg in (*call.args, *(keyword.value for keyword in call.keywords)) if ast.unparse(arg) in apps]
         if not given:
             continue

@@ -18,13 +18,15 @@ from pathlib import Path
 
 from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
-from dashgen.edits import bound_names
+from dashgen.edits import Spans, bound_names
 from dashgen.nodes import nodes
+from dashgen.reading import PythonFile
 
 # What of flask a module moving onto FastAPI may import: each has an exact equal below.
 CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response")
 # Where each name the conversion writes comes from.
 _IMPORTED = {
+    "callback_context": "dash",
     "FastAPI": "fastapi",
     "HTTPException": "fastapi",
     "Request": "fastapi",
@@ -181,6 +183,39 @@ def _import_flask(edit, node: ast.Import) -> bool:
     return True
 
 
+def from_imports(file: PythonFile) -> PythonFile:
+    """`import flask` and `flask.request`, `flask.send_from_directory(...)` read as `from flask
+    import request, send_from_directory` and `request`, ...: the form the views are converted
+    from. The module as it was when it uses flask otherwise, or one of those names is its own."""
+    statements = [
+        statement
+        for statement in file.tree.body
+        if isinstance(statement, ast.Import) and [(a.name, a.asname) for a in statement.names] == [("flask", None)]
+    ]
+    if len(statements) != 1:
+        return file
+    uses, taken = [], set()
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "flask":
+            uses.append(node)
+        elif isinstance(node, ast.Name):
+            taken.add(node.id)
+        elif isinstance(node, ast.arg):
+            taken.add(node.arg)
+    names = list(dict.fromkeys(use.attr for use in uses))
+    loads = sum(isinstance(node, ast.Name) and node.id == "flask" for node in ast.walk(file.tree))
+    unknown = set(names) - set(CONVERTED_NAMES)
+    if not uses or loads != len(uses) or unknown or set(names) & (taken | bound_names(file.tree)):
+        return file
+    spans = Spans(file.text)
+    edits = [(*spans.span(use), use.attr) for use in uses]
+    edits.append((*spans.span(statements[0]), f"from flask import {', '.join(names)}"))
+    text = file.text
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return PythonFile(file.path, text, file.encoding, ast.parse(text))
+
+
 # --- the server ---
 
 
@@ -280,6 +315,11 @@ def method_route(edit, function: ast.AST) -> None:
     if path.value.endswith("/") and path.value != "/":
         # Werkzeug redirects /items to a rule /items/ (308); on FastAPI, Dash's catch-all answers it.
         edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
+        return
+    if path.value.startswith("/static/") and "GET" in methods:
+        # Every Flask server has /static/<path:filename>, added first: it answers (404 without
+        # the file) where this view would on FastAPI, which has no such route.
+        edit.block(function, f"{function.name}, a route under /static/", how("static_route", edit))
         return
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
@@ -529,7 +569,7 @@ def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
         seen.imports.add("RedirectResponse")
     elif kind in ("send_file", "send_from_directory"):
         count = 1 if kind == "send_file" else 2
-        if len(call.args) != count or keywords or not _at_root(edit):
+        if len(call.args) != count or keywords or not (_at_root(edit) or _absolute(edit, call.args[0])):
             edit.block(call, f"{view}, {kind}(...) with options, or in a module that is not the app's",
                        how("files", edit))  # fmt: skip
             return
@@ -569,6 +609,44 @@ def _at_root(edit) -> bool:
         if by_name and (made == "Flask" or made == "Dash" and "server" not in keywords):
             return True
     return False
+
+
+def _absolute(edit, node: ast.expr, depth: int = 0) -> bool:
+    """The path is absolute whatever Flask's root_path is (os.getcwd() and what is joined to it, a
+    name bound once to one, "/..."): joined to any folder, it stays itself."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.startswith("/")
+    if isinstance(node, ast.Call) and not node.keywords:
+        called = ast.unparse(node.func)
+        if called in ("os.getcwd", "os.path.abspath", "os.path.realpath") and edit.aliases.get("os") == "os":
+            return True
+        if called == "os.path.join" and edit.aliases.get("os") == "os" and node.args:
+            return depth < 5 and _absolute(edit, node.args[0], depth + 1)
+        return False
+    if isinstance(node, ast.Name) and depth < 5:
+        function = next((parent for parent in _enclosing(edit, node) if isinstance(parent, ast.FunctionDef)), None)
+        if function is not None and node.id in {argument.arg for argument in ast.walk(function.args)
+                                                if isinstance(argument, ast.arg)}:  # fmt: skip
+            return False
+        stores = _stores(function, node.id) if function is not None else []
+        stores = stores or _stores(edit.tree, node.id)  # not bound in the view: the module's
+        assignment = edit.parents.get(stores[0]) if len(stores) == 1 else None
+        return (
+            isinstance(assignment, ast.Assign)
+            and assignment.targets == [stores[0]]
+            and _absolute(edit, assignment.value, depth + 1)
+        )
+    return False
+
+
+def _stores(scope: ast.AST, name: str) -> list[ast.Name]:
+    return [node for node in ast.walk(scope) if isinstance(node, ast.Name) and node.id == name
+            and isinstance(node.ctx, ast.Store)]  # fmt: skip
+
+
+def _enclosing(edit, node: ast.AST):
+    while (node := edit.parents.get(node)) is not None:
+        yield node
 
 
 def static_folder(edit) -> None:
@@ -666,6 +744,97 @@ def _header_use(edit, name: ast.Name, returns) -> bool:
     )
 
 
+# --- flask.request in a Dash callback ---
+
+# What Flask's request of a callback's POST is in Dash's callback_context, which Dash 4.4 fills
+# from the backend's request on every backend. Headers are a dict there, keyed as the backend
+# spells them (lower case on FastAPI): a literal name is looked up lower-cased.
+_CONTEXT_GETTERS = {"args": ("get", "getlist"), "cookies": ("get",), "headers": ("get",)}
+_CONTEXT_ATTRIBUTES = {"remote_addr": "remote"}
+
+
+def callback_requests(edit) -> None:
+    """`request.args.get(k)`, `.cookies.get(k)`, `.headers.get("Name")`, `.remote_addr` in a Dash
+    callback read from callback_context; `request.args` / `.cookies` printed are printed from it
+    (a log line: the mapping's repr differs). Other reads stay blocked in finish."""
+    seen = state(edit)
+    for function in nodes(edit.tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        if not _is_callback(edit, function):
+            continue
+        for name in own_nodes(function):
+            if not (isinstance(name, ast.Name) and edit.names.flask_names.get(name.id) == "request"):
+                continue
+            context = _context_read(edit, name)
+            if context is not None:
+                node, text = context
+                edit.replace_node(node, f"{_callback_context(edit)}{text}")
+                seen.consumed.add(id(name))
+
+
+def _is_callback(edit, function) -> bool:
+    """Decorated as a server callback Dash runs in the request (not in a background job)."""
+    for decorator in function.decorator_list:
+        if not isinstance(decorator, ast.Call):
+            continue
+        func = decorator.func
+        dotted = ast.unparse(func)
+        apps = edit.names.in_function(edit.function_of(function))[0]  # register_callbacks(app) too
+        by_app = isinstance(func, ast.Attribute) and func.attr == "callback" and ast.unparse(func.value) in apps
+        if by_app or edit.aliases.get(dotted, dotted) == "dash.callback" or dotted == "dash.callback":
+            background = any(keyword.arg in ("background", "long_callback") for keyword in decorator.keywords)
+            return not background
+    return False
+
+
+def _context_read(edit, name: ast.Name) -> tuple[ast.AST, str] | None:
+    """(the node replaced, what follows callback_context there), or None."""
+    parent = edit.parents.get(name)
+    if not (isinstance(parent, ast.Attribute) and parent.value is name):
+        return None
+    if parent.attr in _CONTEXT_ATTRIBUTES and not isinstance(edit.parents.get(parent), ast.Call):
+        return parent, f".{_CONTEXT_ATTRIBUTES[parent.attr]}"
+    outer = edit.parents.get(parent)
+    call = edit.parents.get(outer)
+    getters = _CONTEXT_GETTERS.get(parent.attr, ())
+    if isinstance(outer, ast.Call) and outer.func is not parent and parent.attr in ("args", "cookies"):
+        printed = isinstance(outer.func, ast.Name) and outer.func.id == "print" and parent in outer.args
+        return (parent, f".{parent.attr}") if printed else None
+    if not (
+        isinstance(outer, ast.Attribute)
+        and outer.attr in getters
+        and isinstance(call, ast.Call)
+        and call.func is outer
+        and 1 <= len(call.args) <= (1 if outer.attr == "getlist" else 2)
+        and not call.keywords
+    ):
+        return None
+    if parent.attr == "headers":
+        key = call.args[0]
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        written = ast.get_source_segment(edit.file.text, key) or ""
+        lowered = written.lower() if _literal(written.lower()) == key.value.lower() else repr(key.value.lower())
+        edit.replace_node(key, lowered)  # in the module's own quotes
+    return parent, f".{parent.attr}"
+
+
+def _literal(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _callback_context(edit) -> str:
+    """How the module names Dash's callback_context: `dash.callback_context` where it imports
+    dash, else the name `from dash import callback_context` (added in finish) binds."""
+    module = next((local for local, dotted in edit.aliases.items() if dotted == "dash"), None)
+    if module is not None:
+        return f"{module}.callback_context"
+    state(edit).imports.add("callback_context")
+    return "callback_context"
+
+
 # --- the module's end ---
 
 
@@ -674,6 +843,7 @@ def finish(edit) -> None:
     converted views use from fastapi, and the helpers they call go below the module's imports."""
     seen = state(edit)
     static_folder(edit)
+    callback_requests(edit)
     for call in _url_rules(edit):
         if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
             edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
@@ -694,7 +864,7 @@ def finish(edit) -> None:
         edit.block(seen.flask_imports[0], f"the module binds {', '.join(sorted(clashes))} already", "rename it")
         return
     lines = []
-    for module in ("fastapi", "fastapi.responses"):
+    for module in ("dash", "fastapi", "fastapi.responses"):
         names = sorted(name for name in seen.imports if _IMPORTED[name] == module)
         if names:
             lines.append(f"from {module} import {', '.join(names)}")

@@ -90,9 +90,13 @@ _NO_FLASK_API = (
 # Why a piece of Flask code stays on Flask when the backend is FastAPI ({label}), by what it is.
 FASTAPI_REFUSED = {
     "name": "{label} has no equal dashgen has proved for it (only request, jsonify, redirect, abort, send_file, "
-    "send_from_directory and Response inside routes and hooks): move it by hand, or convert with --backend quart",
+    "send_from_directory and Response inside routes and hooks, and request.args/cookies/headers.get(...) and "
+    "request.remote_addr inside callbacks): move it by hand, or convert with --backend quart",
     "server_arguments": "FastAPI() takes none of Flask's arguments: leave only Flask(__name__) (serve a folder with "
     "StaticFiles by hand), or convert with --backend quart",
+    "static_route": "on Flask this path is answered by Flask's own static route (the static/ folder, 404 without the "
+    "file) and never reaches the view; FastAPI has no such route: move the view to another path by hand (or serve the "
+    "folder with StaticFiles), or convert with --backend quart",
     "static": 'FastAPI serves no static folder: mount it with server.mount("/static", StaticFiles(...)) by hand, '
     "or convert with --backend quart",
     "route": "{label} gets routes with a literal path, <name>/<int:name> converters, the path's parameters as "

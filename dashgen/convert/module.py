@@ -23,7 +23,7 @@ from dashgen.convert.flask_code import (
 )
 from dashgen.convert.names import FLASK, Edit, aliases, end_of, own_nodes
 from dashgen.convert.quart import awaits, response_bodies
-from dashgen.edits import bound_names, python_lines
+from dashgen.edits import Spans, bound_names, python_lines
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 from dashgen.source import dash_call
@@ -42,10 +42,8 @@ class ModuleEdit:
         self.tree = file.tree
         self.names = modules.names[file.path]
         self.shown = modules.project.shown(file.path)
-        self.lines = python_lines(file.text)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
+        self.spans = Spans(file.text)
+        self.lines, self.starts = self.spans.lines, self.spans.starts
         self.edits: list[Edit] = []
         self.notes: list[tuple[int, str]] = []
         self.blockers: list[Blocker] = []
@@ -69,12 +67,10 @@ class ModuleEdit:
     # --- positions ---
 
     def offset(self, line: int, column: int) -> int:
-        """The text offset of a syntax tree's (line, UTF-8 byte column)."""
-        text = self.lines[line - 1]
-        return self.starts[line - 1] + len(text.encode("utf-8")[:column].decode("utf-8", "replace"))
+        return self.spans.offset(line, column)
 
     def span(self, node: ast.AST) -> tuple[int, int]:
-        return self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
+        return self.spans.span(node)
 
     def replace_node(self, node: ast.AST, text: str) -> None:
         self.edits.append(Edit(*self.span(node), text))
@@ -151,7 +147,15 @@ class ModuleEdit:
     def drop_statement(self, node: ast.stmt, why: str) -> None:
         start, end = self.starts[node.lineno - 1], self.starts[node.end_lineno]
         self.edits.append(Edit(start, end, ""))
-        self.notes.append((node.lineno, f"removed `{ast.unparse(node)}`: {why}"))
+        self.notes.append((node.lineno, f"removed `{self.as_written(node)}`: {why}"))
+
+    def as_written(self, node: ast.stmt) -> str:
+        """The statement as the user wrote it, where the module is converted from another form
+        of it (fastapi.from_imports)."""
+        original = self.modules.originals[self.file.path]
+        if original == self.file.text:
+            return ast.unparse(node)
+        return " ".join(line.strip() for line in python_lines(original)[node.lineno - 1 : node.end_lineno])
 
     def _old_components_import(self, node: ast.Import) -> None:
         if len(node.names) != 1 or "." in node.names[0].name:
@@ -253,7 +257,10 @@ class ModuleEdit:
             if isinstance(parent, ast.Attribute) and parent.value is node:
                 if self._route_decorator(parent) and not self.backend.flask_api:
                     continue  # a route or a hook: fastapi.method_route / hook convert it or say why not
-                if not self.backend.flask_api and parent.attr in ("config", "secret_key"):
+                if not self.backend.flask_api and self._unused_secret_key(parent):
+                    self.drop_statement(self.parents[parent], "nothing here signs a Flask session with it, and "
+                                        "FastAPI has none")  # fmt: skip
+                elif not self.backend.flask_api and parent.attr in ("config", "secret_key"):
                     how = FASTAPI_REFUSED["config"]
                     self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)
                 elif not self.backend.flask_api:
@@ -278,6 +285,22 @@ class ModuleEdit:
             ):
                 self.block(node, f"{ast.unparse(parent or node)[:60]}: the server handed to other code",
                            SERVER_ATTRIBUTE_BLOCKERS["passed"])  # fmt: skip
+
+    def _unused_secret_key(self, attribute: ast.Attribute) -> bool:
+        """`server.secret_key = ...` at module level, of a value without side effects, in a
+        project where nothing could sign with it: Flask reads it only for its session (and what
+        builds on it: flash, flask_login, itsdangerous through current_app)."""
+        statement = self.parents.get(attribute)
+        if not (
+            attribute.attr == "secret_key"
+            and isinstance(statement, ast.Assign)
+            and statement in self.tree.body
+            and statement.targets == [attribute]
+        ):
+            return False
+        value = statement.value
+        plain = isinstance(value, ast.Constant) or ast.unparse(value).startswith(("os.environ.get(", "os.getenv("))
+        return plain and not self.modules.signs_with_secret_key()
 
     def _route_decorator(self, attribute: ast.Attribute) -> bool:
         call = self.parents.get(attribute)
@@ -307,7 +330,14 @@ class ModuleEdit:
             return False
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             return False
-        return ast.unparse(node) in self.servers
+        servers = self.servers if not self.names.parameters else self.names.server_expressions(self.function_of(node))
+        return ast.unparse(node) in servers
+
+    def function_of(self, node: ast.AST) -> str | None:
+        """The module-level function a node is in, None at module level."""
+        while (parent := self.parents.get(node)) is not None and parent is not self.tree:
+            node = parent
+        return node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
     def registration(self, decorator: ast.expr) -> str | None:
         func = decorator.func if isinstance(decorator, ast.Call) else decorator

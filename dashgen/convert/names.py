@@ -20,9 +20,20 @@ class Names:
     flask_modules: set[str] = field(default_factory=set)  # `import flask` (as f)
     apps: set[str] = field(default_factory=set)  # the Dash app
     servers: set[str] = field(default_factory=set)  # the app's server
+    # (module-level function, parameter) -> "app" | "server": the function is called with the app
+    # or its server there (`init_cache(app)`, then `cache.init_app(app.server)` inside)
+    parameters: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def server_expressions(self) -> set[str]:
-        return self.servers | {f"{app}.server" for app in self.apps}
+    def server_expressions(self, function: str | None = None) -> set[str]:
+        apps, servers = self.in_function(function)
+        return servers | {f"{app}.server" for app in apps}
+
+    def in_function(self, function: str | None) -> tuple[set[str], set[str]]:
+        """The names of the app and of its server inside a module-level function (None: at module
+        level): the module's own, and the function's parameters given them."""
+        given = [(parameter, kind) for (name, parameter), kind in self.parameters.items() if name == function]
+        apps = self.apps | {parameter for parameter, kind in given if kind == "app"}
+        return apps, self.servers | {parameter for parameter, kind in given if kind == "server"}
 
 
 def aliases(tree: ast.Module) -> dict[str, str]:
