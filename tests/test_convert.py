@@ -29,10 +29,12 @@ CONVERTED = [
     "convert_pages_helper",
     "convert_basic_auth",
     "convert_compress",
+    "convert_login_session",
 ]
 # Booted with their own requests below: every request without credentials answers 401; the
-# compressing conversion needs quart-compress, which the test venv leaves out (_with_quart_compress).
-OWN_BOOT = {"convert_basic_auth", "convert_compress"}
+# compressing conversion needs quart-compress, which the test venv leaves out (_with_quart_compress);
+# the login's original needs Flask-Login, which it leaves out too (_with_flask_login).
+OWN_BOOT = {"convert_basic_auth", "convert_compress", "convert_login_session"}
 # The custom routes of each app, requested on both sides: (method, path, JSON body or None).
 ROUTES = {
     "convert_own_server": [
@@ -295,9 +297,6 @@ def test_a_refusal_lists_every_blocker_and_changes_no_byte(tmp_path):
     assert snapshot(project) == before
     for blocker in (
         "app.py:3: flask.Blueprint — ",
-        "app.py:4: import of flask_login — ",
-        "app.py:8: LoginManager, flask_login — ",
-        "app.py:8: LoginManager(server): the server handed to other code — ",
         "app.py:15: request.environ — ",
         "app.py:19: request.get_json, a coroutine on Quart, in body, which is not a route — ",
         "app.py:22: server.test_client — ",
@@ -1077,10 +1076,10 @@ def test_compress_true_compresses_as_flask_compress(tmp_path, venv_cache, backen
     assert [reply for *_, reply in flask_br] == [reply for *_, reply in offered_br]
 
 
-def test_every_use_of_flask_login_is_named(tmp_path):
+def test_every_use_of_flask_login_is_named_on_fastapi(tmp_path):
     project = _copy(tmp_path, "convert_login")
     before = snapshot(project)
-    for backend in ("quart", "fastapi"):
+    for backend in ("fastapi",):
         result = _convert(project, backend=backend)
         assert result.returncode == 1 and snapshot(project) == before
         for line, use in (
@@ -1235,3 +1234,343 @@ def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
         refused = _convert(project, backend="fastapi")
         assert refused.returncode == 1 and snapshot(project) == before
         assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
+
+
+# --- flask_login on Quart: quart_login.py -----------------------------------------------------
+
+
+def _with_flask_login(cache: Path) -> dict:
+    """The environment that adds Flask-Login (the original's requirement) to the test venv, from
+    a folder of its own: the conversion must boot without it."""
+    import tempfile
+
+    target = cache / "flask-login"
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cache))
+        install = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(building)]
+        subprocess.run([*install, "Flask-Login==0.6.3"], check=True, capture_output=True)
+        try:
+            building.rename(target)
+        except OSError:  # another worker was first
+            shutil.rmtree(building, ignore_errors=True)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
+
+
+def _session_payload(value: str):
+    """What a signed session cookie holds (Flask's and Quart's are the same format): the signature
+    and its timestamp left out, so that two servers' cookies compare."""
+    import base64
+    import zlib
+
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return json.loads(zlib.decompress(data) if compressed else data)
+
+
+class _Browser:
+    """One client's session against one server: cookies kept, no redirect followed; each answer as
+    (what, status, Location, body, the cookies set: each one's payload and flags, or None, Vary)."""
+
+    def __init__(self, base: str, prefix: str) -> None:
+        self.base, self.prefix, self.cookies = base, prefix, {}
+
+    def send(self, what: str, path: str, body: dict | str | None = None, headers: dict | None = None):
+        import http.client
+        from urllib.parse import urlsplit
+
+        where = urlsplit(self.base)
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=20)
+        headers = {**(headers or {}), "Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
+        sent = body if isinstance(body, str) or body is None else json.dumps(body)
+        if isinstance(body, str):  # a form's fields
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            headers.update(JSON)
+        connection.request("GET" if body is None else "POST", path, body=sent, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode(errors="replace")
+        connection.close()
+        cookies = []
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            value, _, flags = rest.partition(";")
+            # A cookie's expiry is the second it was set: the two servers' differ by the seconds between.
+            flags = re.sub(r"Expires=(?!Thu, 01 Jan 1970)[^;]+", "Expires=<in a year>", flags.strip())
+            if "Expires=Thu, 01 Jan 1970" in flags or not value:
+                self.cookies.pop(name, None)
+                cookies.append((name, None, flags))
+            else:
+                self.cookies[name] = value
+                cookies.append((name, _session_payload(value) if name == "session" else value, flags))
+        cookie = tuple(sorted(cookies)) or None
+        if response.getheader("Content-Type", "").startswith("application/json"):
+            text = json.loads(text)
+            text = text.get("response", text)  # a callback's answer
+        return what, response.status, response.getheader("Location"), text, cookie, response.getheader("Vary")
+
+    def callback(self, what: str, output: str, inputs: list, state: list = ()):
+        component, prop = output.split(".")
+        body = {
+            "output": output,
+            "outputs": {"id": component, "property": prop},
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "changedPropIds": [f"{i}.{p}" for i, p, _ in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        }
+        return self.send(what, f"{self.prefix}_dash-update-component", body)
+
+
+def _login_answers(browser: _Browser) -> list:
+    """Not logged in, a wrong password, logged in, logged out (by the callback, then the route),
+    logged in by a form, remembered once the session cookie is gone."""
+    p = browser.prefix
+
+    def log_in(password, remember=()):
+        return browser.callback(
+            f"log in with {password}{' remembered' if remember else ''}", "login-result.children",
+            [("login", "n_clicks", 1)],
+            [("username", "value", "ada"), ("password", "value", password), ("remember", "value", list(remember))],
+        )  # fmt: skip
+
+    def forget_session(what):
+        browser.cookies.pop("session")
+        return what, "the browser closed"
+
+    def page():
+        return browser.callback("page", "page.children", [("url", "pathname", f"{p}page")])
+
+    return [
+        browser.send("secret", "/secret?x=1"),
+        browser.send("report", "/reports/q1"),
+        browser.send("layout", f"{p}_dash-layout"),
+        page(),
+        log_in("babbage"),
+        log_in("lovelace"),
+        page(),
+        browser.send("secret", "/secret"),
+        # From another browser: not fresh any more ("basic" session protection), still logged in.
+        browser.send("secret elsewhere", "/secret", headers={"User-Agent": "elsewhere/1"}),
+        browser.send("layout", f"{p}_dash-layout"),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        browser.send("secret", "/secret"),
+        page(),
+        log_in("lovelace"),
+        browser.send("logout route", "/logout"),
+        browser.send("secret", "/secret"),
+        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=babbage"),
+        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=hopper"),
+        browser.send("report", "/reports/q2"),
+        browser.send("secret", "/secret"),
+        browser.send("admin", "/admin"),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        log_in("lovelace", ["remember me"]),
+        forget_session("closed"),
+        browser.send("secret remembered", "/secret"),
+        page(),
+        browser.callback("log out", "logout-result.children", [("logout", "n_clicks", 1)]),
+        browser.send("secret", "/secret"),
+    ]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, prefix):
+    original = _copy(tmp_path / "original", "convert_login_session")
+    converted = _copy(tmp_path / "converted", "convert_login_session")
+    result = _convert(converted)
+    assert result.returncode == 0, result.stderr
+    assert "from quart_login import" in (converted / "app.py").read_text()
+    assert "Flask-Login" not in (converted / "requirements.txt").read_text()
+    assert (converted / "quart_login.py").is_file()
+    with (
+        boot(original, procfile_command(original), prefix=prefix, env=_with_flask_login(venv_cache)) as flask,
+        boot(converted, procfile_command(converted), prefix=prefix) as quart,
+    ):
+        before = _login_answers(_Browser(flask.base, prefix or "/"))
+        after = _login_answers(_Browser(quart.base, prefix or "/"))
+        # A session the Flask app signed logs in on the conversion: its users stay logged in.
+        moving = _Browser(flask.base, prefix or "/")
+        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
+        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
+        moving.base = quart.base
+        carried = moving.send("secret", "/secret")
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    seen = {what: [] for what, *_ in before}
+    for what, *answer in before:
+        seen[what].append(answer)
+    assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
+    flash = {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
+    assert seen["secret"][0][3] == (("session", flash, "HttpOnly; Path=/"),)
+    assert seen["report"][0][0:3:2] == [403, "Log in first"]
+    assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
+    assert seen["log in with lovelace"][0][3][0][1]["_user_id"] == "ada"
+    assert seen["secret"][1] == [200, None, "secret for ada", None, "Cookie"]
+    assert seen["secret elsewhere"][0][:2] == [200, None] and seen["secret elsewhere"][0][3][0][1]["_fresh"] is False
+    assert seen["secret"][2][0] == 302 and seen["logout route"][0][:2] == [302, "/"]
+    assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
+    assert {answer[4] for answers in seen.values() for answer in answers if len(answer) > 4} == {"Cookie"}
+    assert seen["report"][1][0:3:2] == [200, "q2 for grace"] and seen["secret"][4][2] == "secret for grace"
+    assert seen["admin"][0][:2] == [302, "/login?next=%2Fadmin"]  # grace is no admin
+    remember, session = seen["log in with lovelace remembered"][0][3]  # sorted by name
+    assert remember[0] == "remember_token" and remember[1].startswith("ada|")
+    assert remember[2] == "Expires=<in a year>; HttpOnly; Path=/"
+    assert session[0] == "session" and session[1]["_user_id"] == "ada" and "_remember" not in session[1]
+    assert seen["secret remembered"][0][:3] == [200, None, "secret for ada"]
+    assert seen["secret remembered"][0][3][0][1] == {"_fresh": False, "_user_id": "ada"}
+    forgotten = seen["log out"][-1][3]
+    # Both cookies deleted: the remember-me one, and the session, empty now.
+    assert [name for name, value, _ in forgotten if value is None] == ["remember_token", "session"]
+    assert seen["secret"][-1][0] == 302
+    assert carried[1:4] == (200, None, "secret for grace")
+
+
+def test_flask_login_converts_onto_quart_in_each_spelling(tmp_path):
+    project = _copy(tmp_path, "convert_login")
+    app = project / "app.py"
+    original = app.read_text()
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "from quart_login import LoginManager, UserMixin, current_user" in app.read_text()
+    written = (project / "quart_login.py").read_text()
+    assert written == (Path(__file__).parents[1] / "dashgen" / "convert" / "quart_login.py").read_text()
+    assert "removed flask-login: no module imports it any more" in result.stdout
+    # `import flask_login as fl`, `fl.LoginManager(server)`, the login view and message set.
+    names = r"\b(LoginManager|UserMixin|current_user|login_required|login_user|logout_user)\b"
+    head, _, body = original.partition("from flask_login import")
+    body = re.sub(names, r"fl.\1", body.partition("\n")[2]).replace(
+        "fl.LoginManager()\nlogin_manager.init_app(server)",
+        'fl.LoginManager(server)\nlogin_manager.login_view = "/login"\nlogin_manager.login_message = None',
+    )
+    app.write_text(f"{head}import flask_login as fl\n{body}")
+    (project / "quart_login.py").unlink()
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    text = app.read_text()
+    assert "import quart_login as fl\n" in text and "login_manager = fl.LoginManager(server)\n" in text
+    assert (project / "quart_login.py").read_text() == written
+    # A module of the project's own by that name is never overwritten.
+    (project / "quart_login.py").write_text("MINE = 1\n")
+    app.write_text(f"{head}import flask_login as fl\n{body}")
+    before = snapshot(project)
+    refused = _convert(project)
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "quart_login.py:1: quart_login.py, a module of the project's own — " in refused.stderr
+
+
+# What quart_login.py has not, each written into convert_login: (old, new, the blocker named).
+LOGIN_REFUSED = [
+    ('login_user(User(request.form["name"]))', 'login_user(User(request.form["name"]), remember_me=True)',
+     "app.py:25: login_user(..., remember_me=...), flask_login — login_user given more than flask_login takes"),
+    ('login_user(User(request.form["name"]))', "login_user(*users)",
+     "app.py:25: login_user, flask_login — login_user not called with the user and its own arguments"),
+    ("logout_user\n", "logout_user, login_url\n", "app.py:4: login_url, flask_login — quart_login.py has no login_url"),
+    ("login_manager.init_app(server)", 'login_manager.init_app(server); login_manager.session_protection = "strong"',
+     "app.py:10: login_manager.session_protection, flask_login — quart_login.py's LoginManager has no"),
+    ("login_manager.init_app(server)", 'login_manager.init_app(server); login_manager.login_view = "login"',
+     "app.py:10: login_manager.login_view = 'login', flask_login — a login view that is not a path"),
+    ("@login_manager.user_loader", "@login_manager.request_loader",
+     "app.py:18: login_manager.request_loader, flask_login — quart_login.py's LoginManager has no request_loader"),
+    ("    logout_user()\n", "    logout_user()\n    login_manager.unauthorized(1)\n",
+     "app.py:32: login_manager.unauthorized, flask_login — unauthorized not called as unauthorized()"),
+    ("@login_manager.user_loader", "@login_manager.unauthorized_handler",
+     "app.py:18: login_manager.unauthorized_handler, flask_login — quart_login.py's LoginManager has no"),
+    ('server.secret_key = "not-a-secret"', 'server.config["SESSION_PROTECTION"] = "strong"',
+     "app.py:8: SESSION_PROTECTION, a setting of Flask-Login's — quart_login.py has no SESSION_PROTECTION"),
+    ('server.secret_key = "not-a-secret"', 'server.config.update(REMEMBER_COOKIE_DURATION=60)',
+     "app.py:8: REMEMBER_COOKIE_DURATION, a setting of Flask-Login's — "),
+    ("def who(word):", "@login_required\ndef who(word):",
+     "app.py:45: login_required, flask_login — login_required elsewhere than as a decorator of a route"),
+    ("login_manager = LoginManager()", "login_manager = LoginManager(add_context_processor=False)",
+     "app.py:9: LoginManager(add_context_processor=False), flask_login — LoginManager given more than the server"),
+    ("login_manager.init_app(server)", "login_manager.init_app(app)",
+     "app.py:10: login_manager.init_app(app), flask_login — init_app given something else than the server alone"),
+    ("    logout_user()\n", "    logout_user()\n    checks = [login_user]\n",
+     "app.py:32: login_user, flask_login — login_user not called with the user and its own arguments"),
+    ("from flask_login import", "from flask_login.utils import", "app.py:4: import of flask_login.utils, a module of"),
+    ("import LoginManager, UserMixin,", "import *\nfrom flask_login import UserMixin,",
+     "app.py:4: `from flask_login import *` — name what the module uses from flask_login"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "blocker"), LOGIN_REFUSED)
+def test_each_use_of_flask_login_quart_login_has_not_is_named(tmp_path, old, new, blocker):
+    project = _copy(tmp_path, "convert_login")
+    app = project / "app.py"
+    assert old in app.read_text()
+    app.write_text(app.read_text().replace(old, new, 1))
+    before = snapshot(project)
+    result = _convert(project)
+    assert result.returncode == 1 and snapshot(project) == before
+    assert blocker in result.stderr, result.stderr
+    assert "dashgen maps onto Quart's session only LoginManager()" in result.stderr or "import *" in blocker
+    assert "import of flask_login —" not in result.stderr  # the uses are named, not the import
+
+
+def test_quart_login_answers_401_without_a_login_view_and_fails_on_what_it_has_not():
+    import asyncio
+
+    import quart
+
+    from dashgen.convert import quart_login
+
+    server = quart.Quart(__name__)
+    server.secret_key = "not-a-secret"
+    manager = quart_login.LoginManager(server)
+    manager.user_loader(lambda user_id: None)
+
+    @server.route("/secret")
+    @quart_login.login_required
+    async def secret():
+        return "secret"
+
+    async def answers():
+        client = server.test_client()
+        first = await client.get("/secret")
+        server.config["SESSION_PROTECTION"] = "strong"
+        second = await client.get("/secret")
+        return first.status_code, "Unauthorized" in await first.get_data(as_text=True), second.status_code
+
+    assert asyncio.run(answers()) == (401, True, 500)  # Flask-Login's abort(401); an unmapped setting fails
+    with pytest.raises(AttributeError):
+        manager.session_protection = "strong"  # a setting quart_login.py has not is no silent no-op
+    assert quart_login.AnonymousUserMixin().get_id() is None and not quart_login.current_user
+
+
+def test_flask_login_in_a_page_module_imports_quart_login_written_beside_the_app(tmp_path):
+    project = tmp_path / "pages_login"
+    (project / "pages").mkdir(parents=True)
+    (project / "Procfile").write_text("web: gunicorn app:server\n")
+    (project / "requirements.txt").write_text("dash==4.4.1\nFlask-Login==0.6.3\ngunicorn\n")
+    (project / "app.py").write_text(
+        "import dash\nfrom flask_login import LoginManager\n\n"
+        "app = dash.Dash(__name__, use_pages=True)\nserver = app.server\nserver.secret_key = 'not-a-secret'\n"
+        "login_manager = LoginManager(server)\nlogin_manager.user_loader(str)\n"
+        "app.layout = dash.html.Div(dash.page_container)\n"
+    )  # login_manager.user_loader(str) is refused: a plain function with @ is what maps
+    (project / "pages" / "home.py").write_text(
+        "import dash\nfrom flask_login import current_user, logout_user\n\ndash.register_page(__name__, path='/')\n\n\n"
+        "def layout(**kwargs):\n    if current_user.is_authenticated:\n        logout_user()\n"
+        "    return dash.html.Div(str(current_user.get_id()))\n"
+    )
+    before = snapshot(project)
+    refused = _convert(project)
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "app.py:8: login_manager.user_loader, flask_login — a user loader not set with @" in refused.stderr
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("login_manager.user_loader(str)\n", "\n\n@login_manager.user_loader\n"
+                                           "def load_user(user_id):\n    return None\n\n\n"))  # fmt: skip
+    result = _convert(project)
+    assert result.returncode == 0, result.stderr
+    assert "from quart_login import current_user, logout_user\n" in (project / "pages" / "home.py").read_text()
+    assert (project / "quart_login.py").is_file() and not (project / "pages" / "quart_login.py").exists()
+    imported = subprocess.run(
+        [sys.executable, "-c", "import app, pages.home, quart; assert isinstance(app.server, quart.Quart)"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    after = snapshot(project)
+    second = _convert(project)
+    assert second.returncode == 0 and "Nothing to convert" in second.stdout and snapshot(project) == after

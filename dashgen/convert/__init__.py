@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from dashgen import rules
 from dashgen.backends import BACKENDS, Backend
+from dashgen.convert.extensions import login_module_change
 from dashgen.convert.files import dockerfile_change, procfile_change, requirements_change
 from dashgen.convert.flask_code import CONVERTIBLE
 from dashgen.convert.modules import Modules
@@ -61,6 +62,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     dockerfile = dockerfile_change(project, converted, conversion, blockers)
     rewritten = [change for change in (procfile, dockerfile) if change]
     requirements = requirements_change(project, converted, modules, conversion, blockers, rewritten)
+    login = login_module_change(project, modules, blockers)
     if blockers:
         blockers.sort(key=lambda found: (found.file, found.line))
         count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
@@ -70,7 +72,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
             detail="\n".join(str(found) for found in blockers) + "\n",
         )
     changes = _with_worker_start(project, converted, modules.changes, procfile, conversion)
-    conversion.plan.changes += changes + [change for change in (requirements, *rewritten) if change]
+    conversion.plan.changes += changes + [change for change in (requirements, *rewritten, login) if change]
     conversion.notes = modules.notes + conversion.notes
     conversion.warnings += rules.findings(
         project.with_source(converted), features=("websocket",), codes={BLOCKING.code}

@@ -7,23 +7,31 @@ the conversion on uvicorn, answering alike), and the ones it names use by use wh
   the type of Dash's scripts, is added to quart-compress's types;
 - Flask-Caching on FastAPI: bound to a private Flask app that is never served, as its
   decorators need an app's config;
-- flask_login: every use refused, each on its own line;
+- flask_login on Quart: LoginManager, UserMixin, login_user, logout_user, current_user and
+  @login_required on a route, imported from quart_login.py, a module written into the project
+  that keeps the login in Quart's session as Flask-Login keeps it in Flask's; each use it cannot
+  map refused on a line of its own, and every use on FastAPI;
 - the Dash app handed to a third-party package: refused (such code registers Flask views)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashgen.convert.flask_code import SERVER_CONSUMERS
+from dashgen.convert.flask_code import SERVER_CONSUMERS, Blocker
 from dashgen.convert.names import Edit
 from dashgen.edits import bound_names
 from dashgen.nodes import nodes
-from dashgen.reading import module_file
+from dashgen.plan import CREATE, IDENTICAL, FileChange
+from dashgen.reading import module_file, read_text
 
 if TYPE_CHECKING:
     from dashgen.convert.module import ModuleEdit
+    from dashgen.convert.modules import Modules
+    from dashgen.project import Project
 
 DASH_AUTH = "dash_auth"
 FLASK_LOGIN = "flask_login"
@@ -36,17 +44,10 @@ _BASIC_AUTH = (
     "bound to one: guard the app by hand (an async before_request on Quart, an http middleware on FastAPI), "
     "then run this again"
 )
-_LOGIN = {
-    "login_user": "here quart_auth.login_user(AuthUser(user_id))",
-    "logout_user": "here quart_auth.logout_user()",
-    "current_user": "here quart_auth.current_user: `await current_user.is_authenticated` in an async def, "
-    "`current_user.auth_id` for the id",
-    "login_required": "here quart_auth.login_required (a 401, as Flask-Login's without a login_view)",
-    "LoginManager": "here QuartAuth(app.server), the secret_key kept",
-    "UserMixin": "here a subclass of quart_auth.AuthUser, which holds the id only",
-    "user_loader": "which has no user loader: load the user from current_user.auth_id where it is used",
-}
-_LOGIN_HOW = "flask_login needs Flask's request context (500 on Quart): move it to quart-auth by hand, {hint}"
+_LOGIN_HOW = (
+    "flask_login needs Flask's request context, which {label} has not: convert with --backend quart (which maps "
+    "it onto Quart's session), or move the login by hand"
+)
 _HANDED = (
     "code given the Dash app may register Flask views or hooks on app.server (dash_uploader does), which "
     "answer 500 on {label}: move it by hand, or drop it, then run this again"
@@ -64,6 +65,9 @@ def handles_import(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> bool:
     tops = {module.split(".")[0] for module in _imported_modules(node)}
     if tops == {DASH_AUTH}:
         _dash_auth(edit, node)
+        return True
+    if FLASK_LOGIN in tops and edit.backend.flask_api:
+        _login_session(edit, node)
         return True
     if FLASK_LOGIN in tops:
         _login_uses(edit, node)
@@ -290,17 +294,18 @@ def _blank_lines(edit: ModuleEdit, statement: ast.stmt) -> tuple[int, int]:
 # --- flask_login ------------------------------------------------------------------------------
 
 
-def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
-    """One blocker for each use of flask_login in the module: a user sees everything to move."""
+def _login_locals(node: ast.Import | ast.ImportFrom) -> tuple[dict[str, str], set[str]]:
+    """What the import binds: {local name: flask_login's name}, and the local names of the module."""
     if isinstance(node, ast.ImportFrom):
-        names = {alias.asname or alias.name: alias.name for alias in node.names}
-        modules = set()
-    else:
-        names = {}
-        modules = {
-            (alias.asname or alias.name).split(".")[0] for alias in node.names if alias.asname or "." not in alias.name
-        }
-    managers = {
+        return {alias.asname or alias.name: alias.name for alias in node.names}, set()
+    modules = {
+        (alias.asname or alias.name).split(".")[0] for alias in node.names if alias.asname or "." not in alias.name
+    }
+    return {}, modules
+
+
+def _login_managers(edit: ModuleEdit, names: dict[str, str], modules: set[str]) -> set[str]:
+    return {
         target.id
         for statement in nodes(edit.tree, ast.Assign)
         for target in statement.targets
@@ -308,29 +313,24 @@ def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
         and isinstance(statement.value, ast.Call)
         and _login_name(statement.value.func, names, modules) == "LoginManager"
     }
+
+
+def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
+    """On FastAPI, one blocker for each use of flask_login in the module: a user sees everything to move."""
+    names, modules = _login_locals(node)
+    managers = _login_managers(edit, names, modules)
     named: set[tuple[int, str]] = set()
     for found in nodes(edit.tree, ast.Name, ast.Attribute):
         if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
             continue
-        used = _login_name(found, names, modules)
-        if (
-            used is None
-            and isinstance(found, ast.Attribute)
-            and isinstance(found.value, ast.Name)
-            and found.value.id in managers
-        ):
-            used = found.attr if found.attr == "user_loader" else f"LoginManager.{found.attr}"
-            shown = ast.unparse(found)
-        else:
-            shown = used
-        if used is None:
+        shown = _login_name(found, names, modules)
+        if isinstance(found, ast.Attribute) and isinstance(found.value, ast.Name) and found.value.id in managers:
+            shown = ast.unparse(found)  # login_manager.init_app
+        if shown is None:
             continue
-        if used.startswith("LoginManager."):
-            used = "LoginManager"
-        hint = _LOGIN.get(used, f"which has no {used}")
         if (found.lineno, shown) not in named:  # one blocker per use and line
             named.add((found.lineno, shown))
-            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(hint=hint))
+            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(label=edit.backend.label))
 
 
 def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str | None:
@@ -339,6 +339,177 @@ def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str 
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
         return node.attr
     return None
+
+
+# --- flask_login on Quart: quart_login.py ------------------------------------------------------
+
+LOGIN_MODULE = "quart_login"
+_LOGIN_SESSION = (
+    "dashgen maps onto Quart's session only LoginManager() with init_app(server) (or LoginManager(server)), "
+    "user_loader, unauthorized(), login_view as a path, login_message, UserMixin, AnonymousUserMixin, "
+    "login_user(user, remember=...), logout_user(), current_user and @login_required on a route: rewrite it so, "
+    "or move the login to quart-auth by hand, then run this again"
+)
+# What of a LoginManager the written module has, as flask_login has it.
+_MANAGER_SETTINGS = ("login_view", "login_message", "login_message_category")
+# Flask-Login's settings in the app's config it has not (quart_login.py fails on them too).
+_LOGIN_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
+# login_user's parameters, in order.
+_LOGIN_USER = ("user", "remember", "duration", "force", "fresh")
+_LOGIN_MAPPED = ("LoginManager", "UserMixin", "AnonymousUserMixin", "current_user", "login_user", "logout_user",
+                 "login_required")  # fmt: skip
+
+
+def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
+    """On Quart, flask_login imported from quart_login.py (written into the project) when each of
+    its uses here is one that module has as flask_login has it; else each other use blocks."""
+    refused = len(edit.blockers)
+    if any("." in alias.name for alias in node.names) if isinstance(node, ast.Import) else node.module != FLASK_LOGIN:
+        module = node.module if isinstance(node, ast.ImportFrom) else ast.unparse(node).split()[-1]
+        edit.block(node, f"import of {module}, a module of flask_login's own", _LOGIN_SESSION)
+        edit.imports_left.add(FLASK_LOGIN)
+        return
+    names, modules = _login_locals(node)
+    for alias in node.names if isinstance(node, ast.ImportFrom) else ():
+        if alias.name == "*":
+            how = "name what the module uses from flask_login, then run this again"
+            edit.block(node, "`from flask_login import *`", how)
+        elif alias.name not in _LOGIN_MAPPED:
+            reason = f"quart_login.py has no {alias.name}"
+            edit.block(node, f"{alias.name}, flask_login", f"{reason}: {_LOGIN_SESSION}")
+    managers = _login_managers(edit, names, modules)
+    for found in nodes(edit.tree, ast.Name, ast.Attribute):
+        if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
+            continue
+        why = _login_refusal(edit, found, names, modules, managers)
+        if why is not None:
+            what, reason = why
+            edit.block(found, f"{what}, flask_login", f"{reason}: {_LOGIN_SESSION}")
+    named = {(blocker.line, blocker.what) for blocker in edit.blockers}  # by another import of flask_login
+    for found in nodes(edit.tree, ast.Constant, ast.keyword):
+        key = found.value if isinstance(found, ast.Constant) else found.arg
+        if not (isinstance(key, str) and (key in _LOGIN_CONFIG or key.startswith("REMEMBER_COOKIE_"))):
+            continue
+        what = f"{key}, a setting of Flask-Login's"
+        if (found.lineno, what) not in named:
+            edit.block(found, what, f"quart_login.py has no {key}: {_LOGIN_SESSION}")
+    if len(edit.blockers) > refused:
+        edit.imports_left.add(FLASK_LOGIN)
+        return
+    if isinstance(node, ast.ImportFrom):
+        start = edit.offset(node.lineno, node.col_offset)
+        match = re.compile(r"from\s+(flask_login)\b").match(edit.file.text, start)
+        if match is None:
+            how = "write it as `from flask_login import ...`, then run this again"
+            edit.block(node, "an import of flask_login dashgen cannot read", how)
+            return
+        edit.edits.append(Edit(match.start(1), match.end(1), LOGIN_MODULE))
+    else:
+        for alias in node.names:
+            if alias.name == FLASK_LOGIN:
+                start = edit.offset(alias.lineno, alias.col_offset)
+                new = LOGIN_MODULE if alias.asname else f"{LOGIN_MODULE} as {FLASK_LOGIN}"
+                edit.edits.append(Edit(start, start + len(FLASK_LOGIN), new))
+    edit.modules.login_module = True
+    edit.notes.append((node.lineno, f"flask_login from {LOGIN_MODULE}.py: the login kept in Quart's session under "
+                       "Flask-Login's keys (flask_login needs Flask's request context)"))  # fmt: skip
+
+
+def login_module_change(project: Project, modules: Modules, blockers: list[Blocker]) -> FileChange | None:
+    """quart_login.py in the folder the server imports the app from (on the path of every module
+    the app imports), when a converted module imports from it."""
+    if not modules.login_module:
+        return None
+    text = Path(__file__).with_name(f"{LOGIN_MODULE}.py").read_text(encoding="utf-8")
+    path = project.root / project.source.entry.app_dir / f"{LOGIN_MODULE}.py"
+    shown = project.shown(path)
+    if path.exists():
+        if read_text(path) == text:
+            return FileChange(shown, IDENTICAL, text, text)
+        blockers.append(Blocker(shown, 1, f"{shown}, a module of the project's own", "dashgen writes flask_login's "
+                                "Quart equivalent there: rename it, then run this again"))  # fmt: skip
+        return None
+    modules.notes.append(f"{shown}: flask_login's LoginManager, UserMixin, login_user, logout_user, current_user "
+                         "and login_required on Quart's session, as Flask-Login 0.6.3 answers")  # fmt: skip
+    return FileChange(shown, CREATE, text)
+
+
+def _login_refusal(
+    edit: ModuleEdit, found: ast.Name | ast.Attribute, names: dict[str, str], modules: set[str], managers: set[str]
+) -> tuple[str, str] | None:
+    """(what, why) when this use of flask_login is not one quart_login.py has; None when it is, or
+    when the node is no use of flask_login."""
+    parent = edit.parents.get(found)
+    used = _login_name(found, names, modules)
+    if used is None:
+        if isinstance(found, ast.Attribute) and isinstance(found.value, ast.Name) and found.value.id in managers:
+            return _manager_refusal(edit, found, parent)
+        return None
+    shown = ast.unparse(found)
+    if used not in _LOGIN_MAPPED:
+        return shown, f"quart_login.py has no {used}"
+    called = isinstance(parent, ast.Call) and parent.func is found
+    if used == "LoginManager":
+        statement = edit.parents.get(parent)
+        bound = (
+            isinstance(statement, ast.Assign)
+            and statement in edit.tree.body
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        )
+        if not (called and bound):
+            return shown, "a LoginManager not made at module level and bound to a name"
+        given = [*parent.args, *(keyword.value for keyword in parent.keywords if keyword.arg == "app")]
+        if len(given) != len(parent.args) + len(parent.keywords) or len(given) > 1:
+            return f"{ast.unparse(parent)[:60]}", "LoginManager given more than the server"
+        if given and not edit.is_server(given[0]):
+            return f"{ast.unparse(parent)[:60]}", "LoginManager given something else than the server"
+        if given:
+            edit.server_calls.add(parent)
+        return None
+    if used == "login_user":
+        starred = any(isinstance(argument, ast.Starred) for argument in parent.args) if called else False
+        if not called or starred or not 1 <= len(parent.args) <= len(_LOGIN_USER):
+            return shown, "login_user not called with the user and its own arguments"
+        for keyword in parent.keywords:
+            if keyword.arg not in _LOGIN_USER[1:]:
+                return f"login_user(..., {keyword.arg or '**'}=...)", "login_user given more than flask_login takes"
+        return None
+    if used == "logout_user":
+        return None if called and not parent.args and not parent.keywords else (shown, "logout_user not called alone")
+    if used == "login_required":  # its view is async: only the server can await it
+        decorates = isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and found in parent.decorator_list
+        if not (decorates and any(edit.registration(decorator) == "route" for decorator in parent.decorator_list)):
+            return shown, "login_required elsewhere than as a decorator of a route of the server"
+    return None
+
+
+def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | None) -> tuple[str, str] | None:
+    """(what, why) when `login_manager.<attribute>` is not one quart_login.py's LoginManager has."""
+    shown = ast.unparse(found)
+    attr = found.attr
+    if attr == "init_app":
+        called = isinstance(parent, ast.Call) and parent.func is found
+        if called and len(parent.args) == 1 and not parent.keywords and edit.is_server(parent.args[0]):
+            edit.server_calls.add(parent)
+            return None
+        return f"{ast.unparse(parent)[:60]}", "init_app given something else than the server alone"
+    if attr == "user_loader":
+        if isinstance(parent, ast.FunctionDef) and found in parent.decorator_list:
+            return None
+        return shown, "a user loader not set with @login_manager.user_loader on a plain function"
+    if attr == "login_view" and isinstance(found.ctx, ast.Store):
+        value = parent.value if isinstance(parent, ast.Assign) else None
+        path = value.value if isinstance(value, ast.Constant) else None
+        if isinstance(path, str) and path.startswith(("/", "http://", "https://")):
+            return None
+        return f"{shown} = {ast.unparse(value)[:40] if value else '...'}", "a login view that is not a path"
+    if attr in _MANAGER_SETTINGS and (isinstance(found.ctx, ast.Load) or isinstance(parent, ast.Assign)):
+        return None
+    if attr == "unauthorized":  # `return login_manager.unauthorized()`: the redirect (or 401) login_required gives
+        called = isinstance(parent, ast.Call) and parent.func is found and not parent.args and not parent.keywords
+        return None if called else (shown, "unauthorized not called as unauthorized()")
+    return shown, f"quart_login.py's LoginManager has no {attr}"
 
 
 # --- Dash(compress=True) ---------------------------------------------------------------------

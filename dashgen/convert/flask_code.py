@@ -36,13 +36,13 @@ RETIRED_REQUIREMENTS = {
     # dash_auth's BasicAuth becomes a guard of the server; Flask-Compress is Dash's on Flask only.
     "dash-auth": ("dash_auth",),
     "flask-compress": ("flask_compress",),
+    # flask_login is imported from quart_login.py, written into the project, on Quart.
+    "flask-login": ("flask_login",),
 }
 
 _EXTENSION = "it has no mapping dashgen has proved on Quart: replace it with a Quart equivalent, then run this again"
 # Imports that block the conversion, by module (a module's own entry wins over its package's).
 _IMPORTS = {
-    "flask_login": "flask_login answers 500 on every request on Quart: move the login to quart-auth "
-    "(or a session-based before_request guard) by hand, then run this again",
     "dash_auth": "dash_auth.BasicAuth fails on Quart (Working outside of request context): guard the app with an "
     "async before_request that answers 401 with WWW-Authenticate, then run this again",
     "flask_compress": "Flask-Compress wraps Flask's responses: use quart-compress on Quart by hand",

@@ -48,6 +48,8 @@ class ModuleEdit:
         self.notes: list[tuple[int, str]] = []
         self.blockers: list[Blocker] = []
         self.imports_left: set[str] = set()
+        # Calls that give the server to an extension this module maps: `LoginManager(server)`.
+        self.server_calls: set[ast.Call] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
         self.servers = self.names.server_expressions()
         self.aliases = aliases(self.tree)
@@ -273,6 +275,7 @@ class ModuleEdit:
                 isinstance(parent, ast.Call)
                 and node in parent.args
                 and self.called(parent.func) in SERVER_CONSUMERS
+                or parent in self.server_calls
                 or isinstance(parent, ast.keyword)
                 and parent.arg == "server"
                 or isinstance(parent, ast.Assign)

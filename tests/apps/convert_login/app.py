@@ -1,4 +1,4 @@
-"""flask_login on Dash's server: every use is a blocker of its own."""
+"""flask_login on Dash's server: quart_login.py on Quart; on FastAPI every use is a blocker of its own."""
 from dash import Dash, Input, Output, dcc, html
 from flask import redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
