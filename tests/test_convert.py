@@ -1574,3 +1574,37 @@ def test_flask_login_in_a_page_module_imports_quart_login_written_beside_the_app
     after = snapshot(project)
     second = _convert(project)
     assert second.returncode == 0 and "Nothing to convert" in second.stdout and snapshot(project) == after
+
+
+@pytest.mark.server
+def test_an_answer_that_reads_the_session_says_vary_cookie_as_on_flask(tmp_path):
+    """Flask counts a read of its session as a use and answers `Vary: Cookie`; Quart counts only
+    writes, so the conversion reads it through _flask_session()."""
+    answers = []
+    for side in ("original", "converted"):
+        project = _copy(tmp_path / side, "convert_own_server")
+        app = project / "app.py"
+        app.write_text(app.read_text().replace('    session["agent"] = request.user_agent.string[:20]\n', ""))
+        if side == "converted":
+            assert _convert(project).returncode == 0
+        with boot(project, procfile_command(project)) as server:
+            answers.append([_fetch(f"{server.base}{path}")[1].get("Vary") for path in ("/whoami", "/_dash-layout")])
+    assert answers[0] == answers[1] == ["Cookie", None]
+
+
+def test_flask_session_as_a_module_attribute_reads_through_flask_session_on_quart(tmp_path):
+    project = _copy(tmp_path, "convert_own_server")
+    app = project / "app.py"
+    text = app.read_text().replace("from flask import Flask, g, request, session\n", "import flask\n")
+    for name in ("Flask", "g", "request", "session"):
+        text = re.sub(rf"(?<![\w.\"']){name}(?=[.\[(])", f"flask.{name}", text)
+    app.write_text(text)
+    assert _convert(project).returncode == 0
+    converted = app.read_text()
+    assert '_flask_session()["agent"] = quart.request.user_agent' in converted
+    assert re.search(r"\bflask\b", converted.split('"""')[2]) is None
+    assert "LocalProxy" not in converted
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "F,E9,E3", str(app)], capture_output=True, text=True
+    )
+    assert ruff.returncode == 0, ruff.stdout

@@ -22,8 +22,8 @@ from dashgen.convert.flask_code import (
     blocker_for_import,
 )
 from dashgen.convert.names import FLASK, Edit, aliases, end_of, own_nodes
-from dashgen.convert.quart import awaits, response_bodies
-from dashgen.edits import Spans, bound_names, python_lines
+from dashgen.convert.quart import awaits, response_bodies, session_vary
+from dashgen.edits import Spans, bound_names, ensure_import, python_lines
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 from dashgen.source import dash_call
@@ -48,6 +48,7 @@ class ModuleEdit:
         self.notes: list[tuple[int, str]] = []
         self.blockers: list[Blocker] = []
         self.imports_left: set[str] = set()
+        self.imports_added: list[tuple[str, str | None]] = []  # (module, name): put where isort would
         # Calls that give the server to an extension this module maps: `LoginManager(server)`.
         self.server_calls: set[ast.Call] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
@@ -79,6 +80,12 @@ class ModuleEdit:
         self.blockers.append(Blocker(self.shown, getattr(node, "lineno", 0), what, how))
 
     def text(self) -> str:
+        text = self._spliced()
+        for module, name in self.imports_added:
+            text = ensure_import(text, module, name)
+        return text
+
+    def _spliced(self) -> str:
         text = self.file.text
         last = len(text) + 1
         for edit in sorted(self.edits, key=lambda edit: (edit.start, edit.end), reverse=True):
@@ -103,6 +110,7 @@ class ModuleEdit:
         if self.backend.flask_api:  # Quart's coroutines; onto FastAPI each read was mapped or blocked
             awaits(self, awaiting)
             response_bodies(self, awaiting)
+            session_vary(self)
         if self.file.path == self.modules.project.source.path:
             self._dash_call()
         return self.blockers
@@ -217,6 +225,8 @@ class ModuleEdit:
             if not isinstance(parent, ast.Attribute):
                 self.block(name, "`flask` used as a module object", "use `flask.<name>` or `from flask import <name>`")
                 continue
+            if parent.attr == "session":
+                continue  # quart.session_vary: _flask_session()
             self.replace_node(name, self.backend.server_module)
             if parent.attr in REFUSED_NAMES:
                 self.block(parent, f"flask.{parent.attr}", REFUSED_NAMES[parent.attr])
