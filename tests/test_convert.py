@@ -531,6 +531,7 @@ FASTAPI_ROUTES = {
     "convert_caching": ROUTES["convert_caching"],
     "convert_routes": ROUTES["convert_routes"],
     "convert_cache_factory": [],
+    "convert_fastapi_cache_own_server": [],
     "convert_fastapi_routes": [
         ("GET", "/api/items/21", None),
         ("GET", UNROUTED, None),  # not an int: no route matches, on both
@@ -1608,3 +1609,15 @@ def test_flask_session_as_a_module_attribute_reads_through_flask_session_on_quar
         [sys.executable, "-m", "ruff", "check", "--select", "F,E9,E3", str(app)], capture_output=True, text=True
     )
     assert ruff.returncode == 0, ruff.stdout
+
+
+@pytest.mark.parametrize("name", sorted({*FASTAPI_ROUTES, *FASTAPI_FLASK_CODE}))
+def test_onto_fastapi_a_second_run_has_nothing_to_do_and_the_app_imports(tmp_path, name):
+    project = _copy(tmp_path, name)
+    assert _convert(project, backend="fastapi").returncode == 0
+    after = snapshot(project)
+    second = _convert(project, backend="fastapi")
+    assert second.returncode == 0 and "Nothing to convert: the app runs on FastAPI already." in second.stdout
+    assert snapshot(project) == after
+    imported = subprocess.run([sys.executable, "-c", "import app"], cwd=project, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr[-2000:]

@@ -572,8 +572,9 @@ def private_cache_apps(edit: ModuleEdit) -> None:
     for argument in replaced:
         edit.notes.append((argument.lineno, "Flask-Caching bound to a private Flask app (never served): "
                            "FastAPI has no config for its decorators to read"))  # fmt: skip
-    if edit.aliases.get("Flask") == "flask.Flask":
-        return
+    uses = [name for name in nodes(edit.tree, ast.Name) if name.id == "Flask"]
+    if edit.aliases.get("Flask") == "flask.Flask" and all(private_flask(edit, name) for name in uses):
+        return  # `from flask import Flask` only for private apps already: it stays
     statement = next(
         node
         for node in edit.tree.body

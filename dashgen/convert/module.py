@@ -240,12 +240,13 @@ class ModuleEdit:
         if local is None:
             return
         renamed = local == FLASK.server_class
-        if renamed and self.backend.server_class in bound_names(self.tree):
+        # Flask(__name__) given to Flask-Caching on FastAPI is a private app, never the server.
+        private = extensions.private_flask
+        uses = [name for name in nodes(self.tree, ast.Name) if name.id == local and not private(self, name)]
+        if uses and renamed and self.backend.server_class in bound_names(self.tree):
             self.block(self.tree.body[0], f"the module binds {self.backend.server_class} already", "rename it")
             return
-        for name in nodes(self.tree, ast.Name):
-            if name.id != local or extensions.private_flask(self, name):
-                continue
+        for name in uses:
             parent = self.parents.get(name)
             if isinstance(parent, ast.ClassDef):
                 self.block(name, f"class {parent.name}, a Flask subclass", REFUSED_NAMES["subclass"])
