@@ -264,3 +264,15 @@ def test_the_dash_table_is_the_installed_dashs_metadata():
         return found
 
     assert names(REQUIRES["dash"]) == names(requires("dash"))
+
+
+def test_installed_requirements_are_what_importlib_metadata_reads():
+    """installed_requires reads only the headers of METADATA: the same list as the whole file."""
+    from importlib.metadata import distribution, distributions
+
+    from dashgen.distributions import installed_requires
+
+    names = {each.metadata["Name"] for each in distributions()}
+    assert len(names) > 20
+    for name in names:
+        assert installed_requires(name) == (distribution(name).requires or []), name
