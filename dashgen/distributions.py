@@ -180,8 +180,8 @@ def installs(listed) -> tuple[set[str], set[str]]:
         if requires is None and name not in REQUIRES:
             unknown.add(name)
         for text in REQUIRES.get(name, ()) if requires is None else requires:
-            if not extras and "extra" in text.partition(";")[2]:
-                continue  # for an extra not asked for (or not a requirement): `_wanted` says no
+            if not extras and _marker_names_extra(text):
+                continue  # `_wanted` says no, and packaging's parse of it is skipped
             try:
                 requirement = Requirement(text)
             except InvalidRequirement:
@@ -189,6 +189,12 @@ def installs(listed) -> tuple[set[str], set[str]]:
             if requirement.marker is None or _wanted(requirement.marker, extras):
                 queue.append((normalised(requirement.name), frozenset(requirement.extras)))
     return found, unknown
+
+
+def _marker_names_extra(text: str) -> bool:
+    """Whether a Requires-Dist line's marker names `extra`, told without parsing the line (a
+    URL may hold a `;`)."""
+    return "@" not in text and "extra" in text.partition(";")[2]
 
 
 def _wanted(marker, extras: frozenset) -> bool:
