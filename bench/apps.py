@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs"))
 from load import callback_body, drive_callbacks  # noqa: E402
+from quiet import add_busy_option, load_note, wait_until_quiet  # noqa: E402
 from screenshot import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -400,12 +401,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--backends", nargs="*", default=["flask", "fastapi", "quart"])
     add_no_docs_option(parser)
+    add_busy_option(parser)
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
+    load = wait_until_quiet(arguments.busy)
     rows = measure(arguments.backends, arguments.seconds, arguments.connections)
     figures = load_figures(arguments.backends)
-    text = markdown(rows, figures, arguments.connections, arguments.seconds)
+    first, _, rest = markdown(rows, figures, arguments.connections, arguments.seconds).partition("\n")
+    text = f"{first} {load_note(load)}\n{rest}"
     print(text)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)

@@ -5,16 +5,14 @@
 For each size it generates the Flask app.py of bench/app_size.py (one route for every ten
 callbacks), then times `check --target enterprise` and `convert --backend quart` and
 `convert --backend fastapi` on it (median of --runs, each on a fresh copy) and prints each with
-its ratio to `check`. Goal (issue 21): convert within 2x of check at 5,000 lines. The 1-minute
-load average is printed at the start and the end; above 1.5 (this machine has 2 cores) the bench
-refuses to run unless --busy is given, as a busy machine's figures say nothing. Writes the table
+its ratio to `check`. Goal (issue 21): convert within 2x of check at 5,000 lines. Waits for a
+quiet machine (bench/quiet.py) and prints the load at the start and the end. Writes the table
 into docs/benchmarks.md between the bench:convert markers (unless --no-docs).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -24,13 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_size import BIN, big_app, fresh_copy, timed  # noqa: E402
 from apps import add_no_docs_option, update_benchmarks  # noqa: E402
+from quiet import add_busy_option, load_note, wait_until_quiet  # noqa: E402
 
 COMMANDS = {
     "check": ["check", "--target", "enterprise"],
     "convert quart": ["convert", "--backend", "quart"],
     "convert fastapi": ["convert", "--backend", "fastapi"],
 }
-QUIET = 1.5
 
 
 def _status(work: Path, text: str, args: list[str]) -> int:
@@ -43,12 +41,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[500, 5000])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--busy", action="store_true", help="run even when the machine is busy")
+    add_busy_option(parser)
     add_no_docs_option(parser)
     arguments = parser.parse_args()
-    start_load = os.getloadavg()[0]
-    if start_load > QUIET and not arguments.busy:
-        sys.exit(f"The 1-minute load average is {start_load:.1f} (over {QUIET}): run this alone, or pass --busy.")
+    start_load = wait_until_quiet(arguments.busy)
     scratch = Path(tempfile.mkdtemp(prefix="dashgen-convert-"))
     rows = []
     for size in arguments.sizes:
@@ -63,11 +59,10 @@ def main() -> None:
         print(rows[-1], flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
     lines = [
-        f"Median of {arguments.runs} runs per cell, Python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
-        f"average {start_load:.1f} at the start and {os.getloadavg()[0]:.1f} at the end; the Flask app.py of "
+        f"Median of {arguments.runs} runs per cell, Python {sys.version.split()[0]}; the Flask app.py of "
         "app_size.py. Wall time, and in brackets the ratio to `check` on the same file and the exit status (check "
         "exits 1 on an error finding, convert on a refusal, after reading the whole app). Goal: `convert` within "
-        "2x of `check` at 5,000 lines.",
+        f"2x of `check` at 5,000 lines. {load_note(start_load)}",
         "",
         "| app.py lines | routes | check | convert quart | convert fastapi |",
         "| ---: | ---: | ---: | ---: | ---: |",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps import add_no_docs_option, publish  # noqa: E402
+from quiet import add_busy_option, load_note, wait_until_quiet  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 LAST_WITH_COPIER = "265d3bb"
@@ -80,7 +81,9 @@ def main() -> None:
     parser.add_argument("--before", default=LAST_WITH_COPIER)
     parser.add_argument("--runs", type=int, default=3)
     add_no_docs_option(parser)
+    add_busy_option(parser)
     arguments = parser.parse_args()
+    load = wait_until_quiet(arguments.busy)
     work = Path(tempfile.mkdtemp(prefix="dashgen-footprint-"))
     wheels = {
         f"before (`{arguments.before}`, copier a runtime dependency)": build_wheel(
@@ -98,7 +101,7 @@ def main() -> None:
 
     lines = [
         f"`pip install` of the wheel into a fresh venv, warm pip cache, median of {arguments.runs} runs, "
-        f"Python {sys.version.split()[0]}.",
+        f"Python {sys.version.split()[0]}. {load_note(load)}",
         "",
         "| dashgen | packages installed | MB on disk | `pip install` time |",
         "| --- | ---: | ---: | ---: |",

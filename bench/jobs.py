@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from apps import add_no_docs_option, publish  # noqa: E402
 from background_helpers import celery_worker, process_line, redis_server, start_job  # noqa: E402
 from helpers import boot  # noqa: E402
+from quiet import add_busy_option, load_note, wait_until_quiet  # noqa: E402
 
 POLL_SECONDS = 0.5  # Dash's renderer polls a background callback about this often
 
@@ -125,7 +126,9 @@ def main() -> None:
     parser.add_argument("--job-seconds", type=float, default=1.0)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     add_no_docs_option(parser)
+    add_busy_option(parser)
     arguments = parser.parse_args()
+    load = wait_until_quiet(arguments.busy)
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as folder:
         work = Path(folder)
         project = generate(work)
@@ -134,7 +137,9 @@ def main() -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "jobs.json").write_text(json.dumps({"points": points, "rows": rows}, indent=2))
-    publish("jobs", markdown(rows, arguments.jobs, arguments.job_seconds, points), docs=not arguments.no_docs)
+    lines = markdown(rows, arguments.jobs, arguments.job_seconds, points)
+    lines[0] += " " + load_note(load)
+    publish("jobs", lines, docs=not arguments.no_docs)
 
 
 if __name__ == "__main__":

@@ -514,7 +514,11 @@ def main() -> None:
         action="store_true",
         help="print the figures; leave docs/benchmarks.md as it is",
     )
+    from quiet import add_busy_option, load_note, wait_until_quiet  # beside this file, as apps.py
+
+    add_busy_option(parser)
     options = parser.parse_args()
+    load_at_start = wait_until_quiet(options.busy)
     counts = [int(count) for count in options.sessions.split(",")]
     levels: list[Level] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -537,7 +541,9 @@ def main() -> None:
     (results / "live.json").write_text(json.dumps(report, indent=2))
     from apps import publish  # the shared docs writer; apps.py is heavier to import than the tests need
 
-    publish("live", text.splitlines(), docs=not options.no_docs)
+    lines = text.splitlines()
+    lines[0] += " " + load_note(load_at_start)
+    publish("live", lines, docs=not options.no_docs)
 
 
 if __name__ == "__main__":

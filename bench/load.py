@@ -4,7 +4,8 @@ requests, the way the browser sends them, on loopback only.
     python bench/load.py http://127.0.0.1:8000/ --requests 2000 --concurrency 32
 
 It stops after `--requests` callbacks or `--seconds`, whichever comes first, and reports
-requests/s, p50/p99 latency and the error count. tests/test_load.py and bench/apps.py use it.
+requests/s, p50/p99 latency and the error count, and the load average at the start and the end
+(it waits for a quiet machine: bench/quiet.py). tests/test_load.py and bench/apps.py use it.
 """
 
 from __future__ import annotations
@@ -148,12 +149,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
+    from quiet import add_busy_option, load_note, wait_until_quiet  # beside this file
+
+    add_busy_option(parser)
     arguments = parser.parse_args()
+    load = wait_until_quiet(arguments.busy)
     base = arguments.url if arguments.url.endswith("/") else arguments.url + "/"
     result = drive_callbacks(
         base, requests=arguments.requests, concurrency=arguments.concurrency, seconds=arguments.seconds
     )
-    print(json.dumps(asdict(result), indent=2))
+    print(json.dumps({**asdict(result), "load": load_note(load)}, indent=2))
 
 
 if __name__ == "__main__":

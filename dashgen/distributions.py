@@ -147,9 +147,17 @@ def installed_requires(name: str) -> list[str] | None:
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
-        return distribution(name).requires or []
+        found = distribution(name)
     except (PackageNotFoundError, ValueError):
         return None
+    text = found.read_text("METADATA")
+    if text is None or found.read_text("requires.txt") is not None:
+        return found.requires or []
+    # `requires` parses the whole file, the long description too (most of the time check takes
+    # in a venv): the headers end at the first blank line.
+    from email import message_from_string
+
+    return message_from_string(text.partition("\n\n")[0]).get_all("Requires-Dist") or []
 
 
 def installs(listed) -> tuple[set[str], set[str]]:
@@ -172,6 +180,8 @@ def installs(listed) -> tuple[set[str], set[str]]:
         if requires is None and name not in REQUIRES:
             unknown.add(name)
         for text in REQUIRES.get(name, ()) if requires is None else requires:
+            if not extras and _marker_names_extra(text):
+                continue  # `_wanted` says no, and packaging's parse of it is skipped
             try:
                 requirement = Requirement(text)
             except InvalidRequirement:
@@ -179,6 +189,12 @@ def installs(listed) -> tuple[set[str], set[str]]:
             if requirement.marker is None or _wanted(requirement.marker, extras):
                 queue.append((normalised(requirement.name), frozenset(requirement.extras)))
     return found, unknown
+
+
+def _marker_names_extra(text: str) -> bool:
+    """Whether a Requires-Dist line's marker names `extra`, told without parsing the line (a
+    URL may hold a `;`)."""
+    return "@" not in text and "extra" in text.partition(";")[2]
 
 
 def _wanted(marker, extras: frozenset) -> bool:

@@ -9,6 +9,9 @@ import ast
 import weakref
 
 _INDEX: weakref.WeakKeyDictionary[ast.AST, dict[type, list]] = weakref.WeakKeyDictionary()
+# The answers in source order, per tree and kinds: sorting a large module's calls took longer
+# than finding them, and several rules ask for the same kinds.
+_SORTED: weakref.WeakKeyDictionary[ast.AST, dict[tuple[type, ...], list]] = weakref.WeakKeyDictionary()
 
 
 def nodes(tree: ast.AST, *kinds: type) -> list:
@@ -29,8 +32,11 @@ def nodes(tree: ast.AST, *kinds: type) -> list:
                 elif isinstance(value, ast.AST):
                     pending.append(value)
         _INDEX[tree] = index
-    found = [node for kind in kinds for node in index.get(kind, ())]
-    return sorted(found, key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+    answers = _SORTED.setdefault(tree, {})
+    if kinds not in answers:
+        found = [node for kind in kinds for node in index.get(kind, ())]
+        answers[kinds] = sorted(found, key=lambda node: (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+    return list(answers[kinds])
 
 
 def called_name(func: ast.expr) -> str:

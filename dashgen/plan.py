@@ -6,15 +6,12 @@ Every action is one word, as in Rails generators: create, update, insert, force,
 
 from __future__ import annotations
 
-import difflib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
 import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashgen.errors import Refused
+
+# difflib, hashlib and tempfile are imported where a plan is shown or applied: check and
+# `--dry-run` only read plans, and those imports cost about 15 ms at start-up.
 
 CREATE = "create"  # a new file
 UPDATE = "update"  # an existing file changed on purpose (lines merged into it)
@@ -47,6 +47,8 @@ class FileChange:
         old = (self.old_text or "").splitlines(keepends=True)
         new = self.new_text.splitlines(keepends=True)
         before = f"a/{self.path}" if self.old_text is not None else "/dev/null"
+        import difflib
+
         lines = difflib.unified_diff(old, new, before, f"b/{self.path}")
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -84,6 +86,8 @@ class Plan:
                 _Transaction(self.root, writes, replace_links=self.replace_links, plan=self).run()
 
     def _create_root(self, writes: list[FileChange]) -> None:
+        import tempfile
+
         parent = self.root.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +212,8 @@ def _remove_if_empty(directory: Path) -> None:
 
 def _new_stage_prefix(name: str) -> str:
     # A hash, not the name: a name near the file system's limit must still fit with the prefix.
+    import hashlib
+
     return NEW_PREFIX + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12] + "-"
 
 
@@ -238,6 +244,8 @@ class _Transaction:
         self.targets: list[_Target] = []
 
     def run(self) -> None:
+        import tempfile
+
         for change in self.writes:
             self.targets.append(self._check(change))
         try:

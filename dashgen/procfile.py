@@ -308,6 +308,13 @@ def _without_wrappers(words: list[Word]) -> list[Word]:
 
 def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
     """Every simple command in the line, in order, as bash splits it into words."""
+    plain = _plain_commands(command)
+    return plain if plain is not None else _bash_commands(command, where, number)
+
+
+def _bash_commands(command: str, where: str, number: int) -> list[list[Word]]:
+    """The simple commands as bashlex reads them: any line bash can run."""
+    # bashlex builds its parser tables at import (about 80 ms): only the lines that need it.
     import bashlex
 
     try:
@@ -326,6 +333,66 @@ def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
             continue
         children = list(getattr(node, "parts", None) or getattr(node, "list", None) or [])
         stack.extend(reversed(children))
+    return commands
+
+
+# What bashlex reads in the common lines, read without it; every other line goes to bashlex
+# (tests/test_procfile.py compares the two on many shapes). `$NAME` and `${NAME:-default}` are
+# left as written, quotes removed; the first words of the form NAME=value are assignments, not words.
+_PARAMETER = r"\$(?:[A-Za-z_]\w*|\{[A-Za-z_]\w*(?::?[-=+?][\w./:,@%+-]*)?\})"
+# Printable ASCII but quotes, `$`, `\` and `` ` ``: bashlex drops a quote of the other kind
+# inside quotes, and reads `$(` inside single quotes, unlike bash; those lines go to bashlex.
+_QUOTED = r"[ !#%&(-\[\]-_a-~]"
+_PIECE = re.compile(
+    rf"(?P<bare>(?:[\w./:=,@%+-]|{_PARAMETER})+)|'(?P<single>{_QUOTED}*)'|\"(?P<double>(?:{_QUOTED}|{_PARAMETER})*)\"",
+    re.ASCII,
+)
+_BLANK = re.compile(r"[ \t]*")
+_SEPARATOR = re.compile(r"&&|\|\||[;|]")
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*\+?=", re.ASCII)
+_RESERVED = {
+    "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in", "select",
+    "then", "time", "until", "while",
+}  # fmt: skip
+
+
+def _plain_commands(command: str) -> list[list[Word]] | None:
+    """The simple commands of a line of plain words, quotes and parameters joined by `&&`,
+    `||`, `;` or `|`, and a comment, as bashlex reads them; None for any other line."""
+    commands: list[list[Word]] = []
+    words: list[Word] = []
+    empty = True  # no word nor assignment yet in this command
+    position = _BLANK.match(command).end()
+    while position < len(command):
+        separator = _SEPARATOR.match(command, position)
+        if separator:
+            if empty:
+                return None
+            commands.append(words)
+            words, empty = [], True
+            position = _BLANK.match(command, separator.end()).end()
+            continue
+        if command[position] == "#":
+            if "\n" in command[position:]:
+                return None
+            break  # a comment, to the end of the line
+        start, texts = position, []
+        while piece := _PIECE.match(command, position):
+            texts.append(next(text for text in piece.groups() if text is not None))
+            position = piece.end()
+        if position == start or position < len(command) and command[position] not in " \t;&|":
+            return None
+        written = command[start:position]
+        if written in _RESERVED:
+            return None
+        # NAME=value before the program is an assignment bash makes, not a word.
+        if words or not _ASSIGNMENT.match(written):
+            words.append(Word("".join(texts), start, position))
+        empty = False
+        position = _BLANK.match(command, position).end()
+    if empty:
+        return None
+    commands.append(words)
     return commands
 
 

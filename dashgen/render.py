@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -91,8 +92,10 @@ def _to_nice_yaml(value: Any) -> str:
     return yaml.safe_dump(value, indent=4, allow_unicode=True, default_flow_style=False)
 
 
+@cache
 def _templates_environment() -> jinja2.Environment:
-    """The environment copier renders templates/ with: its `_envops`, templates found from the root."""
+    """The environment copier renders templates/ with: its `_envops`, templates found from the root.
+    One per process, so that each template is compiled once (add-route renders its route twice)."""
     template = templates_root()
     return _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
 

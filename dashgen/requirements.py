@@ -66,7 +66,7 @@ class Requirements:
         """The same file as it reads after `text` replaces its own lines (the includes stay)."""
         if text == self.text:
             return self
-        entries, _, unnamed = _parse(self.path, constraint=False, text=text)
+        entries, _, unnamed = _parse(self.path, constraint=False, text=text, unsaved=True)
         included = tuple(where for where in self.unnamed if where[0] != self.path)
         return replace(self, text=text, entries=tuple(entries), unnamed=(*unnamed, *included))
 
@@ -78,7 +78,7 @@ def read_requirements(root: Path, name: str = FILE) -> Requirements | None:
     if data is None:
         return None
     text, encoding = _decode(path, data)
-    entries, includes, unnamed = _parse(path, constraint=False)
+    entries, includes, unnamed = _parse(path, constraint=False, text=text)
     return _with_includes(path, text, encoding, entries, includes, unnamed)
 
 
@@ -133,15 +133,67 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def _parse(
+    path: Path, *, constraint: bool, text: str | None = None, unsaved: bool = False
+) -> tuple[list[Requirement], list[tuple[str, bool]], list[tuple[Path, int]]]:
+    """The requirement lines, the includes and the lines that name no distribution of `path`
+    (`text`, when given, is its decoded text; `unsaved`: text not yet written, read as if it
+    were `path`)."""
+    if text is None:
+        data = read_bytes(path, MAX_TEXT_BYTES)  # a FIFO or a huge file is refused before the library opens it
+        text = data.decode("ascii") if data.isascii() else None
+    plain = _plain_requirements(path, text, constraint) if text is not None else None
+    if plain is not None:
+        return plain, [], []
+    return _pip_parse(path, constraint=constraint, text=text if unsaved else None)
+
+
+# A line of a name, extras and version specifiers, and a comment: what most files hold, read
+# by packaging as pip would read it, without importing pip-requirements-parser (about 30 ms:
+# it imports urllib.request and http.client). Any other line sends the file to the library;
+# tests/test_requirements.py compares the two.
+# No word may start with `-` (pip reads the rest of the line as options from there).
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_VERSION = r"(?:~=|==|!=|<=|>=|<|>|===)\s*[A-Za-z0-9*][A-Za-z0-9.*+!_-]*"
+_PLAIN_LINE = re.compile(
+    rf"\s*(?P<requirement>{_NAME}\s*(?:\[\s*(?:{_NAME}(?:\s*,\s*{_NAME})*)?\s*\])?"
+    rf"\s*(?:{_VERSION}(?:\s*,\s*{_VERSION})*)?)(?:\s+#.*)?\s*",
+    re.ASCII,
+)
+_COMMENT_LINE = re.compile(r"\s*(?:#.*)?")
+# pip reads a requirement ending like an archive's name as a file to install.
+_ARCHIVE = re.compile(r"\.(?:whl|zip|tar|tgz|tbz|txz|tlz|gz|bz2|xz|lz|lzma)$", re.IGNORECASE)
+
+
+def _plain_requirements(path: Path, text: str, constraint: bool) -> list[Requirement] | None:
+    """The requirement lines of a file of plain lines only, as pip reads them; else None."""
+    if not text.isascii() or "\\" in text or "$" in text:
+        return None  # continuations and ${VAR} expansions: the library's
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+    from packaging.utils import canonicalize_name
+
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _COMMENT_LINE.fullmatch(line):
+            continue
+        match = _PLAIN_LINE.fullmatch(line)
+        if match is None or _ARCHIVE.search(match["requirement"].rstrip()):
+            return None
+        try:
+            parsed = Parsed(match["requirement"].strip())
+        except InvalidRequirement:
+            return None  # the library says why
+        entries.append(Requirement(canonicalize_name(parsed.name), parsed, path, number, None, constraint))
+    return entries
+
+
+def _pip_parse(
     path: Path, *, constraint: bool, text: str | None = None
 ) -> tuple[list[Requirement], list[tuple[str, bool]], list[tuple[Path, int]]]:
-    """The requirement lines, the includes and the lines that name no distribution
-    of `path` (or of `text`, as if it were `path`)."""
+    """`_parse` by pip-requirements-parser: every line pip reads."""
     from packaging.utils import canonicalize_name
     from pip_requirements_parser import PipError, RequirementsFile
 
-    if text is None:
-        read_bytes(path, MAX_TEXT_BYTES)  # a FIFO or a huge file is refused before the library opens it
     try:
         parsed = RequirementsFile.from_file(str(path), include_nested=False) if text is None else _parse_text(text)
     except (PipError, UnicodeError, OSError) as error:

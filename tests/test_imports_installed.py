@@ -264,3 +264,34 @@ def test_the_dash_table_is_the_installed_dashs_metadata():
         return found
 
     assert names(REQUIRES["dash"]) == names(requires("dash"))
+
+
+def test_installed_requirements_are_what_importlib_metadata_reads():
+    """installed_requires reads only the headers of METADATA: the same list as the whole file."""
+    from importlib.metadata import distribution, distributions
+
+    from dashgen.distributions import installed_requires
+
+    names = {each.metadata["Name"] for each in distributions()}
+    assert len(names) > 20
+    for name in names:
+        assert installed_requires(name) == (distribution(name).requires or []), name
+
+
+def test_a_dependency_skipped_unparsed_is_one_no_extra_asks_for():
+    """installs() skips `...; extra == "x"` lines before packaging parses them when no extra is
+    asked for: on every installed Requires-Dist, such a line is one _wanted rejects (or invalid)."""
+    from importlib.metadata import distributions
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from dashgen.distributions import _marker_names_extra, _wanted
+
+    skipped = [text for each in distributions() for text in each.requires or [] if _marker_names_extra(text)]
+    assert len(skipped) > 50
+    for text in skipped:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        assert requirement.marker is not None and not _wanted(requirement.marker, frozenset()), text

@@ -80,10 +80,19 @@ def callback_defs(tree: ast.Module) -> list[CallbackDef]:
             if isinstance(decorator, ast.Call) and called_name(decorator.func) == "callback":
                 keywords = {keyword.arg: keyword.value for keyword in decorator.keywords if keyword.arg}
                 asynchronous = isinstance(node, ast.AsyncFunctionDef)
-                dotted = ast.unparse(decorator.func)
+                dotted = _dotted(decorator.func)
                 found.append(CallbackDef(node.name, decorator.lineno, asynchronous, keywords, node, dotted))
                 break
     return found
+
+
+def _dotted(node: ast.expr) -> str:
+    """What ast.unparse writes for a name or a dotted name, without unparsing each of thousands."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ast.unparse(node)
 
 
 def _is_true(node: ast.expr | None) -> bool:
