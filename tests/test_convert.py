@@ -1621,3 +1621,20 @@ def test_onto_fastapi_a_second_run_has_nothing_to_do_and_the_app_imports(tmp_pat
     assert snapshot(project) == after
     imported = subprocess.run([sys.executable, "-c", "import app"], cwd=project, capture_output=True, text=True)
     assert imported.returncode == 0, imported.stderr[-2000:]
+
+
+def test_the_development_run_and_an_unused_flask_name_move_onto_fastapi(tmp_path):
+    """`server.run(...)` under `if __name__ == "__main__":` is the development server: Dash's
+    app.run serves the FastAPI app there; a flask name imported and never used goes."""
+    project = _copy(tmp_path, "convert_fastapi_server")
+    app = project / "app.py"
+    original = app.read_text().replace("from flask import ", "from flask import render_template, ", 1)
+    app.write_text(original + '\n\nif __name__ == "__main__":\n    server.run(debug=True, port=8050)\n')
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = app.read_text()
+    assert text.endswith('if __name__ == "__main__":\n    app.run(debug=True, port=8050)\n')
+    assert "render_template" not in text
+    app.write_text(original + "\n\nserver.run(debug=True)\n")  # at import: every server would run it
+    refused = _convert(project, backend="fastapi")
+    assert refused.returncode == 1 and "server.run, Flask's server API" in refused.stderr

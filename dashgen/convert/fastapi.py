@@ -190,7 +190,11 @@ def flask_import(edit, node: ast.stmt) -> bool:
         return _import_flask(edit, node)
     if not (isinstance(node, ast.ImportFrom) and node.module == FLASK.server_module):
         return False
-    others = [alias.name for alias in node.names if alias.name not in CONVERTED_NAMES]
+    used = {name.id for name in nodes(edit.tree, ast.Name)}
+    # A name imported and never used goes with the import: there is nothing of it to move.
+    others = [
+        alias.name for alias in node.names if alias.name not in CONVERTED_NAMES and (alias.asname or alias.name) in used
+    ]
     if others:
         for name in others:
             edit.block(node, f"flask.{name}", how("name", edit))

@@ -274,6 +274,10 @@ class ModuleEdit:
                 elif not self.backend.flask_api and parent.attr in ("config", "secret_key"):
                     how = FASTAPI_REFUSED["config"]
                     self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)
+                elif not self.backend.flask_api and (app := self._dev_run(parent)):
+                    self.replace_node(parent, f"{app}.run")
+                    self.notes.append((parent.lineno, f"{app}.run(...): Dash runs its FastAPI server for `python "
+                                       "file.py` as Flask's run did"))  # fmt: skip
                 elif not self.backend.flask_api:
                     how = SERVER_ATTRIBUTE_BLOCKERS["no_flask_api"].format(label=self.backend.label)
                     self.block(parent, f"{ast.unparse(parent)}, Flask's server API", how)
@@ -296,6 +300,27 @@ class ModuleEdit:
             ):
                 self.block(node, f"{ast.unparse(parent or node)[:60]}: the server handed to other code",
                            SERVER_ATTRIBUTE_BLOCKERS["passed"])  # fmt: skip
+
+    def _dev_run(self, attribute: ast.Attribute) -> str | None:
+        """The Dash app whose run() takes the place of `server.run(host=, port=, debug=)` called
+        under `if __name__ == "__main__":` (the development server: a production server never
+        runs it), or None."""
+        call = self.parents.get(attribute)
+        guard = self.parents.get(self.parents.get(call))
+        apps = sorted(self.names.apps)
+        if not (
+            attribute.attr == "run"
+            and isinstance(call, ast.Call)
+            and call.func is attribute
+            and len(call.args) <= 2
+            and {keyword.arg for keyword in call.keywords} <= {"host", "port", "debug"}
+            and isinstance(guard, ast.If)
+            and guard in self.tree.body
+            and ast.unparse(guard.test) in ("__name__ == '__main__'", '__name__ == "__main__"')
+            and len(apps) == 1
+        ):
+            return None
+        return apps[0]
 
     def _unused_secret_key(self, attribute: ast.Attribute) -> bool:
         """`server.secret_key = ...` at module level, of a value without side effects, in a
