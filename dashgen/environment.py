@@ -46,7 +46,7 @@ def _procfile(text: str | None, line: int) -> list[Setting]:
         return []
     command = re.split(r"\r\n|\n|\r", text.removeprefix("\ufeff"))[line - 1].partition(":")[2]
     try:
-        commands = _simple_commands(command, "Procfile", line)
+        commands = _simple_commands(command, "Procfile", line, ("assignment", "word"))
     except Refused:
         return []
     found = []

@@ -306,8 +306,9 @@ def _without_wrappers(words: list[Word]) -> list[Word]:
     return words
 
 
-def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
-    """Every simple command in the line, in order, as bash splits it into words."""
+def _simple_commands(command: str, where: str, number: int, kinds=("word",)) -> list[list[Word]]:
+    """Every simple command in the line, in order, as bash splits it into words (and, with
+    kinds=("assignment", "word"), the `NAME=value` before its program)."""
     import bashlex
 
     try:
@@ -322,7 +323,7 @@ def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
     while stack:
         node = stack.pop()
         if node.kind == "command":
-            commands.append([Word(part.word, *part.pos) for part in node.parts if part.kind == "word"])
+            commands.append([Word(part.word, *part.pos) for part in node.parts if part.kind in kinds])
             continue
         children = list(getattr(node, "parts", None) or getattr(node, "list", None) or [])
         stack.extend(reversed(children))
