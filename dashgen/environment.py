@@ -41,7 +41,8 @@ def settings(root: Path, procfile_text: str | None, web_line: int) -> list[Setti
 
 
 def _procfile(text: str | None, line: int) -> list[Setting]:
-    """`NAME=value gunicorn ...`, `env NAME=value ...`, `export NAME=value && ...` on the web line."""
+    """`NAME=value gunicorn ...`, `env NAME=value ...`, `export NAME=value && ...` and gunicorn's
+    `--env NAME=value` on the web line."""
     if not text or not line:
         return []
     command = re.split(r"\r\n|\n|\r", text.removeprefix("\ufeff"))[line - 1].partition(":")[2]
@@ -51,13 +52,22 @@ def _procfile(text: str | None, line: int) -> list[Setting]:
         return []
     found = []
     for words in commands:
-        for word in words:
-            match = _ASSIGNMENT.fullmatch(word.text)
+        texts = [word.text for word in words]
+        program = next((index for index, text in enumerate(texts) if not _is_setting(text)), len(texts))
+        assigned = [text for text in texts[:program] if _ASSIGNMENT.fullmatch(text)]
+        if program < len(texts) and Path(texts[program]).name == "gunicorn":  # -e/--env: set in each worker
+            options = zip(texts[program:], texts[program + 1 :], strict=False)
+            assigned += [value for option, value in options if option in ("-e", "--env")]
+            assigned += [text.removeprefix("--env=") for text in texts[program:] if text.startswith("--env=")]
+        for text in assigned:
+            match = _ASSIGNMENT.fullmatch(text)
             if match:
                 found.append(Setting(match.group(1), match.group(2), "Procfile", line))
-            elif Path(word.text).name not in ("env", "export"):
-                break  # the program: what follows are its arguments
     return found
+
+
+def _is_setting(text: str) -> bool:
+    return bool(_ASSIGNMENT.fullmatch(text)) or Path(text).name in ("env", "export")
 
 
 def _dockerfile(root: Path) -> list[Setting]:

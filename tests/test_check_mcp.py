@@ -231,6 +231,11 @@ SWITCHES = {
     "code-expression": ({"arguments": ', enable_mcp=bool(os.environ.get("MCP"))'}, ("app.py", 5)),
     "procfile": ({"procfile": "DASH_MCP_ENABLED=true "}, ("Procfile", 1)),
     "procfile-env": ({"procfile": "env DASH_MCP_ENABLED=True "}, ("Procfile", 1)),
+    "procfile-export": ({"procfile": "export DASH_MCP_ENABLED=true && "}, ("Procfile", 1)),
+    "procfile-gunicorn-env": (
+        {"Procfile": "web: gunicorn app:server -k uvicorn_worker.UvicornWorker --env DASH_MCP_ENABLED=true\n"},
+        ("Procfile", 1),
+    ),
     "procfile-expanded": ({"procfile": "DASH_MCP_ENABLED=${MCP:-false} "}, ("Procfile", 1)),
     "dockerfile": ({"Dockerfile": "FROM python:3.12-slim\nENV PORT=8000 DASH_MCP_ENABLED=true\n"}, ("Dockerfile", 2)),
     "dockerfile-legacy": ({"Dockerfile": "FROM python:3.12-slim\n\nENV DASH_MCP_ENABLED 1\n"}, ("Dockerfile", 3)),
