@@ -190,7 +190,7 @@ def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
 
 APP = """\
 import os
-
+{preamble}
 from dash import Dash, Input, Output, callback, dcc, html
 
 app = Dash(__name__{arguments})
@@ -214,11 +214,11 @@ UVICORN = "uvicorn app:server --host 0.0.0.0 --port 8000 --workers 2"
 REQUIREMENTS = {"flask": "dash[async]>=4.4.1\ngunicorn>=23.0\n", "fastapi": "dash[fastapi]>=4.4.1\nuvicorn>=0.30\n"}
 
 
-def project(backend: str = "flask", arguments: str = "", procfile: str = "", greet: str = "", chart: str = "", **files):
+def project(backend="flask", arguments="", procfile="", greet="", chart="", preamble="", **files):
     server = GUNICORN if backend == "flask" else UVICORN
     backend_arguments = FASTAPI_ARGUMENTS if backend == "fastapi" else ""
     return {
-        "app.py": APP.format(arguments=backend_arguments + arguments, greet=greet, chart=chart),
+        "app.py": APP.format(arguments=backend_arguments + arguments, greet=greet, chart=chart, preamble=preamble),
         "Procfile": f"web: {procfile}{server}\n",
         "requirements.txt": REQUIREMENTS[backend],
         **files,
@@ -240,7 +240,18 @@ SWITCHES = {
     "dockerfile": ({"Dockerfile": "FROM python:3.12-slim\nENV PORT=8000 DASH_MCP_ENABLED=true\n"}, ("Dockerfile", 2)),
     "dockerfile-legacy": ({"Dockerfile": "FROM python:3.12-slim\n\nENV DASH_MCP_ENABLED 1\n"}, ("Dockerfile", 3)),
     "app-json": ({"app.json": '{\n  "env": {\n    "DASH_MCP_ENABLED": {"value": "true"}\n  }\n}\n'}, ("app.json", 3)),
-    ".env": ({".env": "# settings\nDASH_MCP_ENABLED=true\n"}, (".env", 2)),
+    ".env-load-dotenv": (
+        {
+            "preamble": "import settings  # noqa: F401 (it loads .env)",
+            ".env": "# settings\nDASH_MCP_ENABLED=true\n",
+            "settings.py": "import dotenv\n\ndotenv.load_dotenv()\n",
+        },
+        (".env", 2),
+    ),
+    ".env-compose-env-file": (
+        {".env": "DASH_MCP_ENABLED=true\n", "compose.yaml": "services:\n  web:\n    env_file: .env\n"},
+        (".env", 1),
+    ),
     "compose": (
         {"compose.yaml": "services:\n  web:\n    build: .\n    environment:\n      - DASH_MCP_ENABLED=true\n"},
         ("compose.yaml", 5),
@@ -253,7 +264,7 @@ SWITCHES = {
 
 
 def files_of(switch: dict, backend: str = "flask", **more) -> dict:
-    options = {key: value for key, value in switch.items() if key in ("arguments", "procfile")}
+    options = {key: value for key, value in switch.items() if key in ("arguments", "procfile", "preamble")}
     extra = {key: value for key, value in switch.items() if key not in options}
     return project(backend, **{**options, **more}, **extra)
 
@@ -279,9 +290,19 @@ def test_every_rule_fires_however_mcp_is_turned_on(tmp_path, way):
         {"Dockerfile": "FROM python:3.12-slim\nENV DASH_MCP_ENABLED=FALSE\n"},
         # enable_mcp=False in code beats the environment (measured: POST -> 405).
         {"arguments": ", enable_mcp=False", "procfile": "DASH_MCP_ENABLED=true "},
-        {"arguments": ", enable_mcp=False", ".env": "DASH_MCP_ENABLED=true\n"},
+        {"arguments": ", enable_mcp=False", "Dockerfile": "FROM python:3.12-slim\nENV DASH_MCP_ENABLED=true\n"},
+        # Nothing reads .env unless the app loads it (python-dotenv) or compose passes it (env_file).
+        {".env": "DASH_MCP_ENABLED=true\n"},
     ],
-    ids=["nothing", "env-false", "env-empty", "dockerfile-false", "code-false-beats-env", "code-false-beats-dotenv"],
+    ids=[
+        "nothing",
+        "env-false",
+        "env-empty",
+        "dockerfile-false",
+        "code-false-beats-env",
+        "code-false-beats-dockerfile",
+        "dotenv-nothing-reads",
+    ],  # fmt: skip
 )
 def test_no_rule_fires_when_mcp_is_off(tmp_path, switch):
     write(tmp_path, files_of(switch, "fastapi"))

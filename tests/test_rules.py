@@ -840,7 +840,7 @@ CASES = [
     ),
     Case(
         "mcp-figure-without-kaleido",
-        {**FLASK_PROJECT, "app.py": MCP_FIGURE, ".env": "DASH_MCP_ENABLED=true\n"},
+        {**FLASK_PROJECT, "app.py": MCP_FIGURE, "app.json": '{"env": {"DASH_MCP_ENABLED": "true"}}\n'},
         {"requirements.txt": FLASK_REQUIREMENTS + "kaleido>=1.0\n"},
         file="app.py",
         line='Output("chart", "figure")',

@@ -90,11 +90,25 @@ def mcp_switch(project) -> Switch | None:
     if keyword is not None and value is not None:
         spelled = "enable_mcp=True" if value is True else f"enable_mcp={ast.unparse(keyword.value)}"
         return Switch(file, keyword.value.lineno, spelled)
-    settings = [setting for setting in project.environment if setting.name == ENABLED_ENV]
+    settings = [
+        setting
+        for setting in project.environment
+        if setting.name == ENABLED_ENV and (setting.file != ".env" or _reads_dotenv(project))
+    ]
     setting = next((setting for setting in settings if _env_enables(setting.value)), None)
     if setting is None:
         return None
     return Switch(setting.file, setting.line, f"{ENABLED_ENV}={setting.value} in {setting.file}")
+
+
+def _reads_dotenv(project) -> bool:
+    """Whether .env reaches the app: nothing reads it but python-dotenv or a compose env_file."""
+    from dashgen.environment import COMPOSE_FILES
+    from dashgen.reading import read_text
+
+    if any(called_name(call.func) == "load_dotenv" for _, tree in project.modules for call in nodes(tree, ast.Call)):
+        return True
+    return any("env_file" in (read_text(project.root / name) or "") for name in COMPOSE_FILES)
 
 
 def mcp_path(project) -> str | None:
@@ -103,7 +117,9 @@ def mcp_path(project) -> str | None:
     if keyword is not None and _constant(keyword.value) is not None:
         value = _constant(keyword.value)
         return value.lstrip("/") if isinstance(value, str) else None
-    setting = next((setting for setting in reversed(project.environment) if setting.name == PATH_ENV), None)
+    settings = [setting for setting in project.environment if setting.name == PATH_ENV]
+    settings = [setting for setting in settings if setting.file != ".env" or _reads_dotenv(project)]
+    setting = settings[0] if settings else None
     if setting is not None:
         return None if setting.expanded else setting.value.lstrip("/")
     return DEFAULT_PATH
