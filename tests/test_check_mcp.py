@@ -388,9 +388,10 @@ def test_only_callbacks_that_opt_in_are_tools_once_configured_so(tmp_path):
     assert "mcp-figure-without-kaleido" in found and "mcp-async-callback" not in found
 
 
-def test_kaleido_in_requirements_makes_a_figure_tool_work(tmp_path):
+@pytest.mark.parametrize("listed", ["kaleido>=1.0", "plotly[kaleido]>=6.1"])
+def test_kaleido_in_requirements_makes_a_figure_tool_work(tmp_path, listed):
     files = files_of({"arguments": ", enable_mcp=True"})
-    write(tmp_path, {**files, "requirements.txt": files["requirements.txt"] + "kaleido>=1.0\n"})
+    write(tmp_path, {**files, "requirements.txt": files["requirements.txt"] + listed + "\n"})
     assert "mcp-figure-without-kaleido" not in found_codes(findings(tmp_path))
 
 

@@ -245,7 +245,9 @@ def callback_tools(project):
     if mcp_switch(project) is None:
         return
     requirements = project.requirements
-    kaleido = requirements is not None and requirements.lists("kaleido")
+    plotly = requirements.get("plotly") if requirements is not None else None
+    # plotly[kaleido] brings kaleido too.
+    kaleido = requirements is not None and requirements.lists("kaleido") or "kaleido" in getattr(plotly, "extras", ())
     for tool in tools(project):
         callback = tool.callback
         if callback.asynchronous:
