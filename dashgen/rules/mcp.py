@@ -190,8 +190,9 @@ def tools(project) -> list[Tool]:
     found = []
     for path, tree in modules:
         for callback in callback_defs(tree):
-            value = _constant(callback.keywords.get("mcp_enabled"))
-            if value is not False and (not opt_in or value is not None and value is not ...):
+            keyword = callback.keywords.get("mcp_enabled")
+            listed = None if keyword is None else _constant(keyword)  # ... for an expression: it may be
+            if (listed is True) if opt_in else (listed is not False):
                 found.append(Tool(project.shown(path), callback))
     return found
 
