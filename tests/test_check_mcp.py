@@ -208,15 +208,18 @@ async def greet(city):
 def chart(city):
     return {{"data": [{{"type": "bar", "x": [1, 2], "y": [3, 4]}}]}}
 """
-FASTAPI_ARGUMENTS = ', backend="fastapi"'
 GUNICORN = "gunicorn app:server --workers 2"
 UVICORN = "uvicorn app:server --host 0.0.0.0 --port 8000 --workers 2"
-REQUIREMENTS = {"flask": "dash[async]>=4.4.1\ngunicorn>=23.0\n", "fastapi": "dash[fastapi]>=4.4.1\nuvicorn>=0.30\n"}
+REQUIREMENTS = {
+    "flask": "dash[async]>=4.4.1\ngunicorn>=23.0\n",
+    "fastapi": "dash[fastapi]>=4.4.1\nuvicorn>=0.30\n",
+    "quart": "dash[quart]>=4.4.1\nuvicorn>=0.30\n",
+}
 
 
 def project(backend="flask", arguments="", procfile="", greet="", chart="", preamble="", **files):
     server = GUNICORN if backend == "flask" else UVICORN
-    backend_arguments = FASTAPI_ARGUMENTS if backend == "fastapi" else ""
+    backend_arguments = f', backend="{backend}"' if backend != "flask" else ""
     return {
         "app.py": APP.format(arguments=backend_arguments + arguments, greet=greet, chart=chart, preamble=preamble),
         "Procfile": f"web: {procfile}{server}\n",
@@ -363,9 +366,11 @@ def test_fastapi_at_another_path_is_no_error(tmp_path, setting):
     assert "mcp-fastapi-default-path" not in found_codes(findings(tmp_path))
 
 
-def test_flask_and_quart_at_the_default_path_are_no_error(tmp_path):
-    write(tmp_path, files_of({"arguments": ", enable_mcp=True"}, "flask"))
-    assert "mcp-fastapi-default-path" not in found_codes(findings(tmp_path))
+@pytest.mark.parametrize("backend", ["flask", "quart"])
+def test_flask_and_quart_at_the_default_path_are_no_error(tmp_path, backend):
+    write(tmp_path, files_of({"arguments": ", enable_mcp=True"}, backend))
+    found = found_codes(findings(tmp_path))
+    assert "mcp-unguarded" in found and "mcp-fastapi-default-path" not in found
 
 
 def test_a_callback_that_opts_out_is_no_tool(tmp_path):
