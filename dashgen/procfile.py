@@ -306,13 +306,14 @@ def _without_wrappers(words: list[Word]) -> list[Word]:
     return words
 
 
-def _simple_commands(command: str, where: str, number: int) -> list[list[Word]]:
-    """Every simple command in the line, in order, as bash splits it into words."""
-    plain = _plain_commands(command)
-    return plain if plain is not None else _bash_commands(command, where, number)
+def _simple_commands(command: str, where: str, number: int, kinds=("word",)) -> list[list[Word]]:
+    """Every simple command in the line, in order, as bash splits it into words (and, with
+    kinds=("assignment", "word"), the `NAME=value` before its program)."""
+    plain = _plain_commands(command, kinds)
+    return plain if plain is not None else _bash_commands(command, where, number, kinds)
 
 
-def _bash_commands(command: str, where: str, number: int) -> list[list[Word]]:
+def _bash_commands(command: str, where: str, number: int, kinds=("word",)) -> list[list[Word]]:
     """The simple commands as bashlex reads them: any line bash can run."""
     # bashlex builds its parser tables at import (about 80 ms): only the lines that need it.
     import bashlex
@@ -329,7 +330,7 @@ def _bash_commands(command: str, where: str, number: int) -> list[list[Word]]:
     while stack:
         node = stack.pop()
         if node.kind == "command":
-            commands.append([Word(part.word, *part.pos) for part in node.parts if part.kind == "word"])
+            commands.append([Word(part.word, *part.pos) for part in node.parts if part.kind in kinds])
             continue
         children = list(getattr(node, "parts", None) or getattr(node, "list", None) or [])
         stack.extend(reversed(children))
@@ -356,9 +357,10 @@ _RESERVED = {
 }  # fmt: skip
 
 
-def _plain_commands(command: str) -> list[list[Word]] | None:
+def _plain_commands(command: str, kinds=("word",)) -> list[list[Word]] | None:
     """The simple commands of a line of plain words, quotes and parameters joined by `&&`,
-    `||`, `;` or `|`, and a comment, as bashlex reads them; None for any other line."""
+    `||`, `;` or `|`, and a comment, as bashlex reads them (its parts of those kinds); None for
+    any other line."""
     commands: list[list[Word]] = []
     words: list[Word] = []
     empty = True  # no word nor assignment yet in this command
@@ -386,7 +388,7 @@ def _plain_commands(command: str) -> list[list[Word]] | None:
         if written in _RESERVED:
             return None
         # NAME=value before the program is an assignment bash makes, not a word.
-        if words or not _ASSIGNMENT.match(written):
+        if words or not _ASSIGNMENT.match(written) or "assignment" in kinds:
             words.append(Word("".join(texts), start, position))
         empty = False
         position = _BLANK.match(command, position).end()

@@ -149,6 +149,15 @@ class Project:
             return None
 
     @cached_property
+    def environment(self) -> list:
+        """The variables the project's files set for the web process (Procfile, Dockerfile,
+        app.json, .env, compose files), each with where it was set."""
+        from dashgen.environment import settings
+
+        procfile = self.procfile
+        return settings(self.root, procfile.text if procfile else None, self.web.line if self.web else 0)
+
+    @cached_property
     def modules(self) -> list:
         """The served module and the project's own modules it imports, transitively."""
         from dashgen.rules.source import project_modules

@@ -107,23 +107,29 @@ def _random_lines(count: int) -> list[str]:
     return ["".join(chosen.choice(FRAGMENTS) for _ in range(chosen.randint(1, 9))) for _ in range(count)]
 
 
-def _bashlex(line: str):
+# The words only (the command), and the assignments before the program too (the environment it sets).
+KINDS = [("word",), ("assignment", "word")]
+
+
+def _bashlex(line: str, kinds=("word",)):
     try:
-        return _bash_commands(line, "Procfile", 1)
+        return _bash_commands(line, "Procfile", 1, kinds)
     except Refused as refusal:
         return refusal.message
 
 
+@pytest.mark.parametrize("kinds", KINDS)
 @pytest.mark.parametrize("line", _written_lines() + TRICKY)
-def test_read_as_bashlex_reads_it(line):
-    plain = _plain_commands(line)
-    assert plain is None or plain == _bashlex(line)
+def test_read_as_bashlex_reads_it(line, kinds):
+    plain = _plain_commands(line, kinds)
+    assert plain is None or plain == _bashlex(line, kinds)
 
 
-def test_random_lines_read_as_bashlex_reads_them():
-    accepted = [(line, plain) for line in _random_lines(6000) if (plain := _plain_commands(line)) is not None]
+@pytest.mark.parametrize("kinds", KINDS)
+def test_random_lines_read_as_bashlex_reads_them(kinds):
+    accepted = [(line, plain) for line in _random_lines(6000) if (plain := _plain_commands(line, kinds)) is not None]
     assert len(accepted) > 500
-    assert [plain for _, plain in accepted] == [_bashlex(line) for line, _ in accepted]
+    assert [plain for _, plain in accepted] == [_bashlex(line, kinds) for line, _ in accepted]
 
 
 def test_common_lines_are_read_without_bashlex():

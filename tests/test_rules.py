@@ -184,6 +184,50 @@ GREET = 'def greet(name):\n    return f"Hello, {name}"'
 ASYNC_GREET = 'async def greet(name):\n    return f"Hello, {name}"'
 WEBSOCKET_CALLBACK = '@app.callback(Output("greeting", "children"), Input("name", "value"), websocket=True)'
 
+MCP_GUARD = """
+
+from flask import request
+
+
+@server.before_request
+def guard_mcp():
+    if request.path.endswith("/_mcp") and request.headers.get("Authorization") != "Bearer token":
+        return "Unauthorized", 401
+    return None
+"""
+MCP_MIDDLEWARE = """
+
+@server.middleware("http")
+async def guard_mcp(request, call_next):
+    if request.url.path.endswith("mcp") and request.headers.get("authorization") != "Bearer token":
+        return None
+    return await call_next(request)
+"""
+# A guarded FastAPI app with one callback: `{definition}` filled per case.
+MCP_CALLBACK = (
+    fastapi_callback('@app.callback(Output("greeting", "children"), Input("name", "value"))', "{definition}")
+    + MCP_MIDDLEWARE
+)
+MCP_FIGURE = (
+    """\
+from dash import Dash, Input, Output, callback, dcc, html
+
+app = Dash(__name__)
+server = app.server
+
+app.layout = html.Div([dcc.Input(id="name", value="dash"), dcc.Graph(id="chart")])
+
+
+@callback(
+    Output("chart", "figure"),
+    Input("name", "value"),
+)
+def chart(name):
+    return {"data": [{"type": "bar", "x": [name], "y": [1]}]}
+"""
+    + MCP_GUARD
+)
+
 CANCEL = """\
 import time
 
@@ -767,6 +811,39 @@ CASES = [
         },
         {"requirements.txt": "dash>=4.2.0\nfastapi>=0.115\nuvicorn[standard]>=0.30\n"},
         file="requirements.txt",
+    ),
+    # --- mcp ---------------------------------------------------------------------------------
+    Case(
+        "mcp-unguarded",
+        {**FLASK_PROJECT, "Procfile": "web: DASH_MCP_ENABLED=true gunicorn app:server --workers 2\n"},
+        {"app.py": FLASK + MCP_GUARD},
+        file="Procfile",
+        line=1,
+    ),
+    Case(
+        "mcp-fastapi-default-path",
+        {**FASTAPI_PROJECT, "app.py": edited(FASTAPI, '"fastapi")', '"fastapi", enable_mcp=True)') + MCP_MIDDLEWARE},
+        {"app.py": edited(FASTAPI, '"fastapi")', '"fastapi", enable_mcp=True, mcp_path="_dash-mcp")') + MCP_MIDDLEWARE},
+        file="app.py",
+        line="enable_mcp=True",
+    ),
+    Case(
+        "mcp-async-callback",
+        {
+            **FASTAPI_PROJECT,
+            "app.py": edited(MCP_CALLBACK, "{definition}", ASYNC_GREET),
+            "Dockerfile": "FROM python:3.12-slim\nENV DASH_MCP_ENABLED=true DASH_MCP_PATH=_dash-mcp\n",
+        },
+        {"app.py": edited(MCP_CALLBACK, "{definition}", GREET)},
+        file="app.py",
+        line="@app.callback",
+    ),
+    Case(
+        "mcp-figure-without-kaleido",
+        {**FLASK_PROJECT, "app.py": MCP_FIGURE, "app.json": '{"env": {"DASH_MCP_ENABLED": "true"}}\n'},
+        {"requirements.txt": FLASK_REQUIREMENTS + "kaleido>=1.0\n"},
+        file="app.py",
+        line='Output("chart", "figure")',
     ),
     # --- pages -------------------------------------------------------------------------------
     Case(

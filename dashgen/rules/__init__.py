@@ -17,7 +17,7 @@ ERROR = "error"
 WARNING = "warning"
 TARGETS = ("enterprise", "cloud", "docker")
 # The feature modules, in the order check reports them.
-FEATURES = ("procfile", "requirements", "dependencies", "background", "cloud", "source", "websocket", "pages")
+FEATURES = ("procfile", "requirements", "dependencies", "background", "cloud", "source", "websocket", "mcp", "pages")
 
 
 def validate_target(target: str) -> str:
