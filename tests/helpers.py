@@ -36,6 +36,23 @@ TOPOLOGIES = {
 DASH_PATH = {"mount": "dash/", "static-site": "dashboard/"}
 
 
+def shape(tmp_path: Path, name: str) -> Path:
+    """A copy of the test app tests/apps/<name>."""
+    project = tmp_path / name
+    shutil.copytree(Path(__file__).parent / "apps" / name, project)
+    return project
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def finding(report: dict, code: str) -> dict:
+    return next(item for item in report["findings"] if item["code"] == code)
+
+
 def run_dashgen(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "dashgen", *args],

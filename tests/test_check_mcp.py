@@ -4,37 +4,17 @@ callback public, 500, a JSON-RPC error); after the fix, `check` is clean and the
 (and refuses who it should). Then, in process, every rule for every way MCP gets turned on: in
 code, on the Procfile's web line, in the Dockerfile's ENV, app.json, .env and compose.yaml."""
 
-import shutil
-from pathlib import Path
-
 import httpx
 import pytest
-from helpers import boot, procfile_command
+from helpers import boot, edit, finding, procfile_command, shape
 from test_check import check, codes
 from test_rules import check as findings
 from test_rules import codes as found_codes
 from test_rules import write
 
-APPS = Path(__file__).parent / "apps"
 TOKEN = "s3cret-mcp-token"
 EVIL = "http://evil.example"
 MCP_RULES = {"mcp-unguarded", "mcp-fastapi-default-path", "mcp-async-callback", "mcp-figure-without-kaleido"}
-
-
-def shape(tmp_path: Path, name: str) -> Path:
-    project = tmp_path / name
-    shutil.copytree(APPS / name, project)
-    return project
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
-def finding(report: dict, code: str) -> dict:
-    return next(item for item in report["findings"] if item["code"] == code)
 
 
 class Mcp:

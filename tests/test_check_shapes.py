@@ -12,11 +12,14 @@ from helpers import (
     boot,
     dash_config,
     drive_dash,
+    edit,
+    finding,
     first_requests_are_scripts,
     free_port,
     procfile_command,
     request,
     run_dashgen,
+    shape,
     snapshot,
     venv_for,
 )
@@ -25,22 +28,6 @@ from test_check import check, codes, serves
 APPS = Path(__file__).parent / "apps"
 SHAPES = sorted(path.name for path in APPS.iterdir() if path.is_dir())
 SINGLE_FILES = sorted(path.stem for path in APPS.glob("*.py"))
-
-
-def shape(tmp_path: Path, name: str) -> Path:
-    project = tmp_path / name
-    shutil.copytree(APPS / name, project)
-    return project
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-
-
-def finding(report: dict, code: str) -> dict:
-    return next(item for item in report["findings"] if item["code"] == code)
 
 
 # --- Errors, demonstrated ----------------------------------------------------------------
