@@ -60,7 +60,7 @@ class Watched:
 # What a person notices before reading anything, in the page as it stands: the app's own buttons
 # (Dash's components draw theirs) against a button the browser draws by default, the inputs no
 # label names, and the elements that stick out of the window.
-LOOKS = """async () => {
+LOOKS = r"""async () => {
   const frame = document.createElement('iframe');
   frame.srcdoc = '<button>Default</button>';
   await new Promise((resolve) => { frame.onload = resolve; document.body.append(frame); });
@@ -76,6 +76,24 @@ LOOKS = """async () => {
   };
   const fields = [...document.querySelectorAll('input:not([type=hidden]), select, textarea, [role=combobox]')];
   const labelled = (e) => e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+  // WCAG's contrast of a text's colour with the first opaque background behind it.
+  const rgba = (colour) => colour.match(/[\d.]+/g).map(Number);
+  const channel = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const behind = (e) => {
+    for (; e; e = e.parentElement) {
+      const colour = rgba(getComputedStyle(e).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const contrast = (e) => {
+    const [a, b] = [luminance(rgba(getComputedStyle(e).color)), luminance(behind(e))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  const texts = [...document.querySelectorAll('h1, h2, p, label, li, nav a'), ...own].filter(
+    (e) => visible(e) && e.textContent.trim(),
+  );
   const width = document.documentElement.clientWidth;
   const outside = (e) => { const box = e.getBoundingClientRect(); return box.right > width + 1 || box.left < -1; };
   return {
@@ -83,6 +101,7 @@ LOOKS = """async () => {
     defaultLooking: own.filter((b) => looks(b).some((value, i) => value === browserDefault[i])).map(name),
     // aria-hidden: the dropdown's focus catcher, which no assistive technology announces.
     unlabelled: fields.filter(visible).filter((e) => !e.closest('[aria-hidden=true]') && !labelled(e)).map(name),
+    lowContrast: texts.filter((e) => contrast(e) < 4.5).map((e) => `${name(e)} ${contrast(e).toFixed(2)}`),
     overflowing: [...document.body.querySelectorAll('*')].filter(visible).filter(outside).map(name).slice(0, 10),
     scrollWidth: document.documentElement.scrollWidth,
     width,
@@ -91,16 +110,19 @@ LOOKS = """async () => {
 
 
 def assert_looks_finished(page, buttons: bool = True) -> None:
-    """The page's buttons are the stylesheet's, every input has a label, and nothing overflows
-    on a phone (375 px) or a laptop (1280 px); the size the page had is put back."""
+    """The page's buttons are the stylesheet's, every input has a label, every text a contrast of
+    4.5:1 or more, and nothing overflows on a phone (375 px) or a laptop (1280 px), light and
+    dark; the size and colour scheme the page had are put back."""
     size = page.viewport_size
-    for width in (375, 1280):
+    for scheme, width in (("light", 375), ("light", 1280), ("dark", 375), ("dark", 1280)):
+        page.emulate_media(color_scheme=scheme)
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(500)  # Plotly redraws its charts after a resize
         looks = page.evaluate(LOOKS)
         assert bool(looks["buttons"]) == buttons and looks["defaultLooking"] == [], looks
-        assert looks["unlabelled"] == [], looks
-        assert looks["overflowing"] == [] and looks["scrollWidth"] <= looks["width"], looks
+        assert looks["unlabelled"] == [] and looks["lowContrast"] == [], (scheme, looks)
+        assert looks["overflowing"] == [] and looks["scrollWidth"] <= looks["width"], (width, looks)
+    page.emulate_media(color_scheme="light")
     page.set_viewport_size(size)
 
 
