@@ -124,6 +124,29 @@ def assert_looks_finished(page, buttons: bool = True) -> None:
         assert looks["overflowing"] == [] and looks["scrollWidth"] <= looks["width"], (width, looks)
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(size)
+    if buttons:
+        assert_keyboard_focus_shows(page)
+
+
+# The outline of the focused element when it is one of the app's buttons, else null.
+FOCUSED_BUTTON = """() => {
+  const e = document.activeElement;
+  if (e.tagName !== 'BUTTON' || /(^| )(dash-|modebar-btn)/.test(e.className)) return null;
+  const style = getComputedStyle(e);
+  return {id: e.id, outline: `${style.outlineStyle} ${style.outlineWidth}`};
+}"""
+
+
+def assert_keyboard_focus_shows(page) -> None:
+    """Tabbing reaches one of the app's buttons, and it shows the stylesheet's focus ring."""
+    page.mouse.click(1, 1)  # start from the page, not from a field a test filled
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_BUTTON)
+        if focused:
+            assert focused["outline"] == "solid 3px", focused
+            return
+    raise AssertionError("no button of the app's takes the keyboard's focus")
 
 
 def pick_city_and_wait(page, city: str) -> None:
