@@ -220,7 +220,11 @@ async (prefix) => {
 """
 
 
-@pytest.mark.parametrize("option", [[], ["--pages"], ["--websocket-callbacks"], ["--background-callbacks"]])
+@pytest.mark.parametrize(
+    "option",
+    [[], ["--pages"], ["--websocket-callbacks"], ["--background-callbacks"]],
+    ids=["default", "pages", "live", "job"],
+)
 def test_readme_screenshot_script_makes_the_picture(tmp_path, option):
     """docs/screenshot.py, which makes README's pictures, makes each of them."""
     target = tmp_path / "picture.png"
