@@ -1,7 +1,11 @@
-"""Regenerate docs/screenshot-fastapi.png, the page README.md shows: what a user sees after
-`dashgen new myapp --backend fastapi`, served by the Procfile's uvicorn command.
+"""Regenerate the pictures README.md shows: what a user sees after `dashgen new myapp --backend
+fastapi`, and with each option that adds to the page, served by the Procfile's uvicorn command.
 
-    python docs/screenshot.py [OUTPUT.png]
+    python docs/screenshot.py [--pages | --websocket-callbacks | --background-callbacks] [OUTPUT.png]
+
+writes docs/screenshot-fastapi.png, or docs/screenshot-pages.png, screenshot-live.png,
+screenshot-job.png (or OUTPUT.png). Each picture is taken once the page shows what a person
+would see after a moment: the chart drawn, the live chart's first seconds, the job's result.
 
 Needs Debian's Chromium (/usr/bin/chromium) and the playwright package.
 """
@@ -36,13 +40,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_screenshot(target: Path) -> None:
+def _drawn(page) -> None:
+    page.wait_for_selector("#summary:has-text('Lisbon')")
+    page.wait_for_selector(".gtitle:has-text('Lisbon')")
+
+
+def _live(page) -> None:
+    _drawn(page)
+    page.wait_for_selector("#live-status:has-text('12 points')")
+
+
+def _job(page) -> None:
+    _drawn(page)
+    page.fill("#job-points", "2000000")
+    page.click("#run-job")
+    page.wait_for_selector("#job-result:has-text('π ≈')", timeout=120_000)
+
+
+# option: (the picture's name, what to wait for before taking it)
+OPTIONS = {
+    "": ("screenshot-fastapi.png", _drawn),
+    "--pages": ("screenshot-pages.png", _drawn),
+    "--websocket-callbacks": ("screenshot-live.png", _live),
+    "--background-callbacks": ("screenshot-job.png", _job),
+}
+
+
+def make_screenshot(target: Path, option: str = "") -> None:
     from playwright.sync_api import sync_playwright
 
+    _, ready = OPTIONS[option]
     with tempfile.TemporaryDirectory() as work:
-        subprocess.run(
-            [sys.executable, "-m", "dashgen", "new", "myapp", "--backend", "fastapi", "-q"], cwd=work, check=True
-        )
+        command = [sys.executable, "-m", "dashgen", "new", "myapp", "--backend", "fastapi", "-q"]
+        subprocess.run([*command, *([option] if option else [])], cwd=work, check=True)
         port = _free_port()
         bin_dir = Path(sys.executable).parent
         server = subprocess.Popen(
@@ -60,10 +90,10 @@ def make_screenshot(target: Path) -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1100, "height": 720})
+                page.set_default_timeout(90_000)
                 page.goto(f"http://127.0.0.1:{port}/")
-                page.wait_for_selector("#summary:has-text('Lisbon')")
-                page.wait_for_selector(".gtitle:has-text('Lisbon')")
-                page.screenshot(path=str(target))
+                ready(page)
+                page.screenshot(path=str(target), full_page=True)
                 browser.close()
         finally:
             server.terminate()
@@ -71,6 +101,10 @@ def make_screenshot(target: Path) -> None:
 
 
 if __name__ == "__main__":
-    output = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "screenshot-fastapi.png"
-    make_screenshot(output)
+    arguments = sys.argv[1:]
+    option = arguments.pop(0) if arguments and arguments[0].startswith("--") else ""
+    if option not in OPTIONS:
+        sys.exit(f"usage: python docs/screenshot.py [{' | '.join(o for o in OPTIONS if o)}] [OUTPUT.png]")
+    output = Path(arguments[0]) if arguments else HERE / OPTIONS[option][0]
+    make_screenshot(output, option)
     print(f"wrote {output}")

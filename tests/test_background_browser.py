@@ -6,7 +6,7 @@ import pytest
 from background_helpers import celery_worker, process_line, redis_server, wait_for
 from helpers import boot
 from test_background import new_jobs, round_robin, two_copies
-from test_browser import RENDER_TIMEOUT_MS, Watched
+from test_browser import RENDER_TIMEOUT_MS, Watched, assert_looks_finished
 
 from dashgen.backends import BACKENDS
 
@@ -39,6 +39,9 @@ def run_and_see_the_result(page, points: int) -> list[int]:
     seen = []
     wait_for(lambda: seen.append(progress(page)) or "π ≈" in page.inner_text("#job-result"), 120, lambda: str(seen))
     page.wait_for_selector("#run-job:not([disabled])")
+    # The bar's value in words, and the result in large type.
+    assert page.inner_text("#job-progress-text") == "20 of 20 batches"
+    assert float(page.eval_on_selector("#job-result", "e => parseFloat(getComputedStyle(e).fontSize)")) >= 20
     states = page.evaluate("window.buttonStates")
     # While the job ran, running= had Run disabled and Cancel enabled; after it, the reverse.
     assert [True, False] in states, states
@@ -67,6 +70,8 @@ def test_progress_result_and_cancel_on_celery_then_on_diskcache(tmp_path, browse
         ):
             watched = open_app(browser, f"{web.base}/demo/", web)
             page = watched.page
+            assert page.inner_text("#job-progress-text") == "0 of 20 batches"
+            assert_looks_finished(page)
             # Long enough to span several progress polls (about one a second) on an idle machine too.
             seen = run_and_see_the_result(page, 30_000_000)
             advancing = sorted(set(seen) - {0})

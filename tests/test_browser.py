@@ -57,6 +57,98 @@ class Watched:
         assert any("/assets/style.css" in url for _, url in ours)
 
 
+# What a person notices before reading anything, in the page as it stands: the app's own buttons
+# (Dash's components draw theirs) against a button the browser draws by default, the inputs no
+# label names, and the elements that stick out of the window.
+LOOKS = r"""async () => {
+  const frame = document.createElement('iframe');
+  frame.srcdoc = '<button>Default</button>';
+  await new Promise((resolve) => { frame.onload = resolve; document.body.append(frame); });
+  const plain = getComputedStyle(frame.contentDocument.querySelector('button'));
+  const browserDefault = [plain.backgroundColor, plain.borderRadius, plain.fontFamily];
+  frame.remove();
+  const visible = (e) => e.offsetWidth > 1 && e.offsetHeight > 1 && getComputedStyle(e).visibility !== 'hidden';
+  const name = (e) => `${e.tagName.toLowerCase()}#${e.id}.${e.getAttribute('class') || ''}`;
+  const own = [...document.querySelectorAll('button')].filter((b) => !/(^| )(dash-|modebar-btn)/.test(b.className));
+  const looks = (b) => {
+    const style = getComputedStyle(b);
+    return [style.backgroundColor, style.borderRadius, style.fontFamily];
+  };
+  const fields = [...document.querySelectorAll('input:not([type=hidden]), select, textarea, [role=combobox]')];
+  const labelled = (e) => e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+  // WCAG's contrast of a text's colour with the first opaque background behind it.
+  const rgba = (colour) => colour.match(/[\d.]+/g).map(Number);
+  const channel = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const behind = (e) => {
+    for (; e; e = e.parentElement) {
+      const colour = rgba(getComputedStyle(e).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const contrast = (e) => {
+    const [a, b] = [luminance(rgba(getComputedStyle(e).color)), luminance(behind(e))];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  const texts = [...document.querySelectorAll('h1, h2, p, label, li, nav a'), ...own].filter(
+    (e) => visible(e) && e.textContent.trim(),
+  );
+  const width = document.documentElement.clientWidth;
+  const outside = (e) => { const box = e.getBoundingClientRect(); return box.right > width + 1 || box.left < -1; };
+  return {
+    buttons: own.length,
+    defaultLooking: own.filter((b) => looks(b).some((value, i) => value === browserDefault[i])).map(name),
+    // aria-hidden: the dropdown's focus catcher, which no assistive technology announces.
+    unlabelled: fields.filter(visible).filter((e) => !e.closest('[aria-hidden=true]') && !labelled(e)).map(name),
+    lowContrast: texts.filter((e) => contrast(e) < 4.5).map((e) => `${name(e)} ${contrast(e).toFixed(2)}`),
+    overflowing: [...document.body.querySelectorAll('*')].filter(visible).filter(outside).map(name).slice(0, 10),
+    scrollWidth: document.documentElement.scrollWidth,
+    width,
+  };
+}"""
+
+
+def assert_looks_finished(page, buttons: bool = True) -> None:
+    """The page's buttons are the stylesheet's, every input has a label, every text a contrast of
+    4.5:1 or more, and nothing overflows on a phone (375 px) or a laptop (1280 px), light and
+    dark; the size and colour scheme the page had are put back."""
+    size = page.viewport_size
+    for scheme, width in (("light", 375), ("light", 1280), ("dark", 375), ("dark", 1280)):
+        page.emulate_media(color_scheme=scheme)
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(500)  # Plotly redraws its charts after a resize
+        looks = page.evaluate(LOOKS)
+        assert bool(looks["buttons"]) == buttons and looks["defaultLooking"] == [], looks
+        assert looks["unlabelled"] == [] and looks["lowContrast"] == [], (scheme, looks)
+        assert looks["overflowing"] == [] and looks["scrollWidth"] <= looks["width"], (width, looks)
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size(size)
+    if buttons:
+        assert_keyboard_focus_shows(page)
+
+
+# The outline of the focused element when it is one of the app's buttons, else null.
+FOCUSED_BUTTON = """() => {
+  const e = document.activeElement;
+  if (e.tagName !== 'BUTTON' || /(^| )(dash-|modebar-btn)/.test(e.className)) return null;
+  const style = getComputedStyle(e);
+  return {id: e.id, outline: `${style.outlineStyle} ${style.outlineWidth}`};
+}"""
+
+
+def assert_keyboard_focus_shows(page) -> None:
+    """Tabbing reaches one of the app's buttons, and it shows the stylesheet's focus ring."""
+    page.mouse.click(1, 1)  # start from the page, not from a field a test filled
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_BUTTON)
+        if focused:
+            assert focused["outline"] == "solid 3px", focused
+            return
+    raise AssertionError("no button of the app's takes the keyboard's focus")
+
+
 def pick_city_and_wait(page, city: str) -> None:
     page.wait_for_selector("#summary:has-text('Lisbon: 17.7')", timeout=RENDER_TIMEOUT_MS)
     page.click("#city")
@@ -88,6 +180,7 @@ def test_a_person_sees_a_working_app(tmp_path, browser, backend, topology):
             pick_city_and_wait(page, "Oslo")
         except Exception as error:
             raise AssertionError(f"the page did not work: {watched.report()}") from error
+        assert_looks_finished(page, buttons=False)  # the chart's page has a dropdown only
         if topology == "default":
             page.screenshot(path=str(tmp_path / f"{backend}.png"))
         if sockets:
@@ -127,10 +220,16 @@ async (prefix) => {
 """
 
 
-def test_readme_screenshot_script_makes_the_picture(tmp_path):
-    target = tmp_path / "fastapi.png"
+@pytest.mark.parametrize(
+    "option",
+    [[], ["--pages"], ["--websocket-callbacks"], ["--background-callbacks"]],
+    ids=["default", "pages", "live", "job"],
+)
+def test_readme_screenshot_script_makes_the_picture(tmp_path, option):
+    """docs/screenshot.py, which makes README's pictures, makes each of them."""
+    target = tmp_path / "picture.png"
     script = Path(__file__).resolve().parent.parent / "docs" / "screenshot.py"
-    subprocess.run([sys.executable, str(script), str(target)], check=True, timeout=180)
+    subprocess.run([sys.executable, str(script), *option, str(target)], check=True, timeout=240)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
 
 
@@ -148,6 +247,8 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
         def walk(page):
             pick_city_and_wait(page, "Oslo")
             assert page.locator("nav.pages a").all_inner_texts() == ["Home", "Analytics"]
+            page.wait_for_selector("nav.pages a.current:has-text('Home')")
+            assert_looks_finished(page, buttons=False)
             # A full reload would make a new window object and lose this mark.
             page.evaluate("window.stayedOnThisPage = true")
             page.click("nav.pages a:has-text('Analytics')")
@@ -155,6 +256,8 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
             page.click("#analytics-button")
             page.wait_for_selector("#analytics-clicks:has-text('Clicked 1 time.')")
             assert page.title() == "Analytics"
+            assert page.locator("nav.pages a.current").all_inner_texts() == ["Analytics"]
+            assert_looks_finished(page)
             page.click("nav.pages a:has-text('Home')")
             page.wait_for_url(f"{server.base}{base}")
             pick_city_and_wait(page, "Toronto")
@@ -167,6 +270,7 @@ def test_a_person_moves_between_pages(tmp_path, browser, backend, topology):
 
         def not_found(page):
             page.wait_for_selector("h2:has-text('Page not found')")
+            assert_looks_finished(page, buttons=False)
             page.click("text=Back to the home page")
             page.wait_for_url(f"{server.base}{base}")
             pick_city_and_wait(page, "Singapore")

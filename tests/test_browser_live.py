@@ -5,20 +5,28 @@ steps appear one by one before its result, the WebSocket is under /demo/, no con
 closing the page ends its loop on the server."""
 
 import json
+import re
 import time
 
 import pytest
 from helpers import boot, procfile_command, request
-from test_browser import RENDER_TIMEOUT_MS
+from test_browser import RENDER_TIMEOUT_MS, assert_looks_finished
 from test_live import LIVE_BACKENDS, generate_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-# The last point's number on the live chart (its x), or -1 before the first.
+# The time of the last point on the live chart (its x, in ms since 1970), or -1 before the first.
 LAST_POINT = """() => {
   const chart = document.querySelector('#live-chart .js-plotly-plot');
   const x = chart && chart.data ? chart.data[0].x : [];
-  return x.length ? x[x.length - 1] : -1;
+  return x.length ? Date.parse(x[x.length - 1]) : -1;
+}"""
+
+# What the live chart's x axis shows: its type and the labels of its ticks.
+X_AXIS = """() => {
+  const chart = document.querySelector('#live-chart .js-plotly-plot');
+  const ticks = [...chart.querySelectorAll('.xtick text')].map((tick) => tick.textContent);
+  return {type: chart._fullLayout.xaxis.type, ticks};
 }"""
 
 # Records the report's list and result each time either changes.
@@ -90,7 +98,12 @@ def test_a_person_watches_the_live_chart_and_runs_the_report(tmp_path, browser, 
         # machine Chromium draws fewer than 10 a second, so ask for a clear change, not 5x.
         assert fast >= 2 * slow, (slow, fast, status)
         assert sum(live_pages(server.base).values()) == 1
-        page.wait_for_function(f"({LAST_POINT})() >= {first_point + 40}")  # the chart drew them
+        # The chart drew them, each at the time it was read: the x axis is the clock.
+        page.wait_for_function(f"({LAST_POINT})() >= {first_point + 4000}")
+        assert abs(page.evaluate(LAST_POINT) - page.evaluate("Date.now()")) < 60_000
+        axis = page.evaluate(X_AXIS)
+        assert axis["type"] == "date" and all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in axis["ticks"]), axis
+        assert page.is_visible("text=The latest 120 points, by the time they were read.")
 
         page.evaluate(WATCH_REPORT)
         page.click("#run-report")
@@ -106,6 +119,7 @@ def test_a_person_watches_the_live_chart_and_runs_the_report(tmp_path, browser, 
         # config is where the worker takes the URL from.
         config = json.loads(page.text_content("#_dash-config"))
         assert config["websocket"]["url"] == "/demo/_dash-ws-callback"
+        assert_looks_finished(page)
         assert console_errors == []
         page.screenshot(path=str(tmp_path / f"live-{backend}.png"))
 
