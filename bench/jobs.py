@@ -37,6 +37,8 @@ from helpers import boot  # noqa: E402
 from quiet import add_busy_option, load_note, wait_until_quiet  # noqa: E402
 
 POLL_SECONDS = 0.5  # Dash's renderer polls a background callback about this often
+# Who spends the 2 cores during a run, by command line: the job's own processes against the rest.
+ROLES = {"celery": "workers", "uvicorn": "web", "redis-server": "redis"}
 
 
 def generate(work: Path) -> Path:
@@ -55,6 +57,24 @@ def points_per_second() -> float:
     count = 1_000_000
     sum(rng.random() ** 2 + rng.random() ** 2 <= 1 for _ in range(count))
     return count / (time.perf_counter() - started)
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system, with exited children's) so far of every process, summed by role;
+    this process and its threads are the client."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process has gone
+            continue
+        pid = int(stat.parent.name)
+        role = "client" if pid == os.getpid() else next((r for key, r in ROLES.items() if key in command), None)
+        if role is not None:
+            seconds[role] = seconds.get(role, 0.0) + sum(int(value) for value in fields[11:15]) / tick
+    return seconds
 
 
 def run_jobs(page_url: str, jobs: int, points: int) -> dict:
@@ -76,12 +96,15 @@ def run_jobs(page_url: str, jobs: int, points: int) -> dict:
     slowest: list[float] = []
 
     load = os.getloadavg()[0]
+    cpu_before = cpu_by_role()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         finished = list(pool.map(one, range(jobs)))
+    cpu_after = cpu_by_role()
+    cpu = {role: round(cpu_after[role] - cpu_before.get(role, 0.0), 1) for role in cpu_after}
     # The machine's other load shares the same 2 cores: a figure is only as good as this is low.
     load = max(load, os.getloadavg()[0])
     figures = {"seconds": round(max(finished), 1), "first": round(min(finished), 1), "jobs": jobs}
-    return figures | {"load": load, "slowest_poll": round(max(slowest), 1)}
+    return figures | {"load": load, "slowest_poll": round(max(slowest), 1), "cpu": cpu}
 
 
 def measure(project: Path, work: Path, jobs: int, points: int, workers: list[int]) -> list[dict]:
@@ -108,15 +131,26 @@ def markdown(rows: list[dict], jobs: int, job_seconds: float, points: int) -> li
         f"{jobs} jobs of about {job_seconds:g} s each ({points:,} points, calibrated on this machine's idle core) "
         f"submitted at once; Python {sys.version.split()[0]}, {os.cpu_count()} cores.",
         "",
-        "| setup | all done | first result | jobs/s | vs 1 Celery process | slowest poll | load average |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| setup | all done | first result | jobs/s | vs 1 Celery process | slowest poll | load average "
+        "| CPU s: workers | web | redis | client | of the 2 cores |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         speedup = f"{one / row['seconds']:.2f}x" if one else ""
+        cpu = [row["cpu"].get(role, 0.0) for role in ("workers", "web", "redis", "client")]
         lines.append(
             f"| {row['setup']} | {row['seconds']:.1f} s | {row['first']:.1f} s | "
-            f"{row['jobs'] / row['seconds']:.2f} | {speedup} | {row['slowest_poll']:.1f} s | {row['load']:.1f} |"
+            f"{row['jobs'] / row['seconds']:.2f} | {speedup} | {row['slowest_poll']:.1f} s | {row['load']:.1f} | "
+            + " | ".join(f"{value:.1f}" for value in cpu)
+            + f" | {sum(cpu) / (row['seconds'] * (os.cpu_count() or 1)):.0%} |"
         )
+    lines += [
+        "",
+        "CPU s: seconds of CPU (user + system) each role spent during the run, read from /proc: the",
+        "Celery worker processes, the web server's uvicorn workers answering the clicks and the polls",
+        "(on DiskcacheManager the jobs too: each runs in a process forked from a web worker), Redis,",
+        "and this bench's client threads; the last column is their sum over the run's 2 cores.",
+    ]
     return lines
 
 
