@@ -18,7 +18,8 @@ conversion on uvicorn, at the root and below /p/, with the app's deps dir on PYT
 Every subprocess runs in its own process group, killed on timeout, so no server outlives a run.
 
 Writes CORPUS/results.json (after every app, so `--resume` skips what is done) and
-CORPUS/results.md (app | repo@commit | one column per backend).
+CORPUS/results.md (app | repo@commit | one column per backend); `--out FILE.json` writes them
+elsewhere (FILE.json and FILE.md), so a run over a few apps keeps the corpus' record.
 """
 from __future__ import annotations
 
@@ -163,13 +164,13 @@ def cell(res: dict | None) -> str:
     return verdict + relaxed
 
 
-def write_md(corpus: Path, sources: list[dict], results: dict, backends: list[str]) -> None:
+def write_md(out: Path, sources: list[dict], results: dict, backends: list[str]) -> None:
     rows = ["| app | repo@commit | " + " | ".join(backends) + " |", "|---|---|" + "---|" * len(backends)]
     for s in sources:
         cells = [cell(results.get(f"{s['app']}/{b}")) for b in backends]
         where = f"{s['repo']}@{s['commit'][:10]} ({s.get('path') or '.'})"
         rows.append(f"| {s['app']} | {where} | " + " | ".join(cells) + " |")
-    (corpus / "results.md").write_text("\n".join(rows) + "\n")
+    out.with_suffix(".md").write_text("\n".join(rows) + "\n")
 
 
 def main() -> int:
@@ -181,12 +182,13 @@ def main() -> int:
     ap.add_argument("--dashgen", default="/work/main", help="PYTHONPATH for `python -m dashgen`")
     ap.add_argument("--diff", default="/work/shared/tools/convert_diff.py")
     ap.add_argument("--diff-timeout", type=float, default=900)
+    ap.add_argument("--out", type=Path, help="results file (default CORPUS/results.json; its .md beside it)")
     ap.add_argument("--resume", action="store_true",
                     help="keep results.json entries already there (with every entry there: only rewrite results.md)")
     args = ap.parse_args()
     backends = args.backend or ["quart", "fastapi"]
     sources = json.loads((args.corpus / "sources.json").read_text())
-    out = args.corpus / "results.json"
+    out = args.out or args.corpus / "results.json"
     results = json.loads(out.read_text()) if args.resume and out.exists() else {}
     for src in sources:
         if args.app and src["app"] not in args.app:
@@ -198,8 +200,8 @@ def main() -> int:
             results[key] = convert_one(args, args.corpus, src, b)
             print(f"{key}: {cell(results[key])}", flush=True)
             out.write_text(json.dumps(results, indent=1))
-            write_md(args.corpus, sources, results, backends)
-    write_md(args.corpus, sources, results, backends)
+            write_md(out, sources, results, backends)
+    write_md(out, sources, results, backends)
     return 0
 
 

@@ -849,6 +849,7 @@ def _callback_body(output: str) -> bytes:
 FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
+        ("GET", "/api/search?q=dash&q=flask&page=2&page=3", None, {}, ()),  # Werkzeug: the first of each
         ("GET", "/api/search", None, {}, ()),
         ("POST", "/api/items", b'{"name": "kiwi"}', JSON, ()),
         ("POST", "/api/items", b'{"x": 1}', JSON, ()),
@@ -890,11 +891,20 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/downloads/data.csv.gz", None, {}, ("Content-Encoding",)),
         ("GET", "/attachments/data.csv.gz", None, {}, ("Content-Encoding", "Content-Disposition")),
     ],
+    "convert_fastapi_static": [
+        ("GET", "/static/css/site.css", None, {}, ("Content-Length",)),
+        ("HEAD", "/static/css/site.css", None, {}, ("Content-Length",)),
+        ("GET", "/static/robots.txt", None, {}, ()),
+        ("GET", "/static/missing.css", None, {}, ()),  # Flask's static route: 404, never the view
+        ("GET", "/static/css/../robots.txt", None, {}, ()),
+        ("GET", "/static/../app.py", None, {}, ()),
+        ("POST", "/static/robots.txt", None, {}, ()),  # 405: GET and HEAD only
+    ],
     "convert_fastapi_callback_request": [
         ("GET", "/api/ping", None, {}, ()),
         (
             "POST",
-            "/_dash-update-component?page=3&tag=a&tag=b",
+            "/_dash-update-component?page=3&page=4&tag=a&tag=b",
             _callback_body("seen"),
             {**JSON, "Cookie": "theme=dark"},
             (),
@@ -1184,7 +1194,8 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
     assert result.returncode == 0, result.stderr
     text = app.read_text()
     assert "from dash import callback_context\n" in text and 'callback_context.headers.get("user-agent"' in text
-    assert "flask" not in text.split('"""')[2]
+    assert not re.search(r"\bflask\b", text.split('"""', 2)[2].replace("Flask's", ""))  # the helpers say "Flask's"
+    assert '_flask_arg(callback_context.args, "page", "1")' in text  # Werkzeug's first value of a repeated key
     for old, new, blocker in (
         ('flask.request.cookies.get("theme", "light")', "flask.request.form['theme']", "app.py:15:"),
         ('flask.request.headers.get("User-Agent", "")', 'flask.request.headers["User-Agent"]', "app.py:22:"),
@@ -1202,15 +1213,16 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
 
 
 def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fastapi(tmp_path):
-    """Dash() without a name roots Flask elsewhere than the app's folder: a relative folder would
-    resolve otherwise on FastAPI; and Flask's own /static/ route answers before any view there."""
+    """A folder found through a name bound twice could resolve otherwise on FastAPI; and a rule
+    under /static/ other than Flask's own is weighed against Flask's static route by Werkzeug,
+    where Starlette takes the first match."""
     project = _copy(tmp_path, "convert_fastapi_cwd_files")
     app = project / "app.py"
     original = app.read_text()
     for old, new, blocker in (
         ('os.path.join(root_dir, "downloads")', '"downloads"', "app.py:17: download, send_from_directory(...)"),
         ("root_dir = os.getcwd()", "root_dir = os.getcwd()\n    root_dir = 'x'", "app.py:18: download, send_from"),
-        ("/downloads/<path:path>", "/static/<path:path>", "app.py:15: download, a route under /static/ — on Flask"),
+        ("/downloads/<path:path>", "/static/files/<path:path>", "app.py:15: download, a route under /static/ — "),
     ):
         app.write_text(original.replace(old, new))
         before = snapshot(project)
@@ -1638,3 +1650,26 @@ def test_the_development_run_and_an_unused_flask_name_move_onto_fastapi(tmp_path
     app.write_text(original + "\n\nserver.run(debug=True)\n")  # at import: every server would run it
     refused = _convert(project, backend="fastapi")
     assert refused.returncode == 1 and "server.run, Flask's server API" in refused.stderr
+
+
+def test_a_static_folder_beside_an_app_without_flask_code_is_served_on_fastapi(tmp_path):
+    """Dash's Flask server serves static/ at /static/ even where the app has no Flask code: the
+    conversion writes Flask's static route and imports what it needs; what is above stays."""
+    project = _copy(tmp_path, "convert_plain")
+    (project / "static").mkdir()
+    (project / "static" / "note.txt").write_text("kept\n")
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = (project / "app.py").read_text()
+    assert 'app = Dash(__name__, backend="fastapi")\n\n\n@app.server.api_route("/static/{filename:flaskpath}"' in text
+    assert "from fastapi import HTTPException\n" in text and "from fastapi.responses import FileResponse\n" in text
+    served = subprocess.run(
+        [sys.executable, "-c", "from fastapi.testclient import TestClient; import app\n"
+         "with TestClient(app.server) as c: print(c.get('/static/note.txt').text, "
+         "c.get('/static/gone.txt').status_code, c.get('/static/').headers['content-type'])"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert served.stdout.split() == ["kept", "404", "text/html;", "charset=utf-8"], served.stderr
+    after = snapshot(project)
+    assert "Nothing to convert" in _convert(project, backend="fastapi").stdout
+    assert snapshot(project) == after

@@ -107,6 +107,12 @@ def _flask_send_from_directory(directory, path):
         raise HTTPException(404)
     return _flask_encoded(FileResponse(full))
 ''',
+    "_flask_arg": '''
+def _flask_arg(values, key, default=None):
+    """Flask's request.args.get: the first value of a key the query repeats (Starlette's get gives the last)."""
+    found = values.getlist(key)
+    return found[0] if found else default
+''',
     "_flask_encoded": '''
 def _flask_encoded(response):
     """A file Flask sends as it is stored: a compressed one (.gz, .br ...) says so in Content-Encoding."""
@@ -147,6 +153,7 @@ def _flask_attachment(response):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_arg": (),
     "_flask_attachment": (),
     "_FlaskPath": (),
     "_flask_get_json": ("HTTPException", "Request"),
@@ -166,6 +173,7 @@ class FastAPIState:
     consumed: set[int] = field(default_factory=set)  # ids of the flask names an edit replaced
     hooks: list[tuple[str, ast.AST]] = field(default_factory=list)
     rules: set[int] = field(default_factory=set)  # ids of the add_url_rule calls moved
+    static: tuple[ast.stmt, str] | None = None  # Flask's static route: after this statement, on this server
 
 
 def state(edit) -> FastAPIState:
@@ -261,8 +269,8 @@ def from_imports(file: PythonFile) -> PythonFile:
 
 
 def server_call(edit, call: ast.Call) -> None:
-    """`Flask(__name__)` → `FastAPI()`: FastAPI takes no import name, and the folder Flask would
-    serve as /static must not exist (FastAPI would not serve it)."""
+    """`Flask(__name__)` → `FastAPI()`: FastAPI takes no import name; the static/ folder Flask
+    serves at /static/ gets Flask's static route."""
     arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
     named = (
         len(call.args) == 1 and not call.keywords or not call.args and [k.arg for k in call.keywords] == ["import_name"]
@@ -271,8 +279,7 @@ def server_call(edit, call: ast.Call) -> None:
         edit.block(call, f"{ast.unparse(call)[:60]}, Flask's arguments", how("server_arguments", edit))
         return
     if (Path(edit.file.path).parent / "static").is_dir():
-        edit.block(call, "Flask(__name__) serving the static/ folder at /static", how("static", edit))
-        return
+        flask_static(edit, call, "Flask(__name__) serving the static/ folder at /static")
     edit.replace_node(call, "FastAPI()")
     state(edit).imports.add("FastAPI")
     state(edit).consumed.add(id(call.func))
@@ -358,10 +365,15 @@ def method_route(edit, function: ast.AST) -> None:
         edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
         return
     if path.value.startswith("/static/") and "GET" in methods:
-        # Every Flask server has /static/<path:filename>, added first: it answers (404 without
-        # the file) where this view would on FastAPI, which has no such route.
-        edit.block(function, f"{function.name}, a route under /static/", how("static_route", edit))
-        return
+        # Every Flask server has /static/<path:filename>, added first. A view with that very rule
+        # is never reached on Flask, nor below the same route on FastAPI; another rule there is
+        # matched by Werkzeug's weights, which Starlette's first match does not follow.
+        if not re.fullmatch(r"/static/<path:\w+>", path.value):
+            edit.block(function, f"{function.name}, a route under /static/", how("static_rule", edit))
+            return
+        if not flask_static(edit, function, f"{function.name}, a route under /static/", "static_route"):
+            return
+        edit.notes.append((function.lineno, f"{function.name} answers nothing, as on Flask: the static route does"))
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")  # Flask answers HEAD wherever it answers GET
     server = ast.unparse(decorator.func.value)
@@ -472,7 +484,10 @@ def _request_read(edit, name, parent, request: str, hook: bool) -> bool | None:
             and 1 <= len(call.args) <= (1 if getter == "getlist" else 2)
             and not call.keywords
         ):
-            edit.replace_node(parent, f"{request}.{_REQUEST_MAPS[attribute]}")
+            if (attribute, getter) == ("args", "get"):
+                first_arg(edit, call, f"{request}.query_params")
+            else:
+                edit.replace_node(parent, f"{request}.{_REQUEST_MAPS[attribute]}")
             return False
     elif attribute in _REQUEST_ATTRIBUTES and not (isinstance(outer, ast.Call) and outer.func is parent):
         edit.replace_node(parent, f"{request}.{_REQUEST_ATTRIBUTES[attribute]}")
@@ -702,13 +717,67 @@ def _enclosing(edit, node: ast.AST):
 
 
 def static_folder(edit) -> None:
-    """The served module's Dash-made Flask server serves its folder's static/ at /static, which
-    FastAPI would not: a project with that folder stays on Flask."""
+    """The served module's Dash-made Flask server serves its folder's static/ at /static/: on
+    FastAPI, Flask's static route does."""
     if edit.file.path != edit.modules.project.source.path or not (Path(edit.file.path).parent / "static").is_dir():
         return
     for call in nodes(edit.tree, ast.Call):
         if ast.unparse(call.func).split(".")[-1] == "Dash" and "server" not in {k.arg for k in call.keywords}:
-            edit.block(call, "Dash's Flask server serving the static/ folder at /static", how("static", edit))
+            flask_static(edit, call, "Dash's Flask server serving the static/ folder at /static")
+
+
+# Flask's static route, as FastAPI has none: werkzeug's path converter (never empty, so /static/
+# itself still reaches Dash's page) and send_from_directory's answers, 404 without the file.
+STATIC_ROUTE = """
+
+@{server}.api_route("/static/{{filename:flaskpath}}", methods=["GET", "HEAD"])
+def _flask_static(filename):
+    \"\"\"Flask's static route, which every Flask server has and matches first: static/ beside
+    this module at /static/.\"\"\"
+    return _flask_send_from_directory("static", filename)
+"""
+
+
+def flask_static(edit, node: ast.AST, what: str, refused: str = "static") -> bool:
+    """Flask's static route, written once below the statement that makes this module's server:
+    `server = Flask(__name__)`, or `app = Dash(__name__)` (or `Dash()`) in the served module, whose
+    folder is Flask's root_path. False, and blocked, where the server is made otherwise."""
+    seen = state(edit)
+    if seen.static is not None:
+        return True
+    made = _server_statement(edit)
+    imports = [statement for statement in edit.tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))]
+    # The route's path converter is registered below the last import: the route must come after.
+    if made is None or imports and made[0].lineno < imports[-1].end_lineno or "_flask_static" in bound_names(edit.tree):
+        edit.block(node, what, how(refused, edit))
+        return False
+    seen.static = made
+    seen.helpers.update(("_FlaskPath", "_flask_send_from_directory", "_flask_encoded"))
+    return True
+
+
+def _server_statement(edit) -> tuple[ast.stmt, str] | None:
+    """(`NAME = Flask(__name__)` or the served module's `NAME = Dash(__name__)` / `Dash()` at
+    module level, how its server is written there), or None."""
+    for statement in edit.tree.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Call)
+        ):
+            continue
+        call, name = statement.value, statement.targets[0].id
+        made = ast.unparse(call.func).split(".")[-1]
+        keywords = {keyword.arg for keyword in call.keywords}
+        named = [*call.args[:1], *(k.value for k in call.keywords if k.arg in ("name", "import_name"))]
+        by_name = all(isinstance(value, ast.Name) and value.id == "__name__" for value in named)
+        if made == "Flask" and named and by_name:
+            return statement, name
+        served = edit.file.path == edit.modules.project.source.path
+        if made == "Dash" and served and by_name and "server" not in keywords:
+            return statement, f"{name}.server"
+    return None
 
 
 # --- hooks ---
@@ -819,7 +888,8 @@ def callback_requests(edit) -> None:
             context = _context_read(edit, name)
             if context is not None:
                 node, text = context
-                edit.replace_node(node, f"{_callback_context(edit)}{text}")
+                if node is not None:
+                    edit.replace_node(node, f"{_callback_context(edit)}{text}")
                 seen.consumed.add(id(name))
 
 
@@ -838,8 +908,9 @@ def _is_callback(edit, function) -> bool:
     return False
 
 
-def _context_read(edit, name: ast.Name) -> tuple[ast.AST, str] | None:
-    """(the node replaced, what follows callback_context there), or None."""
+def _context_read(edit, name: ast.Name) -> tuple[ast.AST | None, str] | None:
+    """(the node replaced, what follows callback_context there; no node where the read is
+    rewritten already), or None."""
     parent = edit.parents.get(name)
     if not (isinstance(parent, ast.Attribute) and parent.value is name):
         return None
@@ -860,6 +931,9 @@ def _context_read(edit, name: ast.Name) -> tuple[ast.AST, str] | None:
         and not call.keywords
     ):
         return None
+    if (parent.attr, outer.attr) == ("args", "get"):
+        first_arg(edit, call, f"{_callback_context(edit)}.args")
+        return None, ""
     if parent.attr == "headers":
         key = call.args[0]
         if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
@@ -868,6 +942,13 @@ def _context_read(edit, name: ast.Name) -> tuple[ast.AST, str] | None:
         lowered = written.lower() if _literal(written.lower()) == key.value.lower() else repr(key.value.lower())
         edit.replace_node(key, lowered)  # in the module's own quotes
     return parent, f".{parent.attr}"
+
+
+def first_arg(edit, call: ast.Call, values: str) -> None:
+    """`request.args.get(key[, default])` as `_flask_arg(values, key[, default])`: Werkzeug's
+    first value of a repeated key."""
+    edit.edits.append(Edit(edit.span(call)[0], edit.span(call.args[0])[0], f"_flask_arg({values}, "))
+    state(edit).helpers.add("_flask_arg")
 
 
 def _literal(text: str):
@@ -904,7 +985,7 @@ def finish(edit) -> None:
         flask = edit.names.flask_names.get(name.id)
         if flask and id(name) not in seen.consumed and name.lineno not in said:
             edit.block(name, f"flask's {flask} used where dashgen cannot map it", how("name", edit))
-    if not seen.flask_imports:
+    if not seen.flask_imports and seen.static is None:
         if (seen.imports or seen.helpers) and not edit.blockers:  # `Flask` came through another import: blocked there
             edit.block(edit.tree.body[0], "FastAPI names without a flask import to replace", how("name", edit))
         return
@@ -913,19 +994,29 @@ def finish(edit) -> None:
     bound = bound_names(edit.tree) - {alias.asname or alias.name for node in seen.flask_imports for alias in node.names}
     clashes = (seen.imports | seen.helpers) & bound
     if clashes:
-        edit.block(seen.flask_imports[0], f"the module binds {', '.join(sorted(clashes))} already", "rename it")
+        where = seen.flask_imports[0] if seen.flask_imports else seen.static[0]
+        edit.block(where, f"the module binds {', '.join(sorted(clashes))} already", "rename it")
         return
     lines = []
     for module in ("dash", "fastapi", "fastapi.responses"):
         names = sorted(name for name in seen.imports if _IMPORTED[name] == module)
         if names:
             lines.append(f"from {module} import {', '.join(names)}")
-    node, *others = seen.flask_imports
-    if lines:
-        edit.replace_node(node, "\n".join(lines))
-        edit.notes.append((node.lineno, f"{'; '.join(lines)}: FastAPI's own in place of Flask's"))
-    for node in others if lines else seen.flask_imports:
-        edit.drop_statement(node, "what it imported is FastAPI's own now, or unused")
+    if seen.flask_imports:
+        node, *others = seen.flask_imports
+        if lines:
+            edit.replace_node(node, "\n".join(lines))
+            edit.notes.append((node.lineno, f"{'; '.join(lines)}: FastAPI's own in place of Flask's"))
+        for node in others if lines else seen.flask_imports:
+            edit.drop_statement(node, "what it imported is FastAPI's own now, or unused")
+    else:  # a module without Flask code, whose Dash server served its static/ folder
+        edit.imports_added.extend((_IMPORTED[name], name) for name in sorted(seen.imports))
+    if seen.static is not None:
+        statement, server = seen.static
+        line = edit.starts[statement.end_lineno]
+        blank = statement.end_lineno < len(edit.lines) and not edit.lines[statement.end_lineno].strip()
+        edit.edits.append(Edit(line, line, STATIC_ROUTE.format(server=server) + ("" if blank else "\n\n")))
+        edit.notes.append((statement.lineno, "_flask_static: Flask's static route for static/, which FastAPI has not"))
     if seen.helpers:
         last = max(
             (statement for statement in edit.tree.body if isinstance(statement, (ast.Import, ast.ImportFrom))),

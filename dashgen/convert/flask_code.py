@@ -97,6 +97,8 @@ FASTAPI_REFUSED = {
     "static_route": "on Flask this path is answered by Flask's own static route (the static/ folder, 404 without the "
     "file) and never reaches the view; FastAPI has no such route: move the view to another path by hand (or serve the "
     "folder with StaticFiles), or convert with --backend quart",
+    "static_rule": "Werkzeug weighs this rule against Flask's own static route (/static/<path:filename>) where "
+    "Starlette takes the first match: move the view off /static/ by hand, or convert with --backend quart",
     "static": 'FastAPI serves no static folder: mount it with server.mount("/static", StaticFiles(...)) by hand, '
     "or convert with --backend quart",
     "route": "{label} gets routes with a literal path, <name>/<int:name> converters, the path's parameters as "
