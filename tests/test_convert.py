@@ -846,6 +846,22 @@ def _callback_body(output: str) -> bytes:
     ).encode()
 
 
+# Dash's own paths, below DASH_ROUTES_PATHNAME_PREFIX: its callbacks and a Pages page.
+DASH_PATHS = ("/_dash", "/report")
+# Dash Pages' own callback, as the browser sends it for /report?team=ann: the page's layout runs in it.
+PAGES_BODY = json.dumps(
+    {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/report"},
+            {"id": "_pages_location", "property": "search", "value": "?team=ann"},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+).encode()
+
 FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
@@ -899,6 +915,12 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/static/css/../robots.txt", None, {}, ()),
         ("GET", "/static/../app.py", None, {}, ()),
         ("POST", "/static/robots.txt", None, {}, ()),  # 405: GET and HEAD only
+    ],
+    "convert_fastapi_pages_request": [
+        ("GET", "/report?team=ann&team=bo%20b", None, {}, ()),  # the description: Werkzeug's MultiDict, the raw query
+        ("GET", "/report", None, {}, ()),
+        ("POST", "/_dash-update-component", PAGES_BODY, JSON, ()),
+        ("POST", "/_dash-update-component?team=cy&team=di", PAGES_BODY, JSON, ()),
     ],
     "convert_fastapi_callback_request": [
         ("GET", "/api/ping", None, {}, ()),
@@ -1144,7 +1166,7 @@ def test_flask_routes_and_hooks_on_fastapi_answer_as_the_original(tmp_path, pref
         with boot(project, procfile_command(project), prefix=prefix) as server:
             seen = _answers(f"{server.base}{prefix or '/'}", server.base, [])
             for method, path, body, headers, compared in FASTAPI_FLASK_CODE[name]:
-                path = (prefix or "/") + path[1:] if path.startswith("/_dash") else path
+                path = (prefix or "/") + path[1:] if path.startswith(DASH_PATHS) else path
                 seen.append((f"{method} {path} {headers}", _raw(server.base, method, path, body, headers, compared)))
             answers.append(seen)
     assert len(answers[0]) == len(answers[1]) >= 4
@@ -1673,3 +1695,20 @@ def test_a_static_folder_beside_an_app_without_flask_code_is_served_on_fastapi(t
     after = snapshot(project)
     assert "Nothing to convert" in _convert(project, backend="fastapi").stdout
     assert snapshot(project) == after
+
+
+def test_flask_request_in_a_plain_function_reads_dash_s_request_or_is_refused(tmp_path):
+    """A Pages description or layout function reads the request Dash is answering: args and
+    query_string convert (booted above), any other read is refused."""
+    project = _copy(tmp_path, "convert_fastapi_pages_request")
+    page = project / "pages" / "report.py"
+    original = page.read_text()
+    for old, new, blocker in (
+        ('flask.request.args.getlist("team")', "flask.request.path", "pages/report.py:14: flask's request used"),
+        ("def layout(**query):", "@functools.cache\ndef layout(**query):", "pages/report.py:15: flask's request used"),
+    ):
+        page.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr

@@ -113,6 +113,23 @@ def _flask_arg(values, key, default=None):
     found = values.getlist(key)
     return found[0] if found else default
 ''',
+    "_flask_request_args": '''
+def _flask_request_args():
+    """Flask's request.args for the request Dash is answering (a page, a callback): Werkzeug's MultiDict."""
+    from dash import get_app
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    return ImmutableMultiDict(get_app().backend.request_adapter().args.multi_items())
+''',
+    "_flask_query_string": '''
+def _flask_query_string():
+    """Flask's request.query_string for the request Dash is answering: the query as sent, in bytes."""
+    from urllib.parse import urlsplit
+
+    from dash import get_app
+
+    return urlsplit(get_app().backend.request_adapter().url).query.encode("latin-1")
+''',
     "_flask_encoded": '''
 def _flask_encoded(response):
     """A file Flask sends as it is stored: a compressed one (.gz, .br ...) says so in Content-Encoding."""
@@ -153,6 +170,8 @@ def _flask_attachment(response):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_request_args": (),
+    "_flask_query_string": (),
     "_flask_arg": (),
     "_flask_attachment": (),
     "_FlaskPath": (),
@@ -893,6 +912,31 @@ def callback_requests(edit) -> None:
                 seen.consumed.add(id(name))
 
 
+# Flask's request in a plain function (a Pages layout, title or description function, a helper a
+# callback calls): the request Dash is answering when it runs, read through Dash's own request
+# adapter, which every backend has; on Flask as here, outside a request it raises.
+_PLAIN_READS = {"args": "_flask_request_args", "query_string": "_flask_query_string"}
+
+
+def plain_function_requests(edit) -> None:
+    """`request.args` (and its get/getlist, printed or formatted: Werkzeug's MultiDict) and
+    `request.query_string` in an undecorated module-level function. Other reads stay blocked."""
+    seen = state(edit)
+    for function in edit.tree.body:
+        if not isinstance(function, ast.FunctionDef) or function.decorator_list:
+            continue
+        for name in own_nodes(function):
+            if not (isinstance(name, ast.Name) and edit.names.flask_names.get(name.id) == "request"):
+                continue
+            parent = edit.parents.get(name)
+            call = edit.parents.get(parent)
+            called = isinstance(call, ast.Call) and call.func is parent
+            if isinstance(parent, ast.Attribute) and parent.attr in _PLAIN_READS and not called:
+                edit.replace_node(parent, f"{_PLAIN_READS[parent.attr]}()")
+                seen.helpers.add(_PLAIN_READS[parent.attr])
+                seen.consumed.add(id(name))
+
+
 def _is_callback(edit, function) -> bool:
     """Decorated as a server callback Dash runs in the request (not in a background job)."""
     for decorator in function.decorator_list:
@@ -977,6 +1021,7 @@ def finish(edit) -> None:
     seen = state(edit)
     static_folder(edit)
     callback_requests(edit)
+    plain_function_requests(edit)
     for call in _url_rules(edit):
         if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
             edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
