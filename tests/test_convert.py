@@ -884,6 +884,7 @@ FASTAPI_FLASK_CODE = {
         ("GET", "/old-page", None, {}, ("Location",)),
         ("GET", "/moved", None, {}, ("Location",)),
         ("GET", "/whoami", None, {"User-Agent": "probe/1", "Cookie": "theme=dark"}, ()),
+        ("GET", "/whoami", None, {"Cookie": "theme=dark; theme=light"}, ()),  # Werkzeug: the first of a name sent twice
         ("GET", "/report.csv", None, {}, ()),
         ("GET", "/download", None, {}, ()),
         ("GET", "/files/readme.txt", None, {}, ()),
@@ -928,7 +929,7 @@ FASTAPI_FLASK_CODE = {
             "POST",
             "/_dash-update-component?page=3&page=4&tag=a&tag=b",
             _callback_body("seen"),
-            {**JSON, "Cookie": "theme=dark"},
+            {**JSON, "Cookie": "theme=dark; theme=light"},  # a name of two paths: Werkzeug reads the first
             (),
         ),
         ("POST", "/_dash-update-component", _callback_body("client"), {**JSON, "User-Agent": "probe/2"}, ()),

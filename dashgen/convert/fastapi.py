@@ -113,6 +113,14 @@ def _flask_arg(values, key, default=None):
     found = values.getlist(key)
     return found[0] if found else default
 ''',
+    "_flask_cookies": '''
+def _flask_cookies(headers):
+    """Flask's request.cookies: Werkzeug's reading of the Cookie header, where a name sent twice
+    (cookies of two paths) gives its first value; Starlette's gives the last."""
+    from werkzeug.http import parse_cookie
+
+    return parse_cookie(headers.get("cookie", ""))
+''',
     "_flask_request_args": '''
 def _flask_request_args():
     """Flask's request.args for the request Dash is answering (a page, a callback): Werkzeug's MultiDict."""
@@ -170,6 +178,7 @@ def _flask_attachment(response):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_cookies": (),
     "_flask_request_args": (),
     "_flask_query_string": (),
     "_flask_arg": (),
@@ -505,6 +514,9 @@ def _request_read(edit, name, parent, request: str, hook: bool) -> bool | None:
         ):
             if (attribute, getter) == ("args", "get"):
                 first_arg(edit, call, f"{request}.query_params")
+            elif attribute == "cookies":
+                edit.replace_node(parent, f"_flask_cookies({request}.headers)")
+                state(edit).helpers.add("_flask_cookies")
             else:
                 edit.replace_node(parent, f"{request}.{_REQUEST_MAPS[attribute]}")
             return False
@@ -977,6 +989,10 @@ def _context_read(edit, name: ast.Name) -> tuple[ast.AST | None, str] | None:
         return None
     if (parent.attr, outer.attr) == ("args", "get"):
         first_arg(edit, call, f"{_callback_context(edit)}.args")
+        return None, ""
+    if parent.attr == "cookies":
+        edit.replace_node(parent, f"_flask_cookies({_callback_context(edit)}.headers)")
+        state(edit).helpers.add("_flask_cookies")
         return None, ""
     if parent.attr == "headers":
         key = call.args[0]
