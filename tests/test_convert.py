@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import boot, callback_requests, docker_cmd, procfile_command, request, run_dashgen, snapshot
+from helpers import boot, callback_requests, docker_cmd, edit, procfile_command, request, run_dashgen, snapshot
 
 APPS = Path(__file__).parent / "apps"
 CONVERTED = [
@@ -504,9 +504,8 @@ def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
             "convert_own_server",
             [
                 "app.py:4: flask.g",
-                "app.py:4: flask.session",
                 "app.py:9: server.config, Flask's config — FastAPI has no config: move it to settings or app.state",
-                "app.py:11: server.secret_key, Flask's config — FastAPI has no config",
+                "app.py:10: server.config, Flask's config — FastAPI has no config",  # a session setting
                 "app.py:16: request.user_agent.string, a read of the request",
                 "app.py:28: not_found, the errorhandler hook",
             ],
@@ -1203,7 +1202,7 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
         ('@app.callback(Output("seen", "children"), Input("name", "value"))',
          '@app.callback(Output("seen", "children"), Input("name", "value"), background=True)', "app.py:14:"),
         ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
-        ("return flask.jsonify(ok=True)", "return flask.session.get('x')", "app.py:28: flask.session"),
+        ("return flask.jsonify(ok=True)", "return flask.g.get('x')", "app.py:28: flask.g"),
     ):  # fmt: skip
         app.write_text(original.replace(old, new))
         before = snapshot(project)
@@ -1240,13 +1239,17 @@ def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "secret_key" not in app.read_text()
     assert 'app.py:8: removed `server.secret_key = "dev"`: nothing here signs a Flask session' in result.stdout
-    # A module that could sign with it keeps it, and the conversion is refused.
-    for signing in ("from flask import session\n", "import itsdangerous\n"):
-        app.write_text(signing + original)
-        before = snapshot(project)
-        refused = _convert(project, backend="fastapi")
-        assert refused.returncode == 1 and snapshot(project) == before
-        assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
+    # A module that could sign with it otherwise than through Flask's session keeps it, and the
+    # conversion is refused; with the session, the key goes where fastapi_session.py reads it.
+    app.write_text("import itsdangerous\n" + original)
+    before = snapshot(project)
+    refused = _convert(project, backend="fastapi")
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
+    app.write_text("from flask import session\n" + original)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert 'server.state.secret_key = "dev"' in app.read_text()
 
 
 # --- flask_login on Quart: quart_login.py -----------------------------------------------------
@@ -1673,3 +1676,121 @@ def test_a_static_folder_beside_an_app_without_flask_code_is_served_on_fastapi(t
     after = snapshot(project)
     assert "Nothing to convert" in _convert(project, backend="fastapi").stdout
     assert snapshot(project) == after
+
+
+# --- Flask's session on FastAPI ---------------------------------------------------------------
+
+
+def _normal_answer(answer: tuple) -> tuple:
+    """A _Browser answer with the body as its JSON where it is JSON: FastAPI's callback replies
+    come without Content-Type; a 500's body is each framework's own page."""
+    what, status, location, text, cookies, vary = answer
+    if isinstance(text, str):
+        try:
+            text = json.loads(text)
+            text = text.get("response", text) if isinstance(text, dict) else text
+        except ValueError:
+            pass
+    if status == 500:
+        text = None
+    return what, status, location, text, cookies, vary
+
+
+def _session_answers(browser: _Browser) -> list:
+    """A note written and read back by a callback, visits counted by the hook, a route that never
+    touches the session, the session emptied, a cookie not signed here."""
+    p = browser.prefix
+
+    def note(value):
+        return browser.callback(f"note {value!r}", "saved.children", [("note", "value", value)])
+
+    answers = [
+        browser.send("plain", "/plain"),
+        browser.send("layout", f"{p}_dash-layout"),
+        note("first"),
+        note(""),
+        browser.send("session", "/api/session"),
+        browser.send("plain", "/plain"),
+        browser.send("session", "/api/session"),
+        browser.send("forget", "/api/forget"),
+        browser.send("session", "/api/session"),
+    ]
+    browser.cookies["session"] = "eyJub3RlIjoiZm9yZ2VkIn0.forged.signature"
+    answers.append(browser.send("session forged", "/api/session"))
+    return [_normal_answer(answer) for answer in answers]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("keyed", [True, False], ids=["secret-key", "no-secret-key"])
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_flask_session_on_fastapi_answers_as_on_flask(tmp_path, prefix, keyed):
+    original = _copy(tmp_path / "original", "convert_fastapi_session")
+    converted = _copy(tmp_path / "converted", "convert_fastapi_session")
+    if not keyed:  # reading an empty session works, writing it raises (the request answers 500)
+        for project in (original, converted):
+            edit(project / "app.py", 'server.config["SECRET_KEY"] = "not-a-secret"\n', "")
+    result = _convert(converted, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = (converted / "app.py").read_text()
+    assert "from fastapi_session import session" in text and "fastapi_session.serve(server)" in text
+    assert ('server.state.secret_key = "not-a-secret"' in text) is keyed
+    assert (converted / "fastapi_session.py").is_file()
+    with (
+        boot(original, procfile_command(original), prefix=prefix) as flask,
+        boot(converted, procfile_command(converted), prefix=prefix) as fastapi,
+    ):
+        before = _session_answers(_Browser(flask.base, prefix or "/"))
+        after = _session_answers(_Browser(fastapi.base, prefix or "/"))
+        # A session the Flask app signed is read on the conversion: nobody loses theirs.
+        moving = _Browser(flask.base, prefix or "/")
+        moving.callback("note", "saved.children", [("note", "value", "carried")])
+        moving.base = fastapi.base
+        carried = _normal_answer(moving.send("session", "/api/session"))
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    seen = {what: [] for what, *_ in before}
+    for what, *answer in before:
+        seen[what].append(answer)
+    if keyed:
+        assert seen["plain"] == [[200, None, "nothing of the session here", None, None]] * 2
+        assert seen["note 'first'"][0][3] == (("session", {"note": "first"}, "HttpOnly; Path=/"),)
+        assert seen["note ''"][0][2] == {"saved": {"children": "note: first"}} and seen["note ''"][0][3] is None
+        assert seen["session"][0][2] == {"note": "first", "visits": 1} and seen["session"][0][4] == "Cookie"
+        assert seen["forget"][0][3] == (("session", None, "Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; "
+                                         "HttpOnly; Path=/"),)  # fmt: skip
+        assert seen["session"][2][2] == {"note": None, "visits": 1}
+        assert seen["session forged"][0][2] == {"note": None, "visits": 1}
+        assert carried[3] == {"note": "carried", "visits": 1}
+    else:
+        assert seen["note 'first'"][0][0] == 500
+        assert seen["note ''"][0][:3] == [200, None, {"saved": {"children": "note: None"}}]
+        assert [answer[0] for answer in seen["session"]] == [500] * 3
+        assert seen["plain"][0][:2] == [200, None]
+
+
+@pytest.mark.parametrize(
+    "old, new, blocker",
+    [
+        (
+            'app.layout = html.Div([dcc.Input(id="note", value=""), html.Div(id="saved")])\n',
+            'def serve_layout():\n    return html.Div([dcc.Input(id="note", value=session.get("note")), '
+            'html.Div(id="saved")])\n\n\napp.layout = serve_layout\n',
+            "app.py:13: Flask's session in serve_layout, the app's layout function — Dash calls the layout "
+            "function once more",
+        ),
+        (
+            "from flask import Flask, jsonify, request, session\n",
+            "from flask import Flask, jsonify, request, session as flask_session\nsession = flask_session\n",
+            "app.py:1: Flask's session imported as flask_session",
+        ),
+    ],
+    ids=["layout-function", "renamed"],
+)
+def test_each_use_of_flask_session_fastapi_cannot_keep_is_named(tmp_path, old, new, blocker):
+    project = _copy(tmp_path, "convert_fastapi_session")
+    edit(project / "app.py", old, new)
+    before = snapshot(project)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 1
+    assert blocker in result.stderr, result.stderr
+    assert snapshot(project) == before

@@ -18,12 +18,14 @@ from pathlib import Path
 
 from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
+from dashgen.convert.session import import_session, serve_session
 from dashgen.edits import Spans, bound_names
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 
 # What of flask a module moving onto FastAPI may import: each has an exact equal below.
-CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response")
+CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response",
+                   "session")  # fmt: skip
 # Where each name the conversion writes comes from.
 _IMPORTED = {
     "callback_context": "dash",
@@ -980,6 +982,8 @@ def finish(edit) -> None:
     for call in _url_rules(edit):
         if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
             edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
+    import_session(edit, seen.consumed)
+    serve_session(edit, _server_statement(edit))
     said = {blocker.line for blocker in edit.blockers}  # one sentence a line: the first says why
     for name in nodes(edit.tree, ast.Name):
         flask = edit.names.flask_names.get(name.id)

@@ -90,8 +90,8 @@ _NO_FLASK_API = (
 # Why a piece of Flask code stays on Flask when the backend is FastAPI ({label}), by what it is.
 FASTAPI_REFUSED = {
     "name": "{label} has no equal dashgen has proved for it (only request, jsonify, redirect, abort, send_file, "
-    "send_from_directory and Response inside routes and hooks, and request.args/cookies/headers.get(...) and "
-    "request.remote_addr inside callbacks): move it by hand, or convert with --backend quart",
+    "send_from_directory and Response inside routes and hooks, request.args/cookies/headers.get(...) and "
+    "request.remote_addr inside callbacks, and session): move it by hand, or convert with --backend quart",
     "server_arguments": "FastAPI() takes none of Flask's arguments: leave only Flask(__name__) (serve a folder with "
     "StaticFiles by hand), or convert with --backend quart",
     "static_route": "on Flask this path is answered by Flask's own static route (the static/ folder, 404 without the "

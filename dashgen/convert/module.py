@@ -6,7 +6,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from dashgen.convert import extensions, fastapi
+from dashgen.convert import extensions, fastapi, session
 from dashgen.convert.flask_code import (
     CACHE_DECORATORS,
     FASTAPI_REFUSED,
@@ -271,6 +271,8 @@ class ModuleEdit:
                 if not self.backend.flask_api and self._unused_secret_key(parent):
                     self.drop_statement(self.parents[parent], "nothing here signs a Flask session with it, and "
                                         "FastAPI has none")  # fmt: skip
+                elif not self.backend.flask_api and (keyed := session.secret_key_statement(self, parent)):
+                    session.carry_secret_key(self, parent, keyed)
                 elif not self.backend.flask_api and parent.attr in ("config", "secret_key"):
                     how = FASTAPI_REFUSED["config"]
                     self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)
