@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashgen.convert.extensions import login_answer, login_decorator
 from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
 from dashgen.convert.session import import_session, serve_session
@@ -300,10 +301,14 @@ def method_route(edit, function: ast.AST) -> None:
     if not decorators and len(rules) != 1:
         return  # add_url_rule with another view, or several: blocked in finish
     decorator = decorators[0] if decorators else rules[0]
+    # flask_login's @login_required below the route's decorator: fastapi_login.py's wraps the view.
+    others = [other for other in function.decorator_list if not login_decorator(edit, other)]
     if (
         decorators
-        and (len(function.decorator_list) != 1 or not isinstance(decorator, ast.Call))
-        or (not decorators and function.decorator_list)
+        and (
+            others != [decorator] or function.decorator_list[0] is not decorator or not isinstance(decorator, ast.Call)
+        )
+        or (not decorators and others)
     ):
         edit.block(function, f"{function.name}, a route with another decorator", how("route", edit))
         return
@@ -596,6 +601,8 @@ def _response(edit, value: ast.expr, view: str, *, hook: bool = False) -> None:
     elif kind in ("redirect", "send_file", "send_from_directory", "Response") and body is value:
         _made_response(edit, body, kind, view)
         return
+    elif login_answer(edit, body) and body is value:
+        return  # fastapi_login.py's unauthorized() makes FastAPI's response already
     else:
         edit.block(value, f"{view}, a return dashgen cannot type ({ast.unparse(body)[:40]})", how("returns", edit))
         return

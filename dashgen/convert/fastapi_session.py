@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import types
+import weakref
 
 import flask
 from flask.sessions import SecureCookieSessionInterface
@@ -20,10 +21,11 @@ from werkzeug.http import parse_cookie
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
-__all__ = ["serve", "session"]
+__all__ = ["after_request", "current", "serve", "session"]
 
 _INTERFACE = SecureCookieSessionInterface()
 _CURRENT = contextvars.ContextVar("flask_session", default=None)
+_AFTER_REQUEST = weakref.WeakKeyDictionary()  # server -> what runs before its session is saved
 
 
 def serve(server):
@@ -33,6 +35,20 @@ def serve(server):
     build = server.build_middleware_stack
     server.build_middleware_stack = lambda: _FlaskSession(build(), server)
     return server
+
+
+def after_request(server, function):
+    """`function(response)` on every answer, before the session is saved, as Flask runs its
+    after_request hooks: `response` a Werkzeug Response whose cookies the answer gets."""
+    _AFTER_REQUEST.setdefault(server, []).append(function)
+
+
+def current():
+    """This request's session, parsed cookies, ASGI scope, server and per-request namespace."""
+    found = _CURRENT.get()
+    if found is None:
+        raise RuntimeError("Working outside of request context.")
+    return found
 
 
 class _FlaskSession:
@@ -49,15 +65,21 @@ class _FlaskSession:
         # Set by the converted `server.secret_key = ...` (FastAPI has no config to keep it in).
         self.flask.secret_key = getattr(self.server.state, "secret_key", None)
         header = "; ".join(value.decode("latin-1") for name, value in scope["headers"] if name == b"cookie")
-        request = types.SimpleNamespace(cookies=parse_cookie(header))
-        opened = _INTERFACE.open_session(self.flask, request)
+        cookies = parse_cookie(header)
+        opened = _INTERFACE.open_session(self.flask, types.SimpleNamespace(cookies=cookies))
         session = opened if opened is not None else _INTERFACE.make_null_session(self.flask)
-        token = _CURRENT.set(session)
+        state = types.SimpleNamespace(
+            session=session, cookies=cookies, scope=scope, server=self.server, g=types.SimpleNamespace()
+        )
+        token = _CURRENT.set(state)
 
         async def send_saved(message):
-            if message["type"] == "http.response.start" and opened is not None:
+            if message["type"] == "http.response.start":
                 saved = Response()
-                _INTERFACE.save_session(self.flask, session, saved)
+                for function in reversed(_AFTER_REQUEST.get(self.server, ())):
+                    function(saved)
+                if opened is not None:
+                    _INTERFACE.save_session(self.flask, session, saved)
                 headers = MutableHeaders(scope=message)
                 for cookie in saved.headers.getlist("Set-Cookie"):
                     headers.append("set-cookie", cookie)
@@ -76,9 +98,7 @@ class _FlaskSession:
 
 
 def _session():
-    session = _CURRENT.get()
-    if session is None:
-        raise RuntimeError("Working outside of request context.")
+    session = current().session
     # Flask counts every use of its session proxy as an access: the answer then says Vary: Cookie.
     session.accessed = True
     return session

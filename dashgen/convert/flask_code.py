@@ -36,7 +36,7 @@ RETIRED_REQUIREMENTS = {
     # dash_auth's BasicAuth becomes a guard of the server; Flask-Compress is Dash's on Flask only.
     "dash-auth": ("dash_auth",),
     "flask-compress": ("flask_compress",),
-    # flask_login is imported from quart_login.py, written into the project, on Quart.
+    # flask_login is imported from quart_login.py / fastapi_login.py, written into the project.
     "flask-login": ("flask_login",),
 }
 

@@ -51,6 +51,9 @@ class ModuleEdit:
         self.imports_added: list[tuple[str, str | None]] = []  # (module, name): put where isort would
         # Calls that give the server to an extension this module maps: `LoginManager(server)`.
         self.server_calls: set[ast.Call] = set()
+        # flask_login's LoginManager objects and login_required decorator, as the module names them.
+        self.login_managers: set[str] = set()
+        self.login_decorators: set[str] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
         self.servers = self.names.server_expressions()
         self.aliases = aliases(self.tree)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashgen.convert.flask_code import Blocker
-from dashgen.convert.names import Edit
+from dashgen.convert.names import Edit, aliases
 from dashgen.plan import CREATE, IDENTICAL, FileChange
 from dashgen.reading import read_text
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dashgen.project import Project
 
 SESSION_MODULE = "fastapi_session"
+FLASK_LOGIN = "flask_login"
 _SECRET_KEY = "SECRET_KEY"
 # Dash calls the layout function once more at its set-up, in a worker's first request: any route
 # on Flask, only one of Dash's own on FastAPI (measured: a first GET of a custom route set the
@@ -34,8 +35,11 @@ _LAYOUT = (
 
 
 def uses_session(modules: Modules) -> bool:
-    """Some module of the project imports Flask's session (the server then serves it)."""
-    return any("session" in names.flask_names.values() for names in modules.names.values())
+    """Some module of the project imports Flask's session, or flask_login, which keeps the login
+    in it (the server then serves it)."""
+    if any("session" in names.flask_names.values() for names in modules.names.values()):
+        return True
+    return any(dotted.split(".")[0] == FLASK_LOGIN for file in modules.files for dotted in aliases(file.tree).values())
 
 
 def import_session(edit: ModuleEdit, consumed: set[int]) -> None:
