@@ -1830,8 +1830,10 @@ def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache
         boot(original, procfile_command(original), prefix=prefix, env=_with_flask_login(venv_cache)) as flask,
         boot(converted, procfile_command(converted), prefix=prefix) as fastapi,
     ):
-        before = [_normal_answer(answer) for answer in _login_answers(_Browser(flask.base, prefix or "/"), dict)]
-        after = [_normal_answer(answer) for answer in _login_answers(_Browser(fastapi.base, prefix or "/"), dict)]
+        flask_answers = _login_answers(_Browser(flask.base, prefix or "/"), dict)
+        fastapi_answers = _login_answers(_Browser(fastapi.base, prefix or "/"), dict)
+        before = [_normal_answer(answer) for answer in flask_answers]
+        after = [_normal_answer(answer) for answer in fastapi_answers]
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
         moving = _Browser(flask.base, prefix or "/")
         grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
@@ -1840,6 +1842,10 @@ def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache
         carried = moving.send("secret", "/secret")
     for was, now in zip(before, after, strict=True):
         assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    # What fastapi_login.py answers itself (login_required, unauthorized()) is Flask's to the byte.
+    for was, now in zip(flask_answers, fastapi_answers, strict=True):
+        if was[0] in ("secret", "admin"):
+            assert was == now, f"{was!r:.600} vs {now!r:.600}"
     seen = {what: [] for what, *_ in before}
     for what, *answer in before:
         seen[what].append(answer)
@@ -1855,3 +1861,20 @@ def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache
     assert seen["secret remembered"][0][:3] == [200, None, "secret for ada"]
     assert [name for name, value, _ in seen["log out"][-1][3] if value is None] == ["remember_token", "session"]
     assert carried[1:4] == (200, None, "secret for grace")
+
+
+@pytest.mark.server
+def test_fastapi_login_answers_flask_login_s_401_without_a_login_view(tmp_path, venv_cache):
+    original = _copy(tmp_path / "original", "convert_login_session")
+    converted = _copy(tmp_path / "converted", "convert_login_session")
+    for project in (original, converted):
+        edit(project / "app.py", *_JSON_FORM)
+        edit(project / "app.py", 'login_manager.login_view = "/login"\n', "")
+    assert _convert(converted, backend="fastapi").returncode == 0
+    answers = []
+    for project, env in ((original, _with_flask_login(venv_cache)), (converted, None)):
+        with boot(project, procfile_command(project), env=env) as server:
+            browser = _Browser(server.base, "/")
+            answers.append([browser.send("secret", "/secret"), browser.send("admin", "/admin")])
+    assert answers[0] == answers[1]
+    assert answers[0][0][1] == 401 and "<title>401 Unauthorized</title>" in answers[0][0][3]
