@@ -339,7 +339,7 @@ def _login_how(edit: ModuleEdit) -> str:
 
 # What of a LoginManager the written module has, as flask_login has it.
 _MANAGER_SETTINGS = ("login_view", "login_message", "login_message_category")
-# Flask-Login's settings in the app's config it has not (quart_login.py fails on them too).
+# Flask-Login's settings in the app's config it has not (quart_login.py fails on them too; FastAPI has no config).
 _LOGIN_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
 # login_user's parameters, in order.
 _LOGIN_USER = ("user", "remember", "duration", "force", "fresh")
@@ -456,7 +456,7 @@ def login_decorator(edit: ModuleEdit, decorator: ast.expr) -> bool:
 def _login_refusal(
     edit: ModuleEdit, found: ast.Name | ast.Attribute, names: dict[str, str], modules: set[str], managers: set[str]
 ) -> tuple[str, str] | None:
-    """(what, why) when this use of flask_login is not one quart_login.py has; None when it is, or
+    """(what, why) when this use of flask_login is not one the login module has; None when it is, or
     when the node is no use of flask_login."""
     parent = edit.parents.get(found)
     used = _login_name(found, names, modules)
@@ -504,7 +504,7 @@ def _login_refusal(
 
 
 def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | None) -> tuple[str, str] | None:
-    """(what, why) when `login_manager.<attribute>` is not one quart_login.py's LoginManager has."""
+    """(what, why) when `login_manager.<attribute>` is not one the login module's LoginManager has."""
     shown = ast.unparse(found)
     attr = found.attr
     if attr == "init_app":
