@@ -13,7 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import boot, callback_requests, docker_cmd, procfile_command, request, run_dashgen, snapshot
+from helpers import boot, callback_requests, docker_cmd, edit, procfile_command, request, run_dashgen, snapshot
+
+from dashgen.backends import BACKENDS
+from dashgen.convert.extensions import login_module_text
 
 APPS = Path(__file__).parent / "apps"
 CONVERTED = [
@@ -504,9 +507,8 @@ def test_an_app_without_flask_code_moves_onto_fastapi(tmp_path, name):
             "convert_own_server",
             [
                 "app.py:4: flask.g",
-                "app.py:4: flask.session",
                 "app.py:9: server.config, Flask's config — FastAPI has no config: move it to settings or app.state",
-                "app.py:11: server.secret_key, Flask's config — FastAPI has no config",
+                "app.py:10: server.config, Flask's config — FastAPI has no config",  # a session setting
                 "app.py:16: request.user_agent.string, a read of the request",
                 "app.py:28: not_found, the errorhandler hook",
             ],
@@ -1110,25 +1112,20 @@ def test_compress_true_compresses_as_flask_compress(tmp_path, venv_cache, backen
     assert [reply for *_, reply in flask_br] == [reply for *_, reply in offered_br]
 
 
-def test_every_use_of_flask_login_is_named_on_fastapi(tmp_path):
+def test_flask_login_on_fastapi_leaves_only_what_fastapi_cannot_read(tmp_path):
+    """Every use of flask_login in convert_login is one fastapi_login.py has; its login route reads
+    request.form, which FastAPI gets no equal of from this version: that is the one blocker."""
     project = _copy(tmp_path, "convert_login")
     before = snapshot(project)
-    for backend in ("fastapi",):
-        result = _convert(project, backend=backend)
-        assert result.returncode == 1 and snapshot(project) == before
-        for line, use in (
-            (9, "LoginManager"),
-            (10, "login_manager.init_app"),
-            (13, "UserMixin"),
-            (18, "login_manager.user_loader"),
-            (25, "login_user"),
-            (31, "logout_user"),
-            (36, "login_required"),
-            (38, "current_user"),
-            (46, "current_user"),
-        ):
-            assert f"app.py:{line}: {use}, flask_login — flask_login needs Flask's request context" in result.stderr
-        assert result.stderr.count("app.py:46: current_user") == 1
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 1 and snapshot(project) == before
+    assert "flask_login" not in result.stderr, result.stderr
+    assert result.stderr.count("\napp.py:") == 1 and "app.py:25: request.form" in result.stderr, result.stderr
+    edit(project / "app.py", 'request.form["name"]', 'request.args.get("name")')
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert (project / "fastapi_login.py").read_text() == login_module_text(BACKENDS["fastapi"])
+    assert "from fastapi_login import LoginManager" in (project / "app.py").read_text()
 
 
 @pytest.mark.parametrize("backend", ["quart", "fastapi"])
@@ -1226,7 +1223,7 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
         ('@app.callback(Output("seen", "children"), Input("name", "value"))',
          '@app.callback(Output("seen", "children"), Input("name", "value"), background=True)', "app.py:14:"),
         ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
-        ("return flask.jsonify(ok=True)", "return flask.session.get('x')", "app.py:28: flask.session"),
+        ("return flask.jsonify(ok=True)", "return flask.g.get('x')", "app.py:28: flask.g"),
     ):  # fmt: skip
         app.write_text(original.replace(old, new))
         before = snapshot(project)
@@ -1263,13 +1260,17 @@ def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "secret_key" not in app.read_text()
     assert 'app.py:8: removed `server.secret_key = "dev"`: nothing here signs a Flask session' in result.stdout
-    # A module that could sign with it keeps it, and the conversion is refused.
-    for signing in ("from flask import session\n", "import itsdangerous\n"):
-        app.write_text(signing + original)
-        before = snapshot(project)
-        refused = _convert(project, backend="fastapi")
-        assert refused.returncode == 1 and snapshot(project) == before
-        assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
+    # A module that could sign with it otherwise than through Flask's session keeps it, and the
+    # conversion is refused; with the session, the key goes where fastapi_session.py reads it.
+    app.write_text("import itsdangerous\n" + original)
+    before = snapshot(project)
+    refused = _convert(project, backend="fastapi")
+    assert refused.returncode == 1 and snapshot(project) == before
+    assert "app.py:9: server.secret_key, Flask's config" in refused.stderr
+    app.write_text("from flask import session\n" + original)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    assert 'server.state.secret_key = "dev"' in app.read_text()
 
 
 # --- flask_login on Quart: quart_login.py -----------------------------------------------------
@@ -1358,9 +1359,9 @@ class _Browser:
         return self.send(what, f"{self.prefix}_dash-update-component", body)
 
 
-def _login_answers(browser: _Browser) -> list:
+def _login_answers(browser: _Browser, form=lambda fields: "&".join(f"{k}={v}" for k, v in fields.items())) -> list:
     """Not logged in, a wrong password, logged in, logged out (by the callback, then the route),
-    logged in by a form, remembered once the session cookie is gone."""
+    logged in by a form (its fields as `form` sends them), remembered once the session cookie is gone."""
     p = browser.prefix
 
     def log_in(password, remember=()):
@@ -1395,8 +1396,8 @@ def _login_answers(browser: _Browser) -> list:
         log_in("lovelace"),
         browser.send("logout route", "/logout"),
         browser.send("secret", "/secret"),
-        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=babbage"),
-        browser.send("login form", "/login?next=/reports/q2", "username=grace&password=hopper"),
+        browser.send("login form", "/login?next=/reports/q2", form({"username": "grace", "password": "babbage"})),
+        browser.send("login form", "/login?next=/reports/q2", form({"username": "grace", "password": "hopper"})),
         browser.send("report", "/reports/q2"),
         browser.send("secret", "/secret"),
         browser.send("admin", "/admin"),
@@ -1471,7 +1472,7 @@ def test_flask_login_converts_onto_quart_in_each_spelling(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "from quart_login import LoginManager, UserMixin, current_user" in app.read_text()
     written = (project / "quart_login.py").read_text()
-    assert written == (Path(__file__).parents[1] / "dashgen" / "convert" / "quart_login.py").read_text()
+    assert written == login_module_text(BACKENDS["quart"])
     assert "removed flask-login: no module imports it any more" in result.stdout
     # `import flask_login as fl`, `fl.LoginManager(server)`, the login view and message set.
     names = r"\b(LoginManager|UserMixin|current_user|login_required|login_user|logout_user)\b"
@@ -1531,26 +1532,31 @@ LOGIN_REFUSED = [
 ]  # fmt: skip
 
 
+@pytest.mark.parametrize("backend", ["quart", "fastapi"])
 @pytest.mark.parametrize(("old", "new", "blocker"), LOGIN_REFUSED)
-def test_each_use_of_flask_login_quart_login_has_not_is_named(tmp_path, old, new, blocker):
+def test_each_use_of_flask_login_the_login_module_has_not_is_named(tmp_path, old, new, blocker, backend):
     project = _copy(tmp_path, "convert_login")
     app = project / "app.py"
     assert old in app.read_text()
     app.write_text(app.read_text().replace(old, new, 1))
     before = snapshot(project)
-    result = _convert(project)
+    result = _convert(project, backend=backend)
     assert result.returncode == 1 and snapshot(project) == before
-    assert blocker in result.stderr, result.stderr
-    assert "dashgen maps onto Quart's session only LoginManager()" in result.stderr or "import *" in blocker
+    assert blocker.replace("quart_login.py", f"{backend}_login.py") in result.stderr, result.stderr
+    label = {"quart": "Quart", "fastapi": "FastAPI"}[backend]
+    assert f"dashgen maps onto {label}'s session only LoginManager()" in result.stderr or "import *" in blocker
     assert "import of flask_login —" not in result.stderr  # the uses are named, not the import
 
 
-def test_quart_login_answers_401_without_a_login_view_and_fails_on_what_it_has_not():
+def test_quart_login_answers_401_without_a_login_view_and_fails_on_what_it_has_not(tmp_path, monkeypatch):
     import asyncio
+    import importlib
 
     import quart
 
-    from dashgen.convert import quart_login
+    (tmp_path / "quart_login.py").write_text(login_module_text(BACKENDS["quart"]))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    quart_login = importlib.import_module("quart_login")
 
     server = quart.Quart(__name__)
     server.secret_key = "not-a-secret"
@@ -1713,3 +1719,202 @@ def test_flask_request_in_a_plain_function_reads_dash_s_request_or_is_refused(tm
         refused = _convert(project, backend="fastapi")
         assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
         assert blocker in refused.stderr, refused.stderr
+
+
+# --- Flask's session on FastAPI ---------------------------------------------------------------
+
+
+def _normal_answer(answer: tuple) -> tuple:
+    """A _Browser answer with the body as its JSON where it is JSON: FastAPI's callback replies
+    come without Content-Type; a 500's body is each framework's own page, and so is a redirect's
+    (Flask's "Redirecting..." page; the converted routes' RedirectResponse has none)."""
+    if len(answer) != 6:  # a step of the browser's own (its session cookie forgotten)
+        return answer
+    what, status, location, text, cookies, vary = answer
+    if isinstance(text, str):
+        try:
+            text = json.loads(text)
+            text = text.get("response", text) if isinstance(text, dict) else text
+        except ValueError:
+            pass
+    if status == 500 or 300 <= status < 400:
+        text = None
+    return what, status, location, text, cookies, vary
+
+
+def _session_answers(browser: _Browser) -> list:
+    """A note written and read back by a callback, visits counted by the hook, a route that never
+    touches the session, the session emptied, a cookie not signed here."""
+    p = browser.prefix
+
+    def note(value):
+        return browser.callback(f"note {value!r}", "saved.children", [("note", "value", value)])
+
+    answers = [
+        browser.send("plain", "/plain"),
+        browser.send("layout", f"{p}_dash-layout"),
+        note("first"),
+        note(""),
+        browser.send("session", "/api/session"),
+        browser.send("plain", "/plain"),
+        browser.send("session", "/api/session"),
+        browser.send("forget", "/api/forget"),
+        browser.send("session", "/api/session"),
+    ]
+    browser.cookies["session"] = "eyJub3RlIjoiZm9yZ2VkIn0.forged.signature"
+    answers.append(browser.send("session forged", "/api/session"))
+    return [_normal_answer(answer) for answer in answers]
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("keyed", [True, False], ids=["secret-key", "no-secret-key"])
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_flask_session_on_fastapi_answers_as_on_flask(tmp_path, prefix, keyed):
+    original = _copy(tmp_path / "original", "convert_fastapi_session")
+    converted = _copy(tmp_path / "converted", "convert_fastapi_session")
+    if not keyed:  # reading an empty session works, writing it raises (the request answers 500)
+        for project in (original, converted):
+            edit(project / "app.py", 'server.config["SECRET_KEY"] = "not-a-secret"\n', "")
+    result = _convert(converted, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = (converted / "app.py").read_text()
+    assert "from fastapi_session import session" in text and "fastapi_session.serve(server)" in text
+    assert ('server.state.secret_key = "not-a-secret"' in text) is keyed
+    assert (converted / "fastapi_session.py").is_file()
+    with (
+        boot(original, procfile_command(original), prefix=prefix) as flask,
+        boot(converted, procfile_command(converted), prefix=prefix) as fastapi,
+    ):
+        before = _session_answers(_Browser(flask.base, prefix or "/"))
+        after = _session_answers(_Browser(fastapi.base, prefix or "/"))
+        # A session the Flask app signed is read on the conversion: nobody loses theirs.
+        moving = _Browser(flask.base, prefix or "/")
+        moving.callback("note", "saved.children", [("note", "value", "carried")])
+        moving.base = fastapi.base
+        carried = _normal_answer(moving.send("session", "/api/session"))
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    seen = {what: [] for what, *_ in before}
+    for what, *answer in before:
+        seen[what].append(answer)
+    if keyed:
+        assert seen["plain"] == [[200, None, "nothing of the session here", None, None]] * 2
+        assert seen["note 'first'"][0][3] == (("session", {"note": "first"}, "HttpOnly; Path=/"),)
+        assert seen["note ''"][0][2] == {"saved": {"children": "note: first"}} and seen["note ''"][0][3] is None
+        assert seen["session"][0][2] == {"note": "first", "visits": 1} and seen["session"][0][4] == "Cookie"
+        assert seen["forget"][0][3] == (("session", None, "Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; "
+                                         "HttpOnly; Path=/"),)  # fmt: skip
+        assert seen["session"][2][2] == {"note": None, "visits": 1}
+        assert seen["session forged"][0][2] == {"note": None, "visits": 1}
+        assert carried[3] == {"note": "carried", "visits": 1}
+    else:
+        assert seen["note 'first'"][0][0] == 500
+        assert seen["note ''"][0][:3] == [200, None, {"saved": {"children": "note: None"}}]
+        assert [answer[0] for answer in seen["session"]] == [500] * 3
+        assert seen["plain"][0][:2] == [200, None]
+
+
+@pytest.mark.parametrize(
+    "old, new, blocker",
+    [
+        (
+            'app.layout = html.Div([dcc.Input(id="note", value=""), html.Div(id="saved")])\n',
+            'def serve_layout():\n    return html.Div([dcc.Input(id="note", value=session.get("note")), '
+            'html.Div(id="saved")])\n\n\napp.layout = serve_layout\n',
+            "app.py:13: Flask's session in serve_layout, the app's layout function — Dash calls the layout "
+            "function once more",
+        ),
+        (
+            "from flask import Flask, jsonify, request, session\n",
+            "from flask import Flask, jsonify, request, session as flask_session\nsession = flask_session\n",
+            "app.py:1: Flask's session imported as flask_session",
+        ),
+    ],
+    ids=["layout-function", "renamed"],
+)
+def test_each_use_of_flask_session_fastapi_cannot_keep_is_named(tmp_path, old, new, blocker):
+    project = _copy(tmp_path, "convert_fastapi_session")
+    edit(project / "app.py", old, new)
+    before = snapshot(project)
+    result = _convert(project, backend="fastapi")
+    assert result.returncode == 1
+    assert blocker in result.stderr, result.stderr
+    assert snapshot(project) == before
+
+
+# --- flask_login on FastAPI: fastapi_login.py -------------------------------------------------
+
+# FastAPI gets no form fields from this version: the login form POSTs JSON, on both sides.
+_JSON_FORM = (
+    '    username = request.form.get("username", "")\n    if USERS.get(username) != request.form.get("password"):\n',
+    '    form = request.get_json()\n    username = form.get("username", "")\n'
+    '    if USERS.get(username) != form.get("password"):\n',
+)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prefix", [None, "/p/"])
+def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache, prefix):
+    original = _copy(tmp_path / "original", "convert_login_session")
+    converted = _copy(tmp_path / "converted", "convert_login_session")
+    for project in (original, converted):
+        edit(project / "app.py", *_JSON_FORM)
+    result = _convert(converted, backend="fastapi")
+    assert result.returncode == 0, result.stderr
+    text = (converted / "app.py").read_text()
+    assert "from fastapi_login import" in text and "fastapi_session.serve(app.server)" in text
+    assert "@login_required\ndef secret():" in text and "return login_manager.unauthorized()" in text
+    assert "Flask-Login" not in (converted / "requirements.txt").read_text()
+    assert (converted / "fastapi_login.py").is_file() and (converted / "fastapi_session.py").is_file()
+    with (
+        boot(original, procfile_command(original), prefix=prefix, env=_with_flask_login(venv_cache)) as flask,
+        boot(converted, procfile_command(converted), prefix=prefix) as fastapi,
+    ):
+        flask_answers = _login_answers(_Browser(flask.base, prefix or "/"), dict)
+        fastapi_answers = _login_answers(_Browser(fastapi.base, prefix or "/"), dict)
+        before = [_normal_answer(answer) for answer in flask_answers]
+        after = [_normal_answer(answer) for answer in fastapi_answers]
+        # A session the Flask app signed logs in on the conversion: its users stay logged in.
+        moving = _Browser(flask.base, prefix or "/")
+        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
+        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
+        moving.base = fastapi.base
+        carried = moving.send("secret", "/secret")
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    # What fastapi_login.py answers itself (login_required, unauthorized()) is Flask's to the byte.
+    for was, now in zip(flask_answers, fastapi_answers, strict=True):
+        if was[0] in ("secret", "admin"):
+            assert was == now, f"{was!r:.600} vs {now!r:.600}"
+    seen = {what: [] for what, *_ in before}
+    for what, *answer in before:
+        seen[what].append(answer)
+    assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
+    assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
+    assert seen["secret"][1] == [200, None, "secret for ada", None, "Cookie"]
+    assert seen["secret elsewhere"][0][3][0][1]["_fresh"] is False
+    assert [answer[:2] for answer in seen["login form"]] == [[403, None], [302, "/reports/q2"]]
+    assert {answer[4] for answers in seen.values() for answer in answers if len(answer) > 4} == {"Cookie"}
+    assert seen["admin"][0][:2] == [302, "/login?next=%2Fadmin"]
+    remember, session = seen["log in with lovelace remembered"][0][3]
+    assert remember[0] == "remember_token" and remember[2] == "Expires=<in a year>; HttpOnly; Path=/"
+    assert seen["secret remembered"][0][:3] == [200, None, "secret for ada"]
+    assert [name for name, value, _ in seen["log out"][-1][3] if value is None] == ["remember_token", "session"]
+    assert carried[1:4] == (200, None, "secret for grace")
+
+
+@pytest.mark.server
+def test_fastapi_login_answers_flask_login_s_401_without_a_login_view(tmp_path, venv_cache):
+    original = _copy(tmp_path / "original", "convert_login_session")
+    converted = _copy(tmp_path / "converted", "convert_login_session")
+    for project in (original, converted):
+        edit(project / "app.py", *_JSON_FORM)
+        edit(project / "app.py", 'login_manager.login_view = "/login"\n', "")
+    assert _convert(converted, backend="fastapi").returncode == 0
+    answers = []
+    for project, env in ((original, _with_flask_login(venv_cache)), (converted, None)):
+        with boot(project, procfile_command(project), env=env) as server:
+            browser = _Browser(server.base, "/")
+            answers.append([browser.send("secret", "/secret"), browser.send("admin", "/admin")])
+    assert answers[0] == answers[1]
+    assert answers[0][0][1] == 401 and "<title>401 Unauthorized</title>" in answers[0][0][3]

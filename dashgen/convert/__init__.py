@@ -17,6 +17,7 @@ from dashgen.convert.files import dockerfile_change, procfile_change, requiremen
 from dashgen.convert.flask_code import CONVERTIBLE
 from dashgen.convert.modules import Modules
 from dashgen.convert.names import FLASK
+from dashgen.convert.session import session_module_change
 from dashgen.edits import insert_after_line, python_lines
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import UPDATE, FileChange, Plan
@@ -63,6 +64,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     rewritten = [change for change in (procfile, dockerfile) if change]
     requirements = requirements_change(project, converted, modules, conversion, blockers, rewritten)
     login = login_module_change(project, modules, blockers)
+    session = session_module_change(project, modules, blockers)
     if blockers:
         blockers.sort(key=lambda found: (found.file, found.line))
         count = f"{len(blockers)} blocker" + ("s" if len(blockers) > 1 else "")
@@ -72,7 +74,7 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
             detail="\n".join(str(found) for found in blockers) + "\n",
         )
     changes = _with_worker_start(project, converted, modules.changes, procfile, conversion)
-    conversion.plan.changes += changes + [change for change in (requirements, *rewritten, login) if change]
+    conversion.plan.changes += changes + [change for change in (requirements, *rewritten, login, session) if change]
     conversion.notes = modules.notes + conversion.notes
     conversion.warnings += rules.findings(
         project.with_source(converted), features=("websocket",), codes={BLOCKING.code}

@@ -7,10 +7,11 @@ the conversion on uvicorn, answering alike), and the ones it names use by use wh
   the type of Dash's scripts, is added to quart-compress's types;
 - Flask-Caching on FastAPI: bound to a private Flask app that is never served, as its
   decorators need an app's config;
-- flask_login on Quart: LoginManager, UserMixin, login_user, logout_user, current_user and
-  @login_required on a route, imported from quart_login.py, a module written into the project
-  that keeps the login in Quart's session as Flask-Login keeps it in Flask's; each use it cannot
-  map refused on a line of its own, and every use on FastAPI;
+- flask_login: LoginManager, UserMixin, login_user, logout_user, current_user and @login_required
+  on a route, imported from quart_login.py (Quart) or fastapi_login.py (FastAPI), a module written
+  into the project from flask_login.py.jinja that keeps the login in the session as Flask-Login
+  keeps it in Flask's (on FastAPI, Flask's own session: fastapi_session.py); each use it cannot
+  map refused on a line of its own;
 - the Dash app handed to a third-party package: refused (such code registers Flask views)."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import jinja2
 
 from dashgen.convert.flask_code import SERVER_CONSUMERS, Blocker
 from dashgen.convert.names import Edit
@@ -44,10 +47,6 @@ _BASIC_AUTH = (
     "bound to one: guard the app by hand (an async before_request on Quart, an http middleware on FastAPI), "
     "then run this again"
 )
-_LOGIN_HOW = (
-    "flask_login needs Flask's request context, which {label} has not: convert with --backend quart (which maps "
-    "it onto Quart's session), or move the login by hand"
-)
 _HANDED = (
     "code given the Dash app may register Flask views or hooks on app.server (dash_uploader does), which "
     "answer 500 on {label}: move it by hand, or drop it, then run this again"
@@ -66,12 +65,9 @@ def handles_import(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> bool:
     if tops == {DASH_AUTH}:
         _dash_auth(edit, node)
         return True
-    if FLASK_LOGIN in tops and edit.backend.flask_api:
+    if FLASK_LOGIN in tops:
         _login_session(edit, node)
         return True
-    if FLASK_LOGIN in tops:
-        _login_uses(edit, node)
-        return False
     if not edit.backend.flask_api and tops == {FLASK_CACHING}:
         edit.imports_left |= {FLASK_CACHING, "flask"}
         return True
@@ -315,24 +311,6 @@ def _login_managers(edit: ModuleEdit, names: dict[str, str], modules: set[str]) 
     }
 
 
-def _login_uses(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
-    """On FastAPI, one blocker for each use of flask_login in the module: a user sees everything to move."""
-    names, modules = _login_locals(node)
-    managers = _login_managers(edit, names, modules)
-    named: set[tuple[int, str]] = set()
-    for found in nodes(edit.tree, ast.Name, ast.Attribute):
-        if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
-            continue
-        shown = _login_name(found, names, modules)
-        if isinstance(found, ast.Attribute) and isinstance(found.value, ast.Name) and found.value.id in managers:
-            shown = ast.unparse(found)  # login_manager.init_app
-        if shown is None:
-            continue
-        if (found.lineno, shown) not in named:  # one blocker per use and line
-            named.add((found.lineno, shown))
-            edit.block(found, f"{shown}, flask_login", _LOGIN_HOW.format(label=edit.backend.label))
-
-
 def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str | None:
     if isinstance(node, ast.Name) and node.id in names:
         return names[node.id]
@@ -341,18 +319,27 @@ def _login_name(node: ast.AST, names: dict[str, str], modules: set[str]) -> str 
     return None
 
 
-# --- flask_login on Quart: quart_login.py ------------------------------------------------------
+# --- flask_login: quart_login.py, fastapi_login.py ---------------------------------------------
 
-LOGIN_MODULE = "quart_login"
+# The module written in flask_login's place, by backend.
+LOGIN_MODULES = {"quart": "quart_login", "fastapi": "fastapi_login"}
 _LOGIN_SESSION = (
-    "dashgen maps onto Quart's session only LoginManager() with init_app(server) (or LoginManager(server)), "
+    "dashgen maps onto {label}'s session only LoginManager() with init_app(server) (or LoginManager(server)), "
     "user_loader, unauthorized(), login_view as a path, login_message, UserMixin, AnonymousUserMixin, "
     "login_user(user, remember=...), logout_user(), current_user and @login_required on a route: rewrite it so, "
-    "or move the login to quart-auth by hand, then run this again"
+    "or move the login {alternative} by hand, then run this again"
 )
+_LOGIN_ALTERNATIVE = {"quart": "to quart-auth", "fastapi": "to a FastAPI authentication library"}
+
+
+def _login_how(edit: ModuleEdit) -> str:
+    name = edit.backend.name
+    return _LOGIN_SESSION.format(label=edit.backend.label, alternative=_LOGIN_ALTERNATIVE[name])
+
+
 # What of a LoginManager the written module has, as flask_login has it.
 _MANAGER_SETTINGS = ("login_view", "login_message", "login_message_category")
-# Flask-Login's settings in the app's config it has not (quart_login.py fails on them too).
+# Flask-Login's settings in the app's config it has not (quart_login.py fails on them too; FastAPI has no config).
 _LOGIN_CONFIG = ("SESSION_PROTECTION", "USE_SESSION_FOR_NEXT", "FORCE_HOST_FOR_REDIRECTS", "AUTH_HEADER_NAME")
 # login_user's parameters, in order.
 _LOGIN_USER = ("user", "remember", "duration", "force", "fresh")
@@ -361,30 +348,34 @@ _LOGIN_MAPPED = ("LoginManager", "UserMixin", "AnonymousUserMixin", "current_use
 
 
 def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
-    """On Quart, flask_login imported from quart_login.py (written into the project) when each of
-    its uses here is one that module has as flask_login has it; else each other use blocks."""
+    """flask_login imported from quart_login.py / fastapi_login.py (written into the project) when
+    each of its uses here is one that module has as flask_login has it; else each other use blocks."""
     refused = len(edit.blockers)
+    written = LOGIN_MODULES[edit.backend.name]
+    how = _login_how(edit)
     if any("." in alias.name for alias in node.names) if isinstance(node, ast.Import) else node.module != FLASK_LOGIN:
         module = node.module if isinstance(node, ast.ImportFrom) else ast.unparse(node).split()[-1]
-        edit.block(node, f"import of {module}, a module of flask_login's own", _LOGIN_SESSION)
+        edit.block(node, f"import of {module}, a module of flask_login's own", how)
         edit.imports_left.add(FLASK_LOGIN)
         return
     names, modules = _login_locals(node)
     for alias in node.names if isinstance(node, ast.ImportFrom) else ():
         if alias.name == "*":
-            how = "name what the module uses from flask_login, then run this again"
-            edit.block(node, "`from flask_login import *`", how)
+            edit.block(node, "`from flask_login import *`", "name what the module uses from flask_login, then run "
+                       "this again")  # fmt: skip
         elif alias.name not in _LOGIN_MAPPED:
-            reason = f"quart_login.py has no {alias.name}"
-            edit.block(node, f"{alias.name}, flask_login", f"{reason}: {_LOGIN_SESSION}")
+            edit.block(node, f"{alias.name}, flask_login", f"{written}.py has no {alias.name}: {how}")
     managers = _login_managers(edit, names, modules)
+    edit.login_managers |= managers
+    edit.login_decorators |= {local for local, name in names.items() if name == "login_required"}
+    edit.login_decorators |= {f"{module}.login_required" for module in modules}
     for found in nodes(edit.tree, ast.Name, ast.Attribute):
         if isinstance(found, ast.Name) and not isinstance(found.ctx, ast.Load):
             continue
         why = _login_refusal(edit, found, names, modules, managers)
         if why is not None:
             what, reason = why
-            edit.block(found, f"{what}, flask_login", f"{reason}: {_LOGIN_SESSION}")
+            edit.block(found, f"{what}, flask_login", f"{reason}: {how}")
     named = {(blocker.line, blocker.what) for blocker in edit.blockers}  # by another import of flask_login
     for found in nodes(edit.tree, ast.Constant, ast.keyword):
         key = found.value if isinstance(found, ast.Constant) else found.arg
@@ -392,7 +383,7 @@ def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
             continue
         what = f"{key}, a setting of Flask-Login's"
         if (found.lineno, what) not in named:
-            edit.block(found, what, f"quart_login.py has no {key}: {_LOGIN_SESSION}")
+            edit.block(found, what, f"{written}.py has no {key}: {how}")
     if len(edit.blockers) > refused:
         edit.imports_left.add(FLASK_LOGIN)
         return
@@ -403,41 +394,69 @@ def _login_session(edit: ModuleEdit, node: ast.Import | ast.ImportFrom) -> None:
             how = "write it as `from flask_login import ...`, then run this again"
             edit.block(node, "an import of flask_login dashgen cannot read", how)
             return
-        edit.edits.append(Edit(match.start(1), match.end(1), LOGIN_MODULE))
+        edit.edits.append(Edit(match.start(1), match.end(1), written))
     else:
         for alias in node.names:
             if alias.name == FLASK_LOGIN:
                 start = edit.offset(alias.lineno, alias.col_offset)
-                new = LOGIN_MODULE if alias.asname else f"{LOGIN_MODULE} as {FLASK_LOGIN}"
+                new = written if alias.asname else f"{written} as {FLASK_LOGIN}"
                 edit.edits.append(Edit(start, start + len(FLASK_LOGIN), new))
     edit.modules.login_module = True
-    edit.notes.append((node.lineno, f"flask_login from {LOGIN_MODULE}.py: the login kept in Quart's session under "
-                       "Flask-Login's keys (flask_login needs Flask's request context)"))  # fmt: skip
+    if not edit.backend.flask_api:  # fastapi_login.py keeps the login in Flask's session, on FastAPI
+        edit.modules.session_module = True
+    edit.notes.append((node.lineno, f"flask_login from {written}.py: the login kept in {edit.backend.label}'s "
+                       "session under Flask-Login's keys (flask_login needs Flask's request context)"))  # fmt: skip
 
 
 def login_module_change(project: Project, modules: Modules, blockers: list[Blocker]) -> FileChange | None:
-    """quart_login.py in the folder the server imports the app from (on the path of every module
-    the app imports), when a converted module imports from it."""
+    """quart_login.py / fastapi_login.py in the folder the server imports the app from (on the path
+    of every module the app imports), when a converted module imports from it."""
     if not modules.login_module:
         return None
-    text = Path(__file__).with_name(f"{LOGIN_MODULE}.py").read_text(encoding="utf-8")
-    path = project.root / project.source.entry.app_dir / f"{LOGIN_MODULE}.py"
+    backend = modules.backend
+    written = LOGIN_MODULES[backend.name]
+    text = login_module_text(backend)
+    path = project.root / project.source.entry.app_dir / f"{written}.py"
     shown = project.shown(path)
     if path.exists():
         if read_text(path) == text:
             return FileChange(shown, IDENTICAL, text, text)
         blockers.append(Blocker(shown, 1, f"{shown}, a module of the project's own", "dashgen writes flask_login's "
-                                "Quart equivalent there: rename it, then run this again"))  # fmt: skip
+                                f"{backend.label} equivalent there: rename it, then run this again"))  # fmt: skip
         return None
     modules.notes.append(f"{shown}: flask_login's LoginManager, UserMixin, login_user, logout_user, current_user "
-                         "and login_required on Quart's session, as Flask-Login 0.6.3 answers")  # fmt: skip
+                         f"and login_required on {backend.label}'s session, as Flask-Login 0.6.3 answers")  # fmt: skip
     return FileChange(shown, CREATE, text)
+
+
+def login_module_text(backend) -> str:
+    """The module written in flask_login's place on the backend, from flask_login.py.jinja."""
+    source = Path(__file__).with_name("flask_login.py.jinja").read_text(encoding="utf-8")
+    environment = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    quart = backend.name == "quart"
+    return environment.from_string(source).render(quart=quart, backend=backend.name, label=backend.label)
+
+
+def login_answer(edit: ModuleEdit, value: ast.expr) -> bool:
+    """`login_manager.unauthorized()`: the response the login module makes (a redirect or a 401)."""
+    func = value.func if isinstance(value, ast.Call) else None
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "unauthorized"
+        and isinstance(func.value, ast.Name)
+        and func.value.id in edit.login_managers
+    )
+
+
+def login_decorator(edit: ModuleEdit, decorator: ast.expr) -> bool:
+    """`@login_required` (as the module imports it from flask_login)."""
+    return ast.unparse(decorator) in edit.login_decorators
 
 
 def _login_refusal(
     edit: ModuleEdit, found: ast.Name | ast.Attribute, names: dict[str, str], modules: set[str], managers: set[str]
 ) -> tuple[str, str] | None:
-    """(what, why) when this use of flask_login is not one quart_login.py has; None when it is, or
+    """(what, why) when this use of flask_login is not one the login module has; None when it is, or
     when the node is no use of flask_login."""
     parent = edit.parents.get(found)
     used = _login_name(found, names, modules)
@@ -447,7 +466,7 @@ def _login_refusal(
         return None
     shown = ast.unparse(found)
     if used not in _LOGIN_MAPPED:
-        return shown, f"quart_login.py has no {used}"
+        return shown, f"{LOGIN_MODULES[edit.backend.name]}.py has no {used}"
     called = isinstance(parent, ast.Call) and parent.func is found
     if used == "LoginManager":
         statement = edit.parents.get(parent)
@@ -485,7 +504,7 @@ def _login_refusal(
 
 
 def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | None) -> tuple[str, str] | None:
-    """(what, why) when `login_manager.<attribute>` is not one quart_login.py's LoginManager has."""
+    """(what, why) when `login_manager.<attribute>` is not one the login module's LoginManager has."""
     shown = ast.unparse(found)
     attr = found.attr
     if attr == "init_app":
@@ -509,7 +528,7 @@ def _manager_refusal(edit: ModuleEdit, found: ast.Attribute, parent: ast.AST | N
     if attr == "unauthorized":  # `return login_manager.unauthorized()`: the redirect (or 401) login_required gives
         called = isinstance(parent, ast.Call) and parent.func is found and not parent.args and not parent.keywords
         return None if called else (shown, "unauthorized not called as unauthorized()")
-    return shown, f"quart_login.py's LoginManager has no {attr}"
+    return shown, f"{LOGIN_MODULES[edit.backend.name]}.py's LoginManager has no {attr}"
 
 
 # --- Dash(compress=True) ---------------------------------------------------------------------

@@ -16,14 +16,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashgen.convert.extensions import login_answer, login_decorator
 from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
+from dashgen.convert.session import import_session, serve_session
 from dashgen.edits import Spans, bound_names
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 
 # What of flask a module moving onto FastAPI may import: each has an exact equal below.
-CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response")
+CONVERTED_NAMES = ("Flask", "jsonify", "request", "redirect", "abort", "send_file", "send_from_directory", "Response",
+                   "session")  # fmt: skip
 # Where each name the conversion writes comes from.
 _IMPORTED = {
     "callback_context": "dash",
@@ -326,10 +329,14 @@ def method_route(edit, function: ast.AST) -> None:
     if not decorators and len(rules) != 1:
         return  # add_url_rule with another view, or several: blocked in finish
     decorator = decorators[0] if decorators else rules[0]
+    # flask_login's @login_required below the route's decorator: fastapi_login.py's wraps the view.
+    others = [other for other in function.decorator_list if not login_decorator(edit, other)]
     if (
         decorators
-        and (len(function.decorator_list) != 1 or not isinstance(decorator, ast.Call))
-        or (not decorators and function.decorator_list)
+        and (
+            others != [decorator] or function.decorator_list[0] is not decorator or not isinstance(decorator, ast.Call)
+        )
+        or (not decorators and others)
     ):
         edit.block(function, f"{function.name}, a route with another decorator", how("route", edit))
         return
@@ -625,6 +632,8 @@ def _response(edit, value: ast.expr, view: str, *, hook: bool = False) -> None:
     elif kind in ("redirect", "send_file", "send_from_directory", "Response") and body is value:
         _made_response(edit, body, kind, view)
         return
+    elif login_answer(edit, body) and body is value:
+        return  # fastapi_login.py's unauthorized() makes FastAPI's response already
     else:
         edit.block(value, f"{view}, a return dashgen cannot type ({ast.unparse(body)[:40]})", how("returns", edit))
         return
@@ -1041,6 +1050,8 @@ def finish(edit) -> None:
     for call in _url_rules(edit):
         if id(call) not in seen.rules and not any(blocker.line == call.lineno for blocker in edit.blockers):
             edit.block(call, f"{ast.unparse(call)[:60]}, a rule without a module-level view", how("route", edit))
+    import_session(edit, seen.consumed)
+    serve_session(edit, _server_statement(edit))
     said = {blocker.line for blocker in edit.blockers}  # one sentence a line: the first says why
     for name in nodes(edit.tree, ast.Name):
         flask = edit.names.flask_names.get(name.id)

@@ -36,7 +36,7 @@ RETIRED_REQUIREMENTS = {
     # dash_auth's BasicAuth becomes a guard of the server; Flask-Compress is Dash's on Flask only.
     "dash-auth": ("dash_auth",),
     "flask-compress": ("flask_compress",),
-    # flask_login is imported from quart_login.py, written into the project, on Quart.
+    # flask_login is imported from quart_login.py / fastapi_login.py, written into the project.
     "flask-login": ("flask_login",),
 }
 
@@ -91,8 +91,8 @@ _NO_FLASK_API = (
 FASTAPI_REFUSED = {
     "name": "{label} has no equal dashgen has proved for it (only request, jsonify, redirect, abort, send_file, "
     "send_from_directory and Response inside routes and hooks, request.args/cookies/headers.get(...) and "
-    "request.remote_addr inside callbacks, request.args and request.query_string in undecorated functions): move "
-    "it by hand, or convert with --backend quart",
+    "request.remote_addr inside callbacks, request.args and request.query_string in undecorated functions, and "
+    "session): move it by hand, or convert with --backend quart",
     "server_arguments": "FastAPI() takes none of Flask's arguments: leave only Flask(__name__) (serve a folder with "
     "StaticFiles by hand), or convert with --backend quart",
     "static_route": "on Flask this path is answered by Flask's own static route (the static/ folder, 404 without the "

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from dashgen.convert import extensions, fastapi
+from dashgen.convert import extensions, fastapi, session
 from dashgen.convert.flask_code import (
     CACHE_DECORATORS,
     FASTAPI_REFUSED,
@@ -51,6 +51,9 @@ class ModuleEdit:
         self.imports_added: list[tuple[str, str | None]] = []  # (module, name): put where isort would
         # Calls that give the server to an extension this module maps: `LoginManager(server)`.
         self.server_calls: set[ast.Call] = set()
+        # flask_login's LoginManager objects and login_required decorator, as the module names them.
+        self.login_managers: set[str] = set()
+        self.login_decorators: set[str] = set()
         self.parents = {child: node for node in ast.walk(self.tree) for child in ast.iter_child_nodes(node)}
         self.servers = self.names.server_expressions()
         self.aliases = aliases(self.tree)
@@ -271,6 +274,8 @@ class ModuleEdit:
                 if not self.backend.flask_api and self._unused_secret_key(parent):
                     self.drop_statement(self.parents[parent], "nothing here signs a Flask session with it, and "
                                         "FastAPI has none")  # fmt: skip
+                elif not self.backend.flask_api and (keyed := session.secret_key_statement(self, parent)):
+                    session.carry_secret_key(self, parent, keyed)
                 elif not self.backend.flask_api and parent.attr in ("config", "secret_key"):
                     how = FASTAPI_REFUSED["config"]
                     self.block(parent, f"{ast.unparse(parent)}, Flask's config", how)

@@ -41,7 +41,9 @@ class Modules:
         self.notes: list[str] = []
         self.imports_left: set[str] = set()  # top-level packages the converted modules import
         self.requirements_added: list[str] = []  # what a mapped extension needs installed (quart-compress)
-        self.login_module = False  # a module imports flask_login's names from quart_login.py now
+        self.login_module = False  # a module imports flask_login's names from quart_login.py / fastapi_login.py
+        self.session_module = False  # a module imports Flask's session from fastapi_session.py now
+        self.session_served = False  # fastapi_session.serve(server) is written where the server is made
 
     def _imported_by(self, pages: list[Path], known: set[Path]) -> list[Path]:
         """The project's own modules the pages import, transitively (`from cache_object import
