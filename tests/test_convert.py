@@ -602,8 +602,8 @@ FASTAPI_REFUSALS = [
     (
         "convert_fastapi_api",
         "body = request.get_json()",
-        "body = request.form",
-        "app.py:20: request.form, a read of the request",
+        "body = request.files",
+        "app.py:20: request.files, a read of the request",
     ),
     (
         "convert_fastapi_api",
@@ -848,6 +848,8 @@ def _callback_body(output: str) -> bytes:
     ).encode()
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+MULTIPART = b'--b0\r\nContent-Disposition: form-data; name="name"\r\n\r\nbo\r\n--b0--\r\n'
 # Dash's own paths, below DASH_ROUTES_PATHNAME_PREFIX: its callbacks and a Pages page.
 DASH_PATHS = ("/_dash", "/report")
 # Dash Pages' own callback, as the browser sends it for /report?team=ann: the page's layout runs in it.
@@ -868,6 +870,11 @@ FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
         ("GET", "/api/search?q=dash&q=flask&page=2&page=3", None, {}, ()),  # Werkzeug: the first of each
+        ("POST", "/api/signup", b"name=ann&tag=a&tag=b&team=x&team=y", FORM, ()),
+        ("POST", "/api/signup", b"tag=a", FORM, ()),  # request.form["name"] missing: 400 on Flask
+        ("POST", "/api/signup", b"", {}, ()),  # no form: empty
+        ("POST", "/api/signup", b'{"name": "ann"}', JSON, ()),  # a JSON body is no form
+        ("POST", "/api/signup", MULTIPART, {"Content-Type": "multipart/form-data; boundary=b0"}, ()),
         ("GET", "/api/search", None, {}, ()),
         ("POST", "/api/items", b'{"name": "kiwi"}', JSON, ()),
         ("POST", "/api/items", b'{"x": 1}', JSON, ()),

@@ -81,6 +81,29 @@ async def _flask_get_json(request: Request, silent: bool = False):
         raise HTTPException(415)
     return None
 ''',
+    "_flask_form": '''
+async def _flask_form(request: Request):
+    """Flask's request.form: the fields of a url-encoded or multipart body as Werkzeug parses them
+    (none for another body), a key the form does not have answered 400, as on Flask."""
+    import io
+
+    from werkzeug.datastructures import ImmutableMultiDict
+    from werkzeug.formparser import FormDataParser
+    from werkzeug.http import parse_options_header
+
+    class BadRequestKeyError(HTTPException, KeyError):
+        """Werkzeug's: a KeyError to get(), a 400 to the client."""
+
+    class FlaskForm(ImmutableMultiDict):
+        def __getitem__(self, key):
+            if key not in self:
+                raise BadRequestKeyError(400)
+            return super().__getitem__(key)
+
+    mimetype, options = parse_options_header(request.headers.get("content-type", ""))
+    body = await request.body()
+    return FlaskForm(FormDataParser().parse(io.BytesIO(body), mimetype, len(body), options)[1])
+''',
     "_flask_send_file": '''
 def _flask_send_file(path):
     """Flask's send_file: a relative path is relative to the app's folder (its root_path)."""
@@ -181,6 +204,7 @@ def _flask_attachment(response):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_form": ("HTTPException", "Request"),
     "_flask_cookies": (),
     "_flask_request_args": (),
     "_flask_query_string": (),
@@ -540,6 +564,12 @@ def _request_read(edit, name, parent, request: str, hook: bool) -> bool | None:
             edit.replace_node(replaced, text if bare else f"({text})")
             state(edit).helpers.add("_flask_get_json")
             return True
+    elif attribute == "form" and not hook and not (isinstance(outer, ast.Call) and outer.func is parent):
+        text = f"await _flask_form({request})"
+        bare = isinstance(outer, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword))
+        edit.replace_node(parent, text if bare else f"({text})")
+        state(edit).helpers.add("_flask_form")
+        return True
     shown = ast.unparse(outer if isinstance(outer, (ast.Attribute, ast.Call, ast.Subscript)) else parent)[:60]
     edit.block(name, f"{shown}, a read of the request", how("request", edit))
     return None

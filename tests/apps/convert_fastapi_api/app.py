@@ -98,3 +98,10 @@ app.layout = html.Div([dcc.Dropdown(sorted(ITEMS.values()), "apple", id="fruit")
 @app.callback(Output("chosen", "children"), Input("fruit", "value"))
 def chosen(fruit):
     return f"you chose {fruit}"
+
+
+@server.route("/api/signup", methods=["POST"])
+def signup():
+    if not request.form:
+        return "no form", 400
+    return jsonify(name=request.form["name"], tags=request.form.getlist("tag"), team=request.form.get("team"))
