@@ -36,7 +36,6 @@ _IMPORTED = {
     "FileResponse": "fastapi.responses",
     "HTMLResponse": "fastapi.responses",
     "JSONResponse": "fastapi.responses",
-    "RedirectResponse": "fastapi.responses",
     "Response": "fastapi.responses",
 }
 # The request's attributes read as they are on Starlette's Request, or as what equals them there.
@@ -103,6 +102,14 @@ async def _flask_form(request: Request):
     mimetype, options = parse_options_header(request.headers.get("content-type", ""))
     body = await request.body()
     return FlaskForm(FormDataParser().parse(io.BytesIO(body), mimetype, len(body), options)[1])
+''',
+    "_flask_redirect": '''
+def _flask_redirect(location, code=302):
+    """Flask's redirect: Werkzeug's answer (its Location, its short "Redirecting..." page)."""
+    from werkzeug.utils import redirect
+
+    answer = redirect(location, code)
+    return Response(answer.get_data(), status_code=code, headers={"Location": answer.location}, media_type="text/html")
 ''',
     "_flask_send_file": '''
 def _flask_send_file(path):
@@ -204,6 +211,7 @@ def _flask_attachment(response):
 
 # What each helper needs from fastapi.
 _HELPER_IMPORTS = {
+    "_flask_redirect": ("Response",),
     "_flask_form": ("HTTPException", "Request"),
     "_flask_cookies": (),
     "_flask_request_args": (),
@@ -683,16 +691,11 @@ def _made_response(edit, call: ast.Call, kind: str, view: str) -> None:
         edit.block(call, f"{view}, {kind}(**...)", how("returns", edit))
         return
     if kind == "redirect":
-        code = call.args[1] if len(call.args) == 2 else (keywords["code"].value if "code" in keywords else None)
         if not 1 <= len(call.args) <= 2 or set(keywords) - {"code"} or len(call.args) == 2 and keywords:
             edit.block(call, f"{view}, redirect(...) with a Response class", how("returns", edit))
             return
-        url = call.args[0]
-        status = edit.file.text[slice(*edit.span(code))] if code is not None else "302"
-        start, end = edit.span(call)
-        edit.edits.append(Edit(start, edit.span(url)[0], "RedirectResponse("))
-        edit.edits.append(Edit(edit.span(url)[1], end, f", status_code={status})"))
-        seen.imports.add("RedirectResponse")
+        edit.replace_node(call.func, "_flask_redirect")  # its arguments are Werkzeug's: kept as written
+        seen.helpers.add("_flask_redirect")
     elif kind in ("send_file", "send_from_directory"):
         count = 1 if kind == "send_file" else 2
         attachment = keywords.pop("as_attachment", None)
