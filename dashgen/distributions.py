@@ -4,6 +4,7 @@ for a user who runs dashgen in the app's venv), else from the tables below."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 # Import names that differ from the distribution's (PEP 503 normalised) name, with every
@@ -142,6 +143,10 @@ def normalised(name: str) -> str:
     return canonicalize_name(name)
 
 
+# A header on one line, as the email parser reads it: a name of printable ASCII but ":", then ":".
+_HEADER_LINE = re.compile(r"[\041-\071\073-\176]+:.*")
+
+
 def installed_requires(name: str) -> list[str] | None:
     """A distribution's Requires-Dist as installed here, or None when it is not installed."""
     from importlib.metadata import PackageNotFoundError, distribution
@@ -155,9 +160,20 @@ def installed_requires(name: str) -> list[str] | None:
         return found.requires or []
     # `requires` parses the whole file, the long description too (most of the time check takes
     # in a venv): the headers end at the first blank line.
+    headers = text.partition("\n\n")[0]
+    lines = headers.removesuffix("\n").split("\n")
+    if "\r" not in headers and all(_HEADER_LINE.fullmatch(line) for line in lines):
+        # One header a line, none folded: what the email parser would give, without its parse
+        # (a fifth of the time asking the metadata takes).
+        return [
+            value.lstrip(" \t")
+            for line in lines
+            for name, _, value in [line.partition(":")]
+            if name.lower() == "requires-dist"
+        ]
     from email import message_from_string
 
-    return message_from_string(text.partition("\n\n")[0]).get_all("Requires-Dist") or []
+    return message_from_string(headers).get_all("Requires-Dist") or []
 
 
 def installs(listed) -> tuple[set[str], set[str]]:

@@ -112,11 +112,13 @@ def _dotenv(root: Path) -> list[Setting]:
 
 
 def _compose(root: Path, name: str) -> list[Setting]:
-    import yaml
-
     text = _text(root / name)
+    if not text:
+        return []
+    import yaml  # imported here: most projects have no compose file (about 15 ms of check's start-up)
+
     try:
-        document = yaml.safe_load(text) if text else None
+        document = yaml.safe_load(text)
     except yaml.YAMLError:
         return []
     services = document.get("services") if isinstance(document, dict) else None

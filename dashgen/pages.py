@@ -13,12 +13,15 @@ import keyword
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import called_name, nodes
-from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
 from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes, read_python
 from dashgen.source import DASH_OWN_PATHS, AppSource, Route, dash_call
+
+if TYPE_CHECKING:
+    from dashgen.plan import Plan
 
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
@@ -231,6 +234,9 @@ def _normal(path: str) -> str:
 
 
 def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
+    # Imported here: check reads the pages (pages_config, read_pages) and plans nothing.
+    from dashgen.plan import CREATE, IDENTICAL, FileChange, Plan, read_text
+
     config = pages_config(source)
     if not config.use_pages:
         raise Refused(

@@ -15,7 +15,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-import yaml
 
 from dashgen import ANSWERS_FILE, __version__
 from dashgen.errors import InvalidInput
@@ -23,6 +22,10 @@ from dashgen.errors import InvalidInput
 ANSWERS_FILE_KEY = "_answers_file"
 # copier's own default, which it applies only when the template has no `_subdirectory`.
 _DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
+# copier.yml's `_envops`, written here too: add-route and deploy-files render one template each,
+# and reading copier.yml for these cost them yaml's import (about 12 ms). tests/test_templates.py
+# checks that the two agree.
+TEMPLATE_ENVOPS = {"keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
 
 
 def templates_root() -> Path:
@@ -33,6 +36,8 @@ def templates_root() -> Path:
 
 def load_config(template: Path) -> dict[str, Any]:
     """copier.yml: the template's settings and its questions, in order."""
+    import yaml  # imported where copier.yml is read: add-route and deploy-files do not
+
     return yaml.safe_load((template / "copier.yml").read_bytes())
 
 
@@ -89,6 +94,8 @@ def _environment(envops: dict[str, Any], loader: jinja2.BaseLoader | None = None
 
 def _to_nice_yaml(value: Any) -> str:
     # The filter copier's templates use for the answers file (from jinja2-ansible-filters).
+    import yaml
+
     return yaml.safe_dump(value, indent=4, allow_unicode=True, default_flow_style=False)
 
 
@@ -97,7 +104,7 @@ def _templates_environment() -> jinja2.Environment:
     """The environment copier renders templates/ with: its `_envops`, templates found from the root.
     One per process, so that each template is compiled once (add-route renders its route twice)."""
     template = templates_root()
-    return _environment(load_config(template).get("_envops", {}), jinja2.FileSystemLoader(template))
+    return _environment(TEMPLATE_ENVOPS, jinja2.FileSystemLoader(template))
 
 
 def template_module(backend: str, name: str) -> Any:
@@ -188,6 +195,7 @@ def render_files(
 def _config_from(files: dict[str, str]) -> dict[str, Any]:
     """copier.yml as copier reads it: one or several YAML documents, `!include`d files merged in
     (as the first templates' copier.yml did)."""
+    import yaml
 
     class Loader(yaml.SafeLoader):
         pass

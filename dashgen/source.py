@@ -241,7 +241,7 @@ def _bound_call(tree: ast.Module, function: str) -> tuple[str, int] | None:
 def _served_factory(path: Path, tree: ast.Module, names: dict[str, str], called: str | None, project_module=None):
     """The app factory the server calls, when the module creates its app only inside one: the
     one `called` names, else the module's only factory."""
-    factories = {**_dash_factories(tree, names), **_server_factories(tree, names, project_module)}
+    factories = {**_dash_factories(tree), **_server_factories(tree, names, project_module)}
     if called is not None:
         return factories.get(called)
     factories = {name: factory for name, factory in factories.items() if not factory.parameters}
@@ -277,13 +277,13 @@ def creates_dash(tree: ast.Module, project_module=None) -> bool:
     names = _import_aliases(tree)
     if _dash_creation(tree, names, project_module) is not None:
         return True
-    factories = [*_dash_factories(tree, names).values(), *_server_factories(tree, names, project_module).values()]
+    factories = [*_dash_factories(tree).values(), *_server_factories(tree, names, project_module).values()]
     return any(not factory.parameters for factory in factories)
 
 
 def factories_with_parameters(tree: ast.Module) -> list[str]:
     """`make_app(server)` for each function creating a Dash app that a server cannot call as it is."""
-    factories = _dash_factories(tree, _import_aliases(tree)).values()
+    factories = _dash_factories(tree).values()
     return [f"{factory.name}({', '.join(factory.parameters)})" for factory in factories if factory.parameters]
 
 
@@ -357,7 +357,7 @@ def _dash_creation(tree: ast.Module, names: dict[str, str], project_module=None)
     """The statement creating the app that is in effect when the import ends (the last one):
     `app = Dash(...)`, or `app = make_app(...)` where make_app, the module's own or imported from
     one of the project's modules, returns a Dash(...)."""
-    factories = _dash_factories(tree, names)
+    factories = _dash_factories(tree)
     found = None
     for statement in tree.body:
         assigned = _assignment(statement)
@@ -386,7 +386,7 @@ def _factory_named(function: ast.expr, names: dict[str, str], factories: dict[st
     if factory is None and "." in imported and project_module is not None:
         module, _, name = imported.rpartition(".")
         other = project_module(module)
-        found = _dash_factories(other.tree, _import_aliases(other.tree)).get(name) if other is not None else None
+        found = _dash_factories(other.tree).get(name) if other is not None else None
         factory = replace(found, call_path=other.path) if found is not None and found.call_path is None else found
     return factory
 
@@ -394,7 +394,7 @@ def _factory_named(function: ast.expr, names: dict[str, str], factories: dict[st
 def _server_factories(tree: ast.Module, names: dict[str, str], project_module) -> dict[str, Factory]:
     """Module-level functions that make a server, call a Dash factory of the project that puts
     the app on it, and return the server: `create_app()` with `init_dashboard(server)`."""
-    dash_factories = _dash_factories(tree, names)
+    dash_factories = _dash_factories(tree)
     found = {}
     for statement in tree.body:
         if not isinstance(statement, ast.FunctionDef) or statement.name in dash_factories:
@@ -426,8 +426,12 @@ def _server_factories(tree: ast.Module, names: dict[str, str], project_module) -
     return found
 
 
-def _dash_factories(tree: ast.Module, names: dict[str, str]) -> dict[str, Factory]:
+# Finding the app and reading it ask for it up to five times per module, each a walk of every
+# function's body (60 ms on a 54,000-line app); the answer is never changed.
+@functools.lru_cache(maxsize=16)
+def _dash_factories(tree: ast.Module) -> dict[str, Factory]:
     """Module-level functions that create a Dash app and return it or its server, by name."""
+    names = _import_aliases(tree)
     factories = {}
     for statement in tree.body:
         if not isinstance(statement, ast.FunctionDef):

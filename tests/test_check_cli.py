@@ -190,3 +190,54 @@ def test_pages_written_in_latin_1_are_read_as_python_reads_them(tmp_path):
     assert [(each["code"], each["file"]) for each in report["findings"]] == [
         ("pages-duplicate-path", "pages/resume.py")
     ]
+
+
+def _random_texts(count: int) -> list[str]:
+    """Texts made of what rich's markup and layout treat specially: brackets, tags, backslashes,
+    control codes, wide characters, line endings, lines wider than a terminal."""
+    import random
+
+    pieces = ["a", " ", "[", "]", "\\", "[red]", "[/]", "[/x", "dash[fastapi]", "\\[", "[@click]", "[#fff]", "漢",
+              "\n", "\r\n", "\r", "\x07", "\x0b", "\x1b", "\t", ":100:", "\xa0", "x" * 90]  # fmt: skip
+    chosen = random.Random(24)
+    return ["".join(chosen.choice(pieces) for _ in range(chosen.randint(0, 12))) for _ in range(count)]
+
+
+def test_plain_output_is_what_rich_prints_where_it_writes_no_styles(monkeypatch):
+    """Piped output is printed without rich (_PlainConsole): byte for byte what rich prints there."""
+    import io
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from dashgen import cli
+
+    for text in _random_texts(1500):
+        assert cli._plain(text) == escape(cli._visible(text))
+        for markup, shown in ((True, f"[yellow]{cli._plain(text)}[/] {cli._plain(text[::-1])}"), (False, text)):
+            for end in ("\n", ""):
+                ours, theirs = io.StringIO(), io.StringIO()
+                monkeypatch.setattr(cli.sys, "stdout", ours)
+                cli._PlainConsole(stderr=False).print(shown, markup=markup, end=end)
+                Console(file=theirs, highlight=False, soft_wrap=True, emoji=False).print(shown, markup=markup, end=end)
+                assert ours.getvalue() == theirs.getvalue(), (shown, markup, end)
+
+
+@pytest.mark.parametrize(
+    "environment", [{}, {"FORCE_COLOR": "1"}, {"FORCE_COLOR": ""}, {"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "0"}]
+)
+@pytest.mark.parametrize("tty", [True, False])
+def test_styles_are_left_to_rich_wherever_rich_writes_them(monkeypatch, environment, tty):
+    import io
+
+    from rich.console import Console
+
+    from dashgen import cli
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    stream.isatty = lambda: tty
+    assert cli._styled(stream) == Console(file=stream).is_terminal

@@ -278,6 +278,34 @@ def test_installed_requirements_are_what_importlib_metadata_reads():
         assert installed_requires(name) == (distribution(name).requires or []), name
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Name: a\nRequires-Dist: x; extra == 'y'  \nrequires-dist:\tz\n",
+        "Name: a\nRequires-Dist:\nRequires-Dist: b",
+        "Name: a\nRequires-Dist: b;\n  extra == 'c'\nRequires-Dist: d",  # folded: the email parser
+        "Name: a\r\nRequires-Dist: b\r\n",
+        "From x\nRequires-Dist: b\nnot a header\nRequires-Dist: c",
+        "Näme: a\nRequires-Dist: b",
+        "",
+    ],
+)
+def test_requires_dist_is_read_as_the_email_parser_reads_it(tmp_path, monkeypatch, headers):
+    from email import message_from_string
+
+    from dashgen import distributions
+
+    class Found:
+        requires = None
+
+        def read_text(self, name):
+            return headers + "\n\nThe description.\nRequires-Dist: not a header\n" if name == "METADATA" else None
+
+    monkeypatch.setattr("importlib.metadata.distribution", lambda name: Found())
+    expected = message_from_string(headers).get_all("Requires-Dist") or []
+    assert distributions.installed_requires("a") == expected
+
+
 def test_a_dependency_skipped_unparsed_is_one_no_extra_asks_for():
     """installs() skips `...; extra == "x"` lines before packaging parses them when no extra is
     asked for: on every installed Requires-Dist, such a line is one _wanted rejects (or invalid)."""

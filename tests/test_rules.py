@@ -914,6 +914,22 @@ def test_findings_by_feature_and_code(tmp_path):
     assert codes(check(tmp_path, codes={"requirements-no-dash"})) == {"requirements-no-dash"}
 
 
+def test_the_secret_names_pattern_finds_what_its_alternation_alone_finds():
+    """_SECRET_NAME's lookahead only skips positions: every character that starts a word of it,
+    case-insensitively (ſ is an s, K a k, İ and ı i), in ASCII, Latin and the special folds."""
+    import re
+
+    from dashgen.rules.source import _SECRET_NAME
+
+    alone = re.compile(_SECRET_NAME.pattern.removeprefix("(?=[stpac])"), re.I)
+    words = ("ecret", "oken", "assword", "asswd", "rivate_key", "pikey", "ccess_key", "redential")
+    characters = [*map(chr, range(0x250)), "\u0130", "\u0131", "\u017f", "\u212a", "\u212b"]
+    for character in characters:
+        for word in words:
+            text = f"x {character}{word}"
+            assert [m.span() for m in _SECRET_NAME.finditer(text)] == [m.span() for m in alone.finditer(text)]
+
+
 # --- Ignores ---------------------------------------------------------------------------------
 
 

@@ -49,6 +49,12 @@ def test_copier_asks_for_every_backend_of_backends_py():
     assert yaml.safe_load((ROOT / "copier.yml").read_text())["backend"]["choices"] == list(BACKENDS)
 
 
+def test_the_envops_add_route_and_deploy_files_render_with_are_copier_ymls():
+    from dashgen.render import TEMPLATE_ENVOPS, load_config
+
+    assert load_config(ROOT)["_envops"] == TEMPLATE_ENVOPS
+
+
 def test_no_template_text_is_written_twice():
     files = defaultdict(list)
     for path in sorted(p for p in ROOT.rglob("*") if p.is_file()):
