@@ -17,7 +17,7 @@ from dashgen.rules import ERROR, checker, rule
 ENABLED_ENV = "DASH_MCP_ENABLED"
 PATH_ENV = "DASH_MCP_PATH"
 DEFAULT_PATH = "_mcp"
-FIXED_PATH = "_dash-mcp"
+FIXED_PATH = BACKENDS["fastapi"].mcp_path
 # Hooks that run before Dash's own view on every request, by the name they are registered with.
 _HOOKS = ("before_request", "before_app_request")
 
