@@ -231,9 +231,6 @@ def _normal(path: str) -> str:
 
 
 def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
-    from dashgen.project import Project
-    from dashgen.rules.mcp import mcp_switch
-
     config = pages_config(source)
     if not config.use_pages:
         raise Refused(
@@ -246,9 +243,7 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     relative = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
     pages = read_pages(config)
     asynchronous = source.async_callbacks or any(_has_async_callback(page.file) for page in pages)
-    # Dash's MCP server would list the page's callback as a tool, which an async def cannot be.
-    mcp = mcp_switch(Project(source)) is not None
-    text = page_module(spec, relative, async_callbacks=asynchronous, mcp=mcp)
+    text = page_module(spec, relative, async_callbacks=asynchronous)
     existing = read_text(target)
     plan = Plan(root)
     if existing == text:
@@ -288,7 +283,7 @@ def route_at(source: AppSource, page_path: str) -> Route | None:
     return None
 
 
-def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool, mcp: bool = False) -> str:
+def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool) -> str:
     """The page module's text, from the template `new --pages` renders its pages with too."""
     from dashgen.render import shared_module
 
@@ -300,7 +295,6 @@ def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool, mcp: bo
         file=relative,
         prefix=spec.id_prefix,
         async_callbacks=async_callbacks,
-        mcp=mcp,
     )
     return str(text).strip("\n") + "\n"
 
