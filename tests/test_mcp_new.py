@@ -17,6 +17,7 @@ from helpers import (
     as_agent,
     boot,
     drive_dash,
+    edit,
     generate,
     mcp_status,
     procfile_command,
@@ -114,6 +115,14 @@ def test_check_sees_the_guard_it_would_miss(tmp_path, backend):
     assert lines[guard - 1].startswith("@server.")
     (project / "app.py").write_text("".join(lines[: guard - 1] + lines[guard:]))
     assert mcp_findings(project) == ["mcp-unguarded"]
+
+
+def test_check_reads_the_path_the_app_names(tmp_path):
+    """mcp_path=MCP_PATH is read through the constant: set back to Dash's default on FastAPI, the
+    path Dash answers 500 at is found."""
+    project = generate(tmp_path, "fastapi", "default", options=("--mcp",))
+    edit(project / "app.py", 'MCP_PATH = "_dash-mcp"', 'MCP_PATH = "_mcp"')
+    assert mcp_findings(project) == ["mcp-fastapi-default-path"]
 
 
 @pytest.mark.parametrize(("backend", "options"), COMBINATIONS, ids=COMBINATION_IDS)
