@@ -35,6 +35,8 @@ class Backend:
     websocket_routes: bool
     # Dash serves `websocket=True` callbacks on <prefix>_dash-ws-callback for this backend.
     websocket_callbacks: bool
+    # Where `dashgen new --mcp` serves Dash's MCP server, below Dash's routes prefix.
+    mcp_path: str = "_mcp"
     # What else the app needs installed (an ASGI framework wrapping Dash's Flask server).
     extra_requirements: tuple[str, ...] = ()
     # Dash adds the catch-all route its pages are served by when the ASGI lifespan starts, so
@@ -110,6 +112,9 @@ BACKENDS: dict[str, Backend] = {
             path_param_style="braces",
             websocket_routes=True,
             websocket_callbacks=True,
+            # Dash 4.4.1 answers every request to its default _mcp with 500 on FastAPI
+            # (RuntimeError: No active request in context); any other path works.
+            mcp_path="_dash-mcp",
             routes_at_lifespan=True,
         ),
         Backend(

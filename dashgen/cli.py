@@ -264,6 +264,9 @@ def new(
     pages: Annotated[
         bool, typer.Option(help="A multi-page app (Dash Pages): a home page, one more, navigation, a 404 page.")
     ] = False,
+    mcp: Annotated[
+        bool, typer.Option(help="Dash's MCP server for AI agents, behind a bearer token (DASH_MCP_TOKEN).")
+    ] = False,
     directory: Annotated[Path, typer.Option(help="The folder to create the project in.")] = Path("."),
     dry_run: Annotated[bool, typer.Option(help="Show what would be written; write nothing.")] = False,
     force: Annotated[bool, typer.Option(help="Write into an existing folder; files not in the template stay.")] = False,
@@ -288,6 +291,7 @@ def new(
             directory=directory,
             websocket_callbacks=websocket_callbacks,
             pages=pages,
+            mcp=mcp,
         )
         with _writing(project.root, dry_run=dry_run):
             plan = plan_new(project, force=force)

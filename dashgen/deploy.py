@@ -3,6 +3,7 @@ merged into what the user already has."""
 
 from __future__ import annotations
 
+import ast
 import itertools
 import re
 import shlex
@@ -13,6 +14,7 @@ from dashgen import background, rules
 from dashgen.backends import Backend
 from dashgen.edits import bound_names, bound_through, insert_after_line
 from dashgen.errors import InvalidInput, Refused
+from dashgen.nodes import nodes
 from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, FileChange, Plan, change_for
 from dashgen.procfile import WebCommand, production_command
 from dashgen.project import SERVERS, Project
@@ -292,7 +294,20 @@ def compose_yaml(source: AppSource, worker: str) -> str:
         worker=worker,
         redis_url_env=background.REDIS_URL_ENV,
         celery_app=background.celery_import_string(worker),
+        passed_through=mcp_variables(source),
     )
+
+
+def mcp_variables(source: AppSource) -> list[str]:
+    """The DASH_MCP_* variables the app reads (`dashgen new --mcp`: its token and allowed
+    origins), in the order read: compose passes them from where it runs, the files hold no value."""
+    names = []
+    for call in nodes(source.tree, ast.Call):
+        if ast.unparse(call.func) in ("os.environ.get", "os.getenv", "environ.get", "getenv") and call.args:
+            value = call.args[0]
+            if isinstance(value, ast.Constant) and str(value.value).startswith("DASH_MCP_"):
+                names.append(value.value)
+    return list(dict.fromkeys(names))
 
 
 def mend_procfile(text: str, web: WebCommand | None, command: str, source: AppSource) -> tuple[str, list[str]]:

@@ -42,6 +42,7 @@ class NewProject:
     directory: Path  # the parent folder
     websocket_callbacks: bool = False
     pages: bool = False  # a Dash Pages app: pages/ with a home page, one more and a 404 page
+    mcp: bool = False  # Dash's MCP server, behind a bearer token and an Origin check
 
     @property
     def root(self) -> Path:
@@ -59,6 +60,7 @@ class NewProject:
             "websocket_callbacks": self.websocket_callbacks,
             "background_callbacks": self.background_callbacks,
             "pages": self.pages,
+            "mcp": self.mcp,
         }
 
 
@@ -74,6 +76,7 @@ def new_project(
     directory: Path = Path("."),
     websocket_callbacks: bool = False,
     pages: bool = False,
+    mcp: bool = False,
 ) -> NewProject:
     name = validate_name(name)
     validate_directory(directory, name)
@@ -88,6 +91,7 @@ def new_project(
         directory=directory,
         websocket_callbacks=validate_websocket_callbacks(backend, websocket_callbacks),
         pages=validate_pages(pages, websocket_callbacks=websocket_callbacks, background_callbacks=background_callbacks),
+        mcp=mcp,
     )
 
 

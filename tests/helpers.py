@@ -188,9 +188,9 @@ class Reply:
         return json.loads(self.text)
 
 
-def request(url: str, body: dict | None = None, *, timeout: float = 20) -> Reply:
+def request(url: str, body: dict | None = None, *, timeout: float = 20, headers: dict | None = None) -> Reply:
     data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers = {**({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
     req = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
@@ -390,3 +390,53 @@ def first_requests_are_scripts(project: Path, command: str, page_path: str, scra
     with boot(project, command, prefix="/demo/", env=slow) as server, ThreadPoolExecutor(len(scripts)) as pool:
         statuses = list(pool.map(lambda script: request(f"{server.base}{script}").status, scripts))
     return dict(zip(scripts, statuses, strict=True))
+
+
+# --- Dash's MCP server, as an agent uses it ------------------------------------------------------
+
+
+@dataclass
+class AgentView:
+    """What the mcp client saw over streamable HTTP."""
+
+    server: str  # the name the server gave at initialize
+    tools: list[str]
+    answer: object  # the structured content of the tools/call
+    error: bool  # whether that call was a tool error
+    layout: str  # the text of the layout resource
+
+
+def as_agent(url: str, token: str, tool: str, arguments: dict, layout: str = "dash://layout") -> AgentView:
+    """initialize, tools/list, tools/call of `tool` and resources/read of `layout` with the `mcp`
+    client package, sending the bearer token as an agent's configured header."""
+    import asyncio
+
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def session() -> AgentView:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http,
+            streamable_http_client(url, http_client=http) as (read, write),
+            ClientSession(read, write) as mcp,
+        ):
+            initialized = await mcp.initialize()
+            tools = await mcp.list_tools()
+            called = await mcp.call_tool(tool, arguments)
+            resource = await mcp.read_resource(layout)
+            return AgentView(
+                initialized.server_info.name,
+                [item.name for item in tools.tools],
+                called.structured_content,
+                called.is_error,
+                resource.contents[0].text,
+            )
+
+    return asyncio.run(session())
+
+
+def mcp_status(url: str, **headers: str) -> int:
+    """The status of a tools/list POSTed to `url` with these headers (no session: a guard
+    answers before Dash reads it)."""
+    return request(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=headers).status

@@ -85,10 +85,14 @@ def test_the_copy_check_finds_a_shared_file_copied_into_a_backend_folder(tmp_pat
     }
 
 
-@pytest.mark.parametrize("pages", [False, True], ids=["one-page", "pages"])
+# The options besides the topology that the copy test crosses with every backend and topology.
+FEATURES = {"one-page": (), "pages": ("--pages",), "mcp": ("--mcp",), "pages-mcp": ("--pages", "--mcp")}
+
+
+@pytest.mark.parametrize("features", list(FEATURES.values()), ids=list(FEATURES))
 @pytest.mark.parametrize("topology", list(TOPOLOGIES))
 @pytest.mark.parametrize("backend", list(BACKENDS))
-def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology, pages):
+def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology, features):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from copier import run_copy
@@ -99,10 +103,10 @@ def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topo
     data.update({options[flag]: True for flag in flags if flag in options})
     if "--mount" in flags:
         data["mount"] = flags[flags.index("--mount") + 1]
-    data["pages"] = pages
+    data.update({flag.removeprefix("--"): True for flag in features})
     run_copy(str(ROOT), tmp_path / "copier", data=data, defaults=True, quiet=True)
     (tmp_path / "dashgen").mkdir()
-    ours = generate(tmp_path / "dashgen", backend, topology, options=("--pages",) if pages else ())
+    ours = generate(tmp_path / "dashgen", backend, topology, options=features)
 
     copier_files, dashgen_files = snapshot(tmp_path / "copier"), snapshot(ours)
     answers = ".copier-answers.yml"

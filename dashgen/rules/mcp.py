@@ -17,7 +17,7 @@ from dashgen.rules import ERROR, checker, rule
 ENABLED_ENV = "DASH_MCP_ENABLED"
 PATH_ENV = "DASH_MCP_PATH"
 DEFAULT_PATH = "_mcp"
-FIXED_PATH = "_dash-mcp"
+FIXED_PATH = BACKENDS["fastapi"].mcp_path
 # Hooks that run before Dash's own view on every request, by the name they are registered with.
 _HOOKS = ("before_request", "before_app_request")
 
@@ -114,8 +114,8 @@ def _reads_dotenv(project) -> bool:
 def mcp_path(project) -> str | None:
     """The path below the routes prefix, without its leading slash; None when it is computed."""
     keyword = _keyword(project.source.call, "mcp_path")
-    if keyword is not None and _constant(keyword.value) is not None:
-        value = _constant(keyword.value)
+    value = None if keyword is None else _constant(_assigned(project.source, keyword.value))
+    if value is not None:
         return value.lstrip("/") if isinstance(value, str) else None
     settings = [setting for setting in project.environment if setting.name == PATH_ENV]
     settings = [setting for setting in settings if setting.file != ".env" or _reads_dotenv(project)]
@@ -123,6 +123,20 @@ def mcp_path(project) -> str | None:
     if setting is not None:
         return None if setting.expanded else setting.value.lstrip("/")
     return DEFAULT_PATH
+
+
+def _assigned(source, node: ast.expr) -> ast.expr:
+    """What a name stands for when the module creating the app assigns it once at its top level
+    (`mcp_path=MCP_PATH` after `MCP_PATH = "_mcp"`, as `dashgen new --mcp` writes); else node."""
+    if not isinstance(node, ast.Name) or source.call_path is not None:
+        return node
+    values = [
+        statement.value
+        for statement in source.tree.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id == node.id for target in statement.targets)
+    ]
+    return values[0] if len(values) == 1 else node
 
 
 def _guarded(project) -> bool:
