@@ -200,7 +200,7 @@ def test_procfile_serves_every_page_and_runs_its_callbacks(projects, tmp_path, b
         if JOB in features:
             assert {"job-points", "run-job", "job-progress"} <= ids_in(page_content(dash_url, f"{base}job")["layout"])
             clicked = {"run-job.n_clicks_timestamp": time.time() * 1000, "job-points.value": 2_000_000}
-            job = start_job(f"{dash_url}job", "job-result.children", "run-job", clicked)
+            job = start_job(dash_url, "job-result.children", "run-job", clicked)
             assert job.wait()["job-result"]["children"].startswith("π ≈ 3.1")
         hello = request(f"{server.base}{prefix or '/'}api/hello")
         assert hello.status == 200 and hello.json()["route"] == "/api/hello"
