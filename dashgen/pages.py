@@ -271,7 +271,8 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     if taken is not None:
         where = taken.file.relative_to(root).as_posix() if taken.file.is_relative_to(root) else str(taken.file)
         raise Refused(f"{where}:{taken.line} already registers the page path {spec.path}: choose another --path.")
-    _refuse_shared_ids(text, pages, root)
+    if spec.kind != "page":  # a plain page's ids start with its module path
+        _refuse_shared_ids(text, pages, root)
     route = route_at(source, spec.path)
     if route is not None:
         raise Refused(
