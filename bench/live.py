@@ -85,11 +85,24 @@ class LiveSession:
     response: dict | None = None
 
 
-def persistent_output(base: str) -> str:
-    """The persistent callback's output id, from the app's _dash-dependencies."""
+def persistent_callback(base: str) -> dict:
+    """The persistent callback, from the app's _dash-dependencies."""
     with urllib.request.urlopen(f"{base}_dash-dependencies", timeout=30) as reply:
         dependencies = json.load(reply)
-    return next(item["output"] for item in dependencies if item.get("persistent"))
+    return next(item for item in dependencies if item.get("persistent"))
+
+
+def persistent_output(base: str) -> str:
+    """The persistent callback's output id."""
+    return persistent_callback(base)["output"]
+
+
+def persistent_inputs(base: str, page: dict) -> list[dict]:
+    """The persistent callback's inputs (none in the one-page app), with their values on `page`."""
+    return [
+        {"id": item["id"], "property": item["property"], "value": page[item["id"], item["property"]]}
+        for item in persistent_callback(base)["inputs"]
+    ]
 
 
 async def run_session(
@@ -126,14 +139,12 @@ def live_points(base: str, rate: float, seconds: float) -> LiveSession:
     """One live page at `rate` points per second for `seconds`: what it received."""
     ws_url = base.replace("http://", "ws://", 1) + "_dash-ws-callback"
     origin = base.split("/", 3)[:3]
-    request = callback_request(persistent_output(base))
+    # A live page's stream has the chart's id as its input: the page has it while it shows the chart.
+    page = {("rate", "value"): rate, ("live-chart", "id"): "live-chart"}
+    request = callback_request(persistent_output(base), persistent_inputs(base, page))
     deadline = time.monotonic() + seconds
     session = LiveSession()
-    asyncio.run(
-        run_session(
-            ws_url, "/".join(origin), request, {("rate", "value"): rate}, lambda _: time.monotonic() > deadline, session
-        )
-    )
+    asyncio.run(run_session(ws_url, "/".join(origin), request, page, lambda _: time.monotonic() > deadline, session))
     return session
 
 

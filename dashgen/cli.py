@@ -340,6 +340,12 @@ def add_page(
     name: Annotated[
         str | None, typer.Option(help="What the navigation shows (default: the title, else from the module).")
     ] = None,
+    live: Annotated[
+        bool, typer.Option(help="A live chart fed over WebSocket callbacks, as new --websocket-callbacks makes.")
+    ] = False,
+    job: Annotated[
+        bool, typer.Option(help="A long job run by a background callback, as new --background-callbacks makes.")
+    ] = False,
     app_file: AppFile = None,
     dry_run: Annotated[bool, typer.Option(help="Show the page module; write nothing.")] = False,
     quiet: Quiet = False,
@@ -349,7 +355,7 @@ def add_page(
     from dashgen.pages import page_spec, plan_add_page
 
     with _reported():
-        spec = page_spec(module, path=path, name=name, title=title)
+        spec = page_spec(module, path=path, name=name, title=title, live=live, job=job)
         with _writing(_project_folder(app_file), dry_run=dry_run):
             source = find_app(_here(), app_file)
             plan = plan_add_page(source, spec)

@@ -41,7 +41,9 @@ class NewProject:
     background_callbacks: bool
     directory: Path  # the parent folder
     websocket_callbacks: bool = False
-    pages: bool = False  # a Dash Pages app: pages/ with a home page, one more and a 404 page
+    # A Dash Pages app: pages/ with a home page, one more, a 404 page, and a page for the live
+    # chart (pages/live.py) and for the job (pages/job.py) when those are on.
+    pages: bool = False
     mcp: bool = False  # Dash's MCP server, behind a bearer token and an Origin check
 
     @property
@@ -90,7 +92,7 @@ def new_project(
         background_callbacks=background_callbacks,
         directory=directory,
         websocket_callbacks=validate_websocket_callbacks(backend, websocket_callbacks),
-        pages=validate_pages(pages, websocket_callbacks=websocket_callbacks, background_callbacks=background_callbacks),
+        pages=pages,
         mcp=mcp,
     )
 
@@ -104,17 +106,6 @@ def validate_websocket_callbacks(backend: str, websocket_callbacks: bool) -> boo
             f"Dash has WebSocket callbacks only on {labels}, not on {BACKENDS[backend].label}: use {options}."
         )
     return websocket_callbacks
-
-
-def validate_pages(pages: bool, *, websocket_callbacks: bool, background_callbacks: bool) -> bool:
-    # The live chart and the job live on the one-page dashboard; a Pages app has no such page yet.
-    if pages and (websocket_callbacks or background_callbacks):
-        other = "--websocket-callbacks" if websocket_callbacks else "--background-callbacks"
-        raise InvalidInput(
-            f"--pages cannot be combined with {other} yet (that feature lives on the one-page dashboard): "
-            "leave one of them out."
-        )
-    return pages
 
 
 def validate_directory(directory: Path, name: str) -> None:

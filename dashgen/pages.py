@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashgen.backends import BACKENDS, websocket_callback_backends
+from dashgen.background import job_managers
 from dashgen.errors import InvalidInput, Refused
 from dashgen.nodes import called_name, nodes
 from dashgen.reading import MAX_SOURCE_BYTES, is_readable_file, read_bytes, read_python
@@ -54,6 +56,7 @@ class PageSpec:
     path: str  # "/sales/monthly"
     name: str  # what the navigation shows
     title: str  # the browser tab's title
+    kind: str = "page"  # "page" (a button that counts), "live" (the live chart) or "job" (the long job)
 
     @property
     def relative(self) -> str:
@@ -65,8 +68,18 @@ class PageSpec:
         return "-".join(self.parts)
 
 
-def page_spec(module: str, *, path: str | None = None, name: str | None = None, title: str | None = None) -> PageSpec:
+def page_spec(
+    module: str,
+    *,
+    path: str | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    live: bool = False,
+    job: bool = False,
+) -> PageSpec:
     """Validate what was typed: a bad module name or path is exit status 2."""
+    if live and job:
+        raise InvalidInput("--live and --job make two different pages: add them one at a time.")
     parts = tuple(part for part in module.strip().removesuffix(".py").replace(".", "/").split("/") if part)
     if not parts:
         raise InvalidInput("Give the page's module, such as reports or sales/monthly.")
@@ -80,7 +93,7 @@ def page_spec(module: str, *, path: str | None = None, name: str | None = None, 
     name = _one_line(name, "--name") or title or default_name
     title = title or name
     page_path = validate_page_path(path) if path is not None else "/" + "/".join(parts).replace("_", "-").lower()
-    return PageSpec(parts, page_path, name, title)
+    return PageSpec(parts, page_path, name, title, "live" if live else "job" if job else "page")
 
 
 def _one_line(text: str | None, option: str) -> str | None:
@@ -203,8 +216,10 @@ def _registered_path(call: ast.Call, relative: str) -> str:
 def page_ids(file: Path) -> dict[str, int]:
     """The string ids a page module gives its components, with the first line each is on."""
     tree = _page_tree(file)
-    if tree is None:
-        return {}
+    return {} if tree is None else _ids(tree)
+
+
+def _ids(tree: ast.Module) -> dict[str, int]:
     ids: dict[str, int] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -244,6 +259,7 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
             f"{source.app_name} = Dash(..., use_pages=True), put dash.page_container in its layout, "
             "and run this again."
         )
+    _refuse_what_the_app_cannot_run(source, spec)
     root = source.path.parent
     target = config.folder.joinpath(*spec.parts[:-1], spec.parts[-1] + ".py")
     relative = target.relative_to(root).as_posix() if target.is_relative_to(root) else str(target)
@@ -261,6 +277,8 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     if taken is not None:
         where = taken.file.relative_to(root).as_posix() if taken.file.is_relative_to(root) else str(taken.file)
         raise Refused(f"{where}:{taken.line} already registers the page path {spec.path}: choose another --path.")
+    if spec.kind != "page":  # a plain page's ids start with its module path
+        _refuse_shared_ids(text, pages, root)
     route = route_at(source, spec.path)
     if route is not None:
         raise Refused(
@@ -271,6 +289,37 @@ def plan_add_page(source: AppSource, spec: PageSpec) -> Plan:
     plan.changes = [FileChange(relative, CREATE, text)]
     plan.notes.append(f"Dash loads pages when the app starts: restart it to serve {spec.path}.")
     return plan
+
+
+def _refuse_what_the_app_cannot_run(source: AppSource, spec: PageSpec) -> None:
+    """A live page needs Dash's WebSocket callbacks, a job page the app's background callback manager."""
+    backend = BACKENDS[source.backend]
+    if spec.kind == "live" and not backend.websocket_callbacks:
+        able = " and ".join(other.label for other in websocket_callback_backends())
+        raise Refused(
+            f"{source.path.name} runs on {backend.label}, and Dash has WebSocket callbacks only on {able}: "
+            "a live page cannot stream there."
+        )
+    if spec.kind == "job" and not job_managers(source.tree):
+        raise Refused(
+            f"{source.path.name} creates no background callback manager, so a job page's background callback "
+            "could not run: create a DiskcacheManager or CeleryManager, pass it to "
+            "Dash(background_callback_manager=...), and run this again."
+        )
+
+
+def _refuse_shared_ids(text: str, pages: list[Page], root: Path) -> None:
+    """The live and job pages keep their sections' ids: an app has one of each, as Dash ids are global."""
+    ids = _ids(ast.parse(text))
+    for page in pages:
+        theirs = page_ids(page.file)
+        shared = sorted(ids.keys() & theirs.keys(), key=theirs.get)
+        if shared:
+            where = page.file.relative_to(root).as_posix() if page.file.is_relative_to(root) else str(page.file)
+            raise Refused(
+                f"{where}:{theirs[shared[0]]} already has a component with the id {shared[0]!r}, "
+                "which the new page would give one too: an app has one live page and one job page."
+            )
 
 
 def route_at(source: AppSource, page_path: str) -> Route | None:
@@ -293,15 +342,14 @@ def page_module(spec: PageSpec, relative: str, *, async_callbacks: bool) -> str:
     """The page module's text, from the template `new --pages` renders its pages with too."""
     from dashgen.render import shared_module
 
-    page = shared_module("page.py.jinja").page
-    text = page(
-        path=_python_string(spec.path),
-        name=_python_string(spec.name),
-        title=_python_string(spec.title),
-        file=relative,
-        prefix=spec.id_prefix,
-        async_callbacks=async_callbacks,
-    )
+    module = shared_module("page.py.jinja")
+    literals = {key: _python_string(getattr(spec, key)) for key in ("path", "name", "title")}
+    if spec.kind == "live":
+        text = module.live_page(**literals)
+    elif spec.kind == "job":
+        text = module.job_page(**literals)
+    else:
+        text = module.page(**literals, file=relative, prefix=spec.id_prefix, async_callbacks=async_callbacks)
     return str(text).strip("\n") + "\n"
 
 

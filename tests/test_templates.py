@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import TOPOLOGIES, generate, snapshot
+from test_combos import CASES as COMBOS
 
 from dashgen.backends import BACKENDS
 
@@ -85,28 +86,45 @@ def test_the_copy_check_finds_a_shared_file_copied_into_a_backend_folder(tmp_pat
     }
 
 
-# The options besides the topology that the copy test crosses with every backend and topology.
-FEATURES = {"one-page": (), "pages": ("--pages",), "mcp": ("--mcp",), "pages-mcp": ("--pages", "--mcp")}
+# Options of `dashgen new` beyond the topology, and the copier answers they set.
+ANSWERS = {
+    "--own-server": "own_server",
+    "--static-site": "static_site",
+    "--async-callbacks": "async_callbacks",
+    "--pages": "pages",
+    "--websocket-callbacks": "websocket_callbacks",
+    "--background-callbacks": "background_callbacks",
+    "--mcp": "mcp",
+}
+CASES = [
+    *(
+        (backend, topology, options)
+        for backend in BACKENDS
+        for topology in TOPOLOGIES
+        for options in [(), ("--pages",), ("--mcp",), ("--pages", "--mcp")]
+    ),
+    *((backend, topology, ("--pages", *features)) for backend, topology, features in COMBOS),
+]
+IDS = [
+    f"{backend}-{topology}-{'+'.join(o.strip('-') for o in options) or 'one-page'}"
+    for backend, topology, options in CASES
+]
 
 
-@pytest.mark.parametrize("features", list(FEATURES.values()), ids=list(FEATURES))
-@pytest.mark.parametrize("topology", list(TOPOLOGIES))
-@pytest.mark.parametrize("backend", list(BACKENDS))
-def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology, features):
+@pytest.mark.parametrize(("backend", "topology", "options"), CASES, ids=IDS)
+def test_copier_copy_makes_the_same_files_as_dashgen_new(tmp_path, backend, topology, options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from copier import run_copy
 
-    options = {"--own-server": "own_server", "--static-site": "static_site", "--async-callbacks": "async_callbacks"}
-    flags = TOPOLOGIES[topology]
+    flags = [*TOPOLOGIES[topology], *options]
     data = {"project_name": "demo", "backend": backend}
-    data.update({options[flag]: True for flag in flags if flag in options})
+    data.update({ANSWERS[flag]: True for flag in flags if flag in ANSWERS})
     if "--mount" in flags:
         data["mount"] = flags[flags.index("--mount") + 1]
-    data.update({flag.removeprefix("--"): True for flag in features})
     run_copy(str(ROOT), tmp_path / "copier", data=data, defaults=True, quiet=True)
     (tmp_path / "dashgen").mkdir()
-    ours = generate(tmp_path / "dashgen", backend, topology, options=features)
+    ours = generate(tmp_path / "dashgen", backend, topology, options=options)
 
     copier_files, dashgen_files = snapshot(tmp_path / "copier"), snapshot(ours)
     answers = ".copier-answers.yml"
