@@ -60,20 +60,32 @@ def points_per_second() -> float:
 
 
 def cpu_by_role() -> dict[str, float]:
-    """CPU seconds (user + system, with exited children's) so far of every process, summed by role;
-    this process and its threads are the client."""
+    """CPU seconds (user + system, with exited children's) so far of every process, summed by role:
+    a process's role is its command line's, else its parent's (uvicorn's workers and
+    DiskcacheManager's job processes are multiprocessing children); this process is the client."""
     tick = os.sysconf("SC_CLK_TCK")
-    seconds: dict[str, float] = {}
+    processes: dict[int, tuple[int, str, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # the process has gone
             continue
-        pid = int(stat.parent.name)
-        role = "client" if pid == os.getpid() else next((r for key, r in ROLES.items() if key in command), None)
-        if role is not None:
-            seconds[role] = seconds.get(role, 0.0) + sum(int(value) for value in fields[11:15]) / tick
+        cpu = sum(int(value) for value in fields[11:15]) / tick
+        processes[int(stat.parent.name)] = (int(fields[1]), command, cpu)
+
+    def role(pid: int, depth: int = 0) -> str | None:
+        if pid == os.getpid():
+            return "client"
+        if pid not in processes or depth > 10:
+            return None
+        parent, command, _ = processes[pid]
+        return next((r for key, r in ROLES.items() if key in command), None) or role(parent, depth + 1)
+
+    seconds: dict[str, float] = {}
+    for pid, (_, _, cpu) in processes.items():
+        if (found := role(pid)) is not None:
+            seconds[found] = seconds.get(found, 0.0) + cpu
     return seconds
 
 
@@ -148,7 +160,7 @@ def markdown(rows: list[dict], jobs: int, job_seconds: float, points: int) -> li
         "",
         "CPU s: seconds of CPU (user + system) each role spent during the run, read from /proc: the",
         "Celery worker processes, the web server's uvicorn workers answering the clicks and the polls",
-        "(on DiskcacheManager the jobs too: each runs in a process forked from a web worker), Redis,",
+        "(on DiskcacheManager the jobs too: each runs in a process started by a web worker), Redis,",
         "and this bench's client threads; the last column is their sum over the run's 2 cores.",
     ]
     return lines
