@@ -870,6 +870,8 @@ FASTAPI_FLASK_CODE = {
     "convert_fastapi_api": [
         ("GET", "/api/search?q=dash&tag=a&tag=b&page=2", None, {}, ()),
         ("GET", "/api/search?q=dash&q=flask&page=2&page=3", None, {}, ()),  # Werkzeug: the first of each
+        ("GET", "/api/maybe?yes=1", None, {}, ()),
+        ("GET", "/api/maybe", None, {}, ()),  # the view ends without returning: 500 on Flask
         ("POST", "/api/signup", b"name=ann&tag=a&tag=b&team=x&team=y", FORM, ()),
         ("POST", "/api/signup", b"tag=a", FORM, ()),  # request.form["name"] missing: 400 on Flask
         ("POST", "/api/signup", b"", {}, ()),  # no form: empty

@@ -20,7 +20,7 @@ from dashgen.convert.extensions import login_answer, login_decorator
 from dashgen.convert.flask_code import FASTAPI_REFUSED
 from dashgen.convert.names import FLASK, Edit, flask_ref, own_nodes
 from dashgen.convert.session import import_session, serve_session
-from dashgen.edits import Spans, bound_names
+from dashgen.edits import Spans, bound_names, newline_of
 from dashgen.nodes import nodes
 from dashgen.reading import PythonFile
 
@@ -427,6 +427,8 @@ def method_route(edit, function: ast.AST) -> None:
                        how("returns", edit))  # fmt: skip
             continue
         _response(edit, node.value, function.name)
+    if not _ends(function.body):
+        _fall_through(edit, function)
     if path.value.endswith("/") and path.value != "/":
         # Werkzeug redirects /items to a rule /items/ (308); on FastAPI, Dash's catch-all answers it.
         edit.block(function, f"{function.name}, a route ending in /", how("slash", edit))
@@ -455,6 +457,37 @@ def method_route(edit, function: ast.AST) -> None:
     if awaits:
         _make_async(edit, function, "it awaits the request's body")
     edit.notes.append((decorator.lineno, f"{new}: FastAPI's route for {function.name}"))
+
+
+def _ends(statements: list[ast.stmt]) -> bool:
+    """The block returns or raises on every path dashgen can follow: it never runs past its end."""
+    last = statements[-1] if statements else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _ends(last.body) and _ends(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _ends(last.body)
+    if isinstance(last, ast.Try):
+        handled = (_ends(last.body) or _ends(last.orelse)) and all(_ends(handler.body) for handler in last.handlers)
+        return _ends(last.finalbody) or handled
+    return False
+
+
+def _fall_through(edit, function: ast.AST) -> None:
+    """A view that can end without returning answers 500 on Flask (its make_response raises
+    TypeError for None), where FastAPI would answer None as JSON `null` with 200: it raises too."""
+    newline = newline_of(edit.file.text)
+    indent = " " * function.body[0].col_offset
+    text = (
+        f"{indent}# Flask answers 500 for a view that ends without returning: so does this one.{newline}"
+        f'{indent}raise TypeError("The view function for {function.name!r} did not return a valid response."){newline}'
+    )
+    end = edit.starts[function.end_lineno]
+    if not edit.file.text[:end].endswith(("\n", "\r")):
+        text = newline + text
+    edit.edits.append(Edit(end, end, text))
+    edit.notes.append((function.end_lineno, f"{function.name} can end without returning: it raises, as Flask does"))
 
 
 def _url_rules(edit) -> list[ast.Call]:

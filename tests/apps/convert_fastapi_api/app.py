@@ -105,3 +105,9 @@ def signup():
     if not request.form:
         return "no form", 400
     return jsonify(name=request.form["name"], tags=request.form.getlist("tag"), team=request.form.get("team"))
+
+
+@server.route("/api/maybe")
+def maybe():
+    if request.args.get("yes"):
+        return {"yes": True}
