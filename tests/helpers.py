@@ -72,6 +72,27 @@ def generate(tmp_path: Path, backend: str, topology: str, name: str = "demo", op
     return tmp_path / name
 
 
+def own_tests(project: Path, *selection: str, timeout: float = 300, env: dict | None = None):
+    """The generated project's own tests, run as its owner runs them (one process, no cache)."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *selection]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def own_test_ids(project: Path) -> str:
+    """The test ids pytest collects in the generated project."""
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True).stdout
+
+
+def assert_ruff_clean(project: Path) -> None:
+    """`ruff check` and `ruff format --check` pass on the generated project."""
+    for command in (["check"], ["format", "--check"]):
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", "."], cwd=project, capture_output=True, text=True
+        )
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes: to show that a refusal changed nothing."""
     return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}

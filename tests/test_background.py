@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from background_helpers import celery_worker, process_line, redis_server, start_job, wait_for
-from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, free_port, request, run_dashgen, snapshot
+from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, free_port, own_tests, request, run_dashgen, snapshot
 
 from dashgen.backends import BACKENDS
 
@@ -90,14 +90,8 @@ def test_copier_copy_makes_the_same_background_project(tmp_path, backend):
 
 def test_generated_tests_run_the_job_on_diskcache(tmp_path):
     project = new_jobs(tmp_path, "quart")
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "long_job"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**_environment(), "REDIS_URL": "redis://127.0.0.1:9/0"},  # the tests unset it themselves
-    )
+    # The tests unset REDIS_URL themselves.
+    tests = own_tests(project, "-k", "long_job", env={**_environment(), "REDIS_URL": "redis://127.0.0.1:9/0"})
     assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
     assert (project / "cache").is_dir()
 

@@ -16,9 +16,11 @@ import pytest
 from background_helpers import celery_worker, process_line, redis_server, start_job, wait_for
 from helpers import (
     DASH_PATH,
+    assert_ruff_clean,
     boot,
     dash_config,
     generate,
+    own_tests,
     page_content,
     procfile_command,
     request,
@@ -73,19 +75,9 @@ def test_project_passes_its_own_tests_ruff_and_check(projects, backend, topology
     assert ("pages/live.py" in files) == (LIVE in features)
     assert ("pages/job.py" in files) == (JOB in features)
     assert ("tests/test_live.py" in files) == (LIVE in features)
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    tests = own_tests(project, timeout=600)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    for command in (["check"], ["format", "--check"]):
-        lint = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--no-cache", "."], cwd=project, capture_output=True, text=True
-        )
-        assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert_ruff_clean(project)
     result = run_dashgen("check", "--json", cwd=project)
     report = json.loads(result.stdout)
     assert report["errors"] == 0 and report["warnings"] == 0, report["findings"]

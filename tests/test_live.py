@@ -2,13 +2,23 @@
 booted with its Procfile's command (2 workers) and driven over Dash's WebSocket as the page
 drives it, with and without DASH_ROUTES_PATHNAME_PREFIX; refused on Flask."""
 
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
-from helpers import DASH_PATH, TOPOLOGIES, boot, dash_config, procfile_command, request, run_dashgen, snapshot
+from helpers import (
+    DASH_PATH,
+    TOPOLOGIES,
+    assert_ruff_clean,
+    boot,
+    dash_config,
+    own_test_ids,
+    own_tests,
+    procfile_command,
+    request,
+    run_dashgen,
+    snapshot,
+)
 from live import live_points, run_report
 
 from dashgen.backends import BACKENDS, websocket_callback_backends
@@ -71,29 +81,11 @@ def test_copier_makes_the_same_live_project(tmp_path):
 @pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
 def test_generated_live_project_passes_its_own_tests_and_lint(projects, backend, topology):
     project = projects[backend, topology]
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = own_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     # Each test of test_live.py runs at the root and below a prefix.
-    assert (
-        "tests/test_live.py"
-        in subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
-    for command in (["check"], ["format", "--check"]):
-        lint = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--no-cache", "."], cwd=project, capture_output=True, text=True
-        )
-        assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "tests/test_live.py" in own_test_ids(project)
+    assert_ruff_clean(project)
 
 
 @pytest.mark.server

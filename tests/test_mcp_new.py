@@ -6,8 +6,6 @@ is off without DASH_MCP_TOKEN. Then `check`, the project's own tests, add-route,
 deploy-files on --mcp apps."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -15,11 +13,14 @@ from helpers import (
     DASH_PATH,
     TOPOLOGIES,
     as_agent,
+    assert_ruff_clean,
     boot,
     drive_dash,
     edit,
     generate,
     mcp_status,
+    own_test_ids,
+    own_tests,
     procfile_command,
     request,
     run_dashgen,
@@ -129,28 +130,10 @@ def test_check_reads_the_path_the_app_names(tmp_path):
 def test_combined_projects_pass_check_their_own_tests_and_ruff(tmp_path, backend, options):
     project = generate(tmp_path, backend, "default", options=("--mcp", *options))
     assert mcp_findings(project) == []
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = own_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert (
-        "tests/test_mcp.py"
-        in subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
-    for command in (["check"], ["format", "--check"]):
-        lint = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--no-cache", "."], cwd=project, capture_output=True, text=True
-        )
-        assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "tests/test_mcp.py" in own_test_ids(project)
+    assert_ruff_clean(project)
 
 
 @pytest.mark.server

@@ -12,6 +12,7 @@ from helpers import (
     drive_dash,
     first_requests_are_scripts,
     generate,
+    own_tests,
     procfile_command,
     request,
 )
@@ -68,13 +69,7 @@ def test_procfile_serves_the_app(projects, backend, topology, prefix):
 @pytest.mark.parametrize(("backend", "topology"), CASES, ids=IDS)
 def test_generated_project_passes_its_own_checks(projects, backend, topology):
     project = projects[backend, topology]
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = own_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
     lint = subprocess.run(

@@ -14,6 +14,7 @@ from helpers import (
     TOPOLOGIES,
     boot,
     generate,
+    own_tests,
     page_content,
     procfile_command,
     request,
@@ -295,13 +296,7 @@ def test_new_pages_project_passes_its_own_tests_ruff_and_check(pages_projects, b
     project = pages_projects[backend, topology]
     assert {"pages/home.py", "pages/analytics.py", "pages/not_found_404.py"} <= set(snapshot(project))
     assert "use_pages=True" in (project / "app.py").read_text()
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = own_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
     lint = subprocess.run(

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import boot, procfile_command, request, run_dashgen, snapshot
+from helpers import boot, own_tests, procfile_command, request, run_dashgen, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 # Before the fixes of 0.2.0's changelog: the last commit before Quart apps finished Dash's set-up in
@@ -162,13 +162,7 @@ def fresh(where: Path, *options: str) -> dict[str, bytes]:
 
 
 def project_tests_pass(project: Path) -> None:
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    tests = own_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
 
 
