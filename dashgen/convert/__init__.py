@@ -18,7 +18,7 @@ from dashgen.convert.flask_code import CONVERTIBLE
 from dashgen.convert.modules import Modules
 from dashgen.convert.names import FLASK
 from dashgen.convert.session import session_module_change
-from dashgen.edits import insert_after_line, python_lines
+from dashgen.edits import ensure_import, insert_after_line, python_lines
 from dashgen.errors import InvalidInput, Refused
 from dashgen.plan import UPDATE, FileChange, Plan
 from dashgen.project import Project
@@ -95,18 +95,30 @@ def _with_worker_start(
     after = project.with_source(converted)
     if procfile is not None:
         after = after.with_files(procfile=procfile.new_text)
-    race = rules.findings(after, features=("source",), codes={SETUP_RACE.code})
+    race = [finding.problem for finding in rules.findings(after, features=("source",), codes={SETUP_RACE.code})]
+    pages = conversion.backend.name == "fastapi" and after.pages is not None and after.pages.use_pages
+    pages = pages and "def finish_dash_setup(" not in converted.text  # a run before added it
+    if pages:
+        race.append(
+            "Dash 4.4 on FastAPI sets a worker up at its first request to one of Dash's own routes, so a first "
+            "request for a page such as /report got an incomplete page (measured)"
+        )
     if not race:
         return changes
     # In the module that creates the app, whichever module the server loads (`wsgi.py` doing
     # `from app import server as application`): importing it registers the start-up on the server.
     source = converted
     if (source.app_name, source.server_expression) != _TEMPLATE_NAMES:
-        conversion.warnings += race  # names the template does not use: said, with the fix
+        if pages:  # no warning to say it with: refused rather than left answering otherwise
+            raise Refused(
+                f"{project.shown(source.path)}: a Dash Pages app whose app and server are not named app and server "
+                "cannot get the worker start-up FastAPI needs: rename them, or convert with --backend quart."
+            )
+        conversion.warnings += rules.findings(after, features=("source",), codes={SETUP_RACE.code})
         return changes
     from dashgen.render import render_block
 
-    block = render_block(conversion.backend.name, "app.py.jinja", "worker_start").strip("\n")
+    block = render_block(conversion.backend.name, "app.py.jinja", "worker_start", pages=pages).strip("\n")
     shown = project.shown(source.path)
     result = []
     for change in changes:
@@ -119,10 +131,11 @@ def _with_worker_start(
             while line > 0 and not lines[line - 1].strip():
                 line -= 1
             text, first = insert_after_line(change.new_text, line, block, blank_before=2, blank_after=2)
+            if pages:  # the block's own import, above it: the block moves down with it
+                text = ensure_import(text, "inspect")
+                first = text.splitlines().index(block.splitlines()[0]) + 1
             change = replace(change, action=UPDATE, new_text=text)
-            conversion.notes.append(
-                f"{shown}:{first}: each worker finishes Dash's set-up before serving: {race[0].problem}"
-            )
+            conversion.notes.append(f"{shown}:{first}: each worker finishes Dash's set-up before serving: {race[0]}")
         result.append(change)
     return result
 

@@ -160,7 +160,10 @@ def _flask_request_args():
     from dash import get_app
     from werkzeug.datastructures import ImmutableMultiDict
 
-    return ImmutableMultiDict(get_app().backend.request_adapter().args.multi_items())
+    try:
+        return ImmutableMultiDict(get_app().backend.request_adapter().args.multi_items())
+    except RuntimeError:  # the worker's start-up, where Dash calls the page layouts to validate them
+        return ImmutableMultiDict()
 ''',
     "_flask_query_string": '''
 def _flask_query_string():
@@ -169,7 +172,10 @@ def _flask_query_string():
 
     from dash import get_app
 
-    return urlsplit(get_app().backend.request_adapter().url).query.encode("latin-1")
+    try:
+        return urlsplit(get_app().backend.request_adapter().url).query.encode("latin-1")
+    except RuntimeError:  # the worker's start-up, where Dash calls the page layouts to validate them
+        return b""
 ''',
     "_flask_encoded": '''
 def _flask_encoded(response):
