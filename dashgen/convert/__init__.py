@@ -108,7 +108,10 @@ def _with_worker_start(
     # In the module that creates the app, whichever module the server loads (`wsgi.py` doing
     # `from app import server as application`): importing it registers the start-up on the server.
     source = converted
-    if (source.app_name, source.server_expression) != _TEMPLATE_NAMES:
+    named = (source.app_name, source.server_expression)
+    if pages and named != _TEMPLATE_NAMES and named[0].isidentifier() and named[1] in (f"{named[0]}.server", "server"):
+        pass  # the FastAPI block names the app and its server: written with the module's names below
+    elif named != _TEMPLATE_NAMES:
         if pages:  # no warning to say it with: refused rather than left answering otherwise
             raise Refused(
                 f"{project.shown(source.path)}: a Dash Pages app whose app and server are not named app and server "
@@ -119,6 +122,8 @@ def _with_worker_start(
     from dashgen.render import render_block
 
     block = render_block(conversion.backend.name, "app.py.jinja", "worker_start", pages=pages).strip("\n")
+    if pages:
+        block = block.replace("app.backend.", f"{named[0]}.backend.").replace("server.router.", f"{named[1]}.router.")
     shown = project.shown(source.path)
     result = []
     for change in changes:
