@@ -227,6 +227,8 @@ def test_a_person_uses_the_live_and_the_job_pages(projects, tmp_path, browser, b
             if LIVE in features:
                 page.click("nav.pages a:has-text('Live')")
                 page.wait_for_url(f"{server.base}{base}live")
+                # The navigation marks the page by a callback: once its answer is in, only that page.
+                page.wait_for_selector("nav.pages a.current:has-text('Live')")
                 assert page.locator("nav.pages a.current").all_inner_texts() == ["Live"]
                 page.wait_for_selector("#live-status:has-text('points, 2 per second')")
                 page.fill("#rate", "10")
@@ -243,6 +245,8 @@ def test_a_person_uses_the_live_and_the_job_pages(projects, tmp_path, browser, b
             if JOB in features:
                 page.click("nav.pages a:has-text('Job')")
                 page.wait_for_url(f"{server.base}{base}job")
+                # The navigation marks the page by a callback: once its answer is in, only that page.
+                page.wait_for_selector("nav.pages a.current:has-text('Job')")
                 assert page.locator("nav.pages a.current").all_inner_texts() == ["Job"]
                 assert page.title() == "Job"
                 run_and_see_the_result(page, 4_000_000)
