@@ -4,8 +4,11 @@ for a user who runs dashgen in the app's venv), else from the tables below."""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from functools import cache
+from pathlib import Path
 
 # Import names that differ from the distribution's (PEP 503 normalised) name, with every
 # distribution that installs them: any one of them provides the import. From the import each
@@ -148,7 +151,52 @@ _HEADER_LINE = re.compile(r"[\041-\071\073-\176]+:.*")
 
 
 def installed_requires(name: str) -> list[str] | None:
-    """A distribution's Requires-Dist as installed here, or None when it is not installed."""
+    """A distribution's Requires-Dist as installed here, or None when it is not installed: the
+    distribution importlib.metadata would find (the first on sys.path), read without it (its
+    import, the email package's with it, is a tenth of what check takes on a small app)."""
+    folders, complete = _metadata_folders()
+    if not complete:
+        return _importlib_requires(name)  # an egg or a zip on sys.path, or another finder
+    folder = folders.get(_prepared(name))
+    if folder is None:
+        return None
+    if folder.suffix.lower() != ".dist-info" or (folder / "requires.txt").exists():
+        return _importlib_requires(name)  # setuptools' egg-info
+    try:
+        text = (folder / "METADATA").read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return _importlib_requires(name)
+    return requires_dist(text)
+
+
+def requires_dist(metadata: str) -> list[str]:
+    """The Requires-Dist values of a METADATA file's text, as the email parser reads them."""
+    # The email parser reads the whole file, the long description too (most of the time check
+    # took in a venv): the headers end at the first blank line.
+    headers = metadata.partition("\n\n")[0]
+    if "\r" in headers:
+        return _email_requires(headers)
+    values, previous = [], ""
+    for line in headers.removesuffix("\n").split("\n"):
+        if line[:1] in (" ", "\t") and previous not in ("", "requires-dist"):
+            continue  # another header folded (a licence's text): what it holds is not asked
+        if not _HEADER_LINE.fullmatch(line):
+            return _email_requires(headers)  # a Requires-Dist folded, a line that is no header
+        name, _, value = line.partition(":")
+        previous = name.lower()
+        if previous == "requires-dist":
+            values.append(value.lstrip(" \t"))
+    # One header a line: what the email parser would give, without its parse.
+    return values
+
+
+def _email_requires(headers: str) -> list[str]:
+    from email import message_from_string
+
+    return message_from_string(headers).get_all("Requires-Dist") or []
+
+
+def _importlib_requires(name: str) -> list[str] | None:
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
@@ -158,22 +206,42 @@ def installed_requires(name: str) -> list[str] | None:
     text = found.read_text("METADATA")
     if text is None or found.read_text("requires.txt") is not None:
         return found.requires or []
-    # `requires` parses the whole file, the long description too (most of the time check takes
-    # in a venv): the headers end at the first blank line.
-    headers = text.partition("\n\n")[0]
-    lines = headers.removesuffix("\n").split("\n")
-    if "\r" not in headers and all(_HEADER_LINE.fullmatch(line) for line in lines):
-        # One header a line, none folded: what the email parser would give, without its parse
-        # (a fifth of the time asking the metadata takes).
-        return [
-            value.lstrip(" \t")
-            for line in lines
-            for name, _, value in [line.partition(":")]
-            if name.lower() == "requires-dist"
-        ]
-    from email import message_from_string
+    return requires_dist(text)
 
-    return message_from_string(headers).get_all("Requires-Dist") or []
+
+def _prepared(name: str) -> str:
+    """A distribution's name as importlib.metadata compares it with a metadata folder's."""
+    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+@cache
+def _metadata_folders() -> tuple[dict[str, Path], bool]:
+    """{name: the first .dist-info or .egg-info folder of that name on sys.path}, as
+    importlib.metadata's path finder lists them; and whether that is all it would find (no egg
+    or zip file on sys.path, and no other finder of distributions)."""
+    import importlib.machinery
+
+    folders: dict[str, Path] = {}
+    complete = all(
+        finder is importlib.machinery.PathFinder or not hasattr(finder, "find_distributions")
+        for finder in sys.meta_path
+    )
+    for entry in sys.path:
+        root = Path(entry or ".")
+        if root.name.lower().endswith(".egg"):
+            complete = False
+        try:
+            children = os.listdir(root)
+        except NotADirectoryError:
+            complete = False  # a zip file
+            continue
+        except OSError:
+            continue
+        for child in children:
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")):
+                folders.setdefault(_prepared(low.rpartition(".")[0].partition("-")[0]), root / child)
+    return folders, complete
 
 
 def installs(listed) -> tuple[set[str], set[str]]:

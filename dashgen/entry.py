@@ -96,6 +96,10 @@ class _Project:
         self.web = web  # what the platform runs, and where that is written
         self.web_source = web_source
         self.files: dict[Path, PythonFile | Refused | None] = {}
+        # What each module creates, asked several times while the served module is found (a
+        # large app.py took a tenth of a second per read).
+        self._creating: dict[Path, bool] = {}
+        self._apps: dict[tuple[Path, str | None], AppSource] = {}
 
     def python(self, path: Path) -> PythonFile | None:
         """The module at `path`, parsed once; None when it is not a readable module."""
@@ -127,7 +131,7 @@ class _Project:
                 "one from the project's modules: pass the right --app."
             )
         called = _called_factory(web) if creator.path == file.path else None
-        source = read_app(creator, self._project_module(creator.path), called)
+        source = self._read_app(creator, called)
         served = self._served(file, source, web)
         notes = (f"{served.dotted} ({note})",) if note else ()
         return replace(source, root=self.root, served=served, notes=notes)
@@ -204,7 +208,7 @@ class _Project:
     def _wraps(self, file: PythonFile, creator: Path) -> bool:
         """Whether `file` mounts the app created in `creator` in an ASGI app."""
         if file.path == creator:
-            source = read_app(file, self._project_module(file.path))
+            source = self._read_app(file)
             return asgi_wrapper(file.tree, source.app_name, source.own_server_name) is not None
         if self._creates(file):
             return False
@@ -212,7 +216,7 @@ class _Project:
             return True
         aliases = self._module_aliases(file, creator)
         created = self.python(creator) if aliases else None
-        app_name = read_app(created, self._project_module(creator)).app_name if created is not None else ""
+        app_name = self._read_app(created).app_name if created is not None else ""
         return any(asgi_wrapper(file.tree, f"{module}.{app_name}", None) for module, _ in aliases)
 
     def _creators(self, modules: list[Path]) -> list[Path]:
@@ -282,7 +286,15 @@ class _Project:
         return False
 
     def _creates(self, file: PythonFile) -> bool:
-        return creates_dash(file.tree, self._project_module(file.path))
+        if file.path not in self._creating:
+            self._creating[file.path] = creates_dash(file.tree, self._project_module(file.path))
+        return self._creating[file.path]
+
+    def _read_app(self, file: PythonFile, called: str | None = None) -> AppSource:
+        key = (file.path, called)
+        if key not in self._apps:
+            self._apps[key] = read_app(file, self._project_module(file.path), called)
+        return self._apps[key]
 
     def _creator(self, file: PythonFile) -> PythonFile | None:
         """The module that creates the Dash app `file` serves: itself, or one it imports it from."""

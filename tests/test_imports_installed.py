@@ -267,7 +267,8 @@ def test_the_dash_table_is_the_installed_dashs_metadata():
 
 
 def test_installed_requirements_are_what_importlib_metadata_reads():
-    """installed_requires reads only the headers of METADATA: the same list as the whole file."""
+    """installed_requires finds each distribution as importlib.metadata does and reads only the
+    headers of its METADATA: the same list as the whole file, and None for what is not installed."""
     from importlib.metadata import distribution, distributions
 
     from dashgen.distributions import installed_requires
@@ -276,6 +277,37 @@ def test_installed_requirements_are_what_importlib_metadata_reads():
     assert len(names) > 20
     for name in names:
         assert installed_requires(name) == (distribution(name).requires or []), name
+        assert installed_requires(name.upper().replace("-", ".")) == installed_requires(name), name
+    for missing in ("dashgen-not-installed", "", "-"):
+        assert installed_requires(missing) is None
+
+
+@pytest.mark.parametrize("shadowing", ["folder", "zip"])
+def test_installed_requires_finds_the_first_distribution_on_sys_path(tmp_path, monkeypatch, shadowing):
+    """A distribution earlier on sys.path is the one installed, from a folder or a zip file
+    (which importlib.metadata reads for dashgen)."""
+    import sys
+    import zipfile
+    from importlib.metadata import distribution
+
+    from dashgen import distributions
+
+    metadata = "Metadata-Version: 2.1\nName: Jinja2\nVersion: 0.1\nRequires-Dist: shadow-only\n\nText.\n"
+    if shadowing == "folder":
+        entry = tmp_path / "early"
+        (entry / "jinja2-0.1.dist-info").mkdir(parents=True)
+        (entry / "jinja2-0.1.dist-info" / "METADATA").write_text(metadata)
+    else:
+        entry = tmp_path / "early.zip"
+        with zipfile.ZipFile(entry, "w") as archive:
+            archive.writestr("jinja2-0.1.dist-info/METADATA", metadata)
+    monkeypatch.setattr(sys, "path", [str(entry), *sys.path])
+    distributions._metadata_folders.cache_clear()
+    try:
+        assert distributions.installed_requires("jinja2") == ["shadow-only"] == distribution("jinja2").requires
+        assert distributions._metadata_folders()[1] is (shadowing == "folder")
+    finally:
+        distributions._metadata_folders.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -287,23 +319,19 @@ def test_installed_requirements_are_what_importlib_metadata_reads():
         "Name: a\r\nRequires-Dist: b\r\n",
         "From x\nRequires-Dist: b\nnot a header\nRequires-Dist: c",
         "Näme: a\nRequires-Dist: b",
+        "Name: a\nLicense: MIT\n        \n  Copyright\n\tholders\nRequires-Dist: b\nRequires-Dist: c",
+        "  folded: first\nRequires-Dist: b",
+        "Name: a\nRequires-Dist: b\n\tfolded",
         "",
     ],
 )
-def test_requires_dist_is_read_as_the_email_parser_reads_it(tmp_path, monkeypatch, headers):
+def test_requires_dist_is_read_as_the_email_parser_reads_it(headers):
     from email import message_from_string
 
-    from dashgen import distributions
+    from dashgen.distributions import requires_dist
 
-    class Found:
-        requires = None
-
-        def read_text(self, name):
-            return headers + "\n\nThe description.\nRequires-Dist: not a header\n" if name == "METADATA" else None
-
-    monkeypatch.setattr("importlib.metadata.distribution", lambda name: Found())
     expected = message_from_string(headers).get_all("Requires-Dist") or []
-    assert distributions.installed_requires("a") == expected
+    assert requires_dist(headers + "\n\nThe description.\nRequires-Dist: not a header\n") == expected
 
 
 def test_a_dependency_skipped_unparsed_is_one_no_extra_asks_for():
