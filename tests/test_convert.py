@@ -1362,6 +1362,15 @@ class _Browser:
         return self.send(what, f"{self.prefix}_dash-update-component", body)
 
 
+def _secret_after_moving(flask_base: str, converted_base: str, prefix: str) -> tuple:
+    """/secret on the converted server, asked with the session of a log-in on the Flask app."""
+    moving = _Browser(flask_base, prefix)
+    grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
+    moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
+    moving.base = converted_base
+    return moving.send("secret", "/secret")
+
+
 def _assert_alike(before: list, after: list) -> None:
     """The converted server's answers, step by step, are the original's."""
     for was, now in zip(before, after, strict=True):
@@ -1445,11 +1454,7 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
         before = _login_answers(_Browser(flask.base, prefix or "/"))
         after = _login_answers(_Browser(quart.base, prefix or "/"))
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
-        moving = _Browser(flask.base, prefix or "/")
-        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
-        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
-        moving.base = quart.base
-        carried = moving.send("secret", "/secret")
+        carried = _secret_after_moving(flask.base, quart.base, prefix or "/")
     _assert_alike(before, after)
     seen = _by_step(before)
     assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
@@ -1881,11 +1886,7 @@ def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache
         before = [_normal_answer(answer) for answer in flask_answers]
         after = [_normal_answer(answer) for answer in fastapi_answers]
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
-        moving = _Browser(flask.base, prefix or "/")
-        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
-        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
-        moving.base = fastapi.base
-        carried = moving.send("secret", "/secret")
+        carried = _secret_after_moving(flask.base, fastapi.base, prefix or "/")
     _assert_alike(before, after)
     # What fastapi_login.py answers itself (login_required, unauthorized()) is Flask's to the byte.
     for was, now in zip(flask_answers, fastapi_answers, strict=True):
