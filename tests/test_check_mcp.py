@@ -86,20 +86,31 @@ def guard_mcp():
 # --- Errors, demonstrated ----------------------------------------------------------------
 
 
+def only_finding(project, code: str) -> dict:
+    """`check`'s one finding on the project, which must be `code`."""
+    report = check(project)
+    assert codes(report) == {code}
+    return finding(report, code)
+
+
+def served(project):
+    """The project booted with its own Procfile command below /p/, with the token its guard asks for."""
+    return boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN})
+
+
 @pytest.mark.server
 def test_an_unguarded_mcp_server_answers_anyone_until_a_hook_checks_token_and_origin(tmp_path):
     project = shape(tmp_path, "mcp_unguarded")
-    report = check(project)
-    assert codes(report) == {"mcp-unguarded"}
-    assert (finding(report, "mcp-unguarded")["file"], finding(report, "mcp-unguarded")["line"]) == ("Procfile", 1)
-    with boot(project, procfile_command(project), prefix="/p/") as server:
+    unguarded = only_finding(project, "mcp-unguarded")
+    assert (unguarded["file"], unguarded["line"]) == ("Procfile", 1)
+    with served(project) as server:
         # No token, and the Origin of a page on another site: every callback is a public tool.
         answer = Mcp(f"{server.base}/p/_mcp", Origin=EVIL).call("greet", city="Bergen")
     assert greeting(answer) == "Hello from Bergen"
 
     (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
     assert check(project)["findings"] == []
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    with served(project) as server:
         url = f"{server.base}/p/_mcp"
         assert Mcp(url).initialize().status_code == 401
         assert Mcp(url, Authorization="Bearer wrong").initialize().status_code == 401
@@ -110,45 +121,44 @@ def test_an_unguarded_mcp_server_answers_anyone_until_a_hook_checks_token_and_or
 
 @pytest.mark.server
 def test_mcp_on_fastapi_at_its_default_path_answers_500_until_it_moves(tmp_path):
-    project = shape(tmp_path, "mcp_fastapi_path")
-    report = check(project)
-    assert codes(report) == {"mcp-fastapi-default-path"}
-    assert finding(report, "mcp-fastapi-default-path")["line"] == 8
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    project = shape(tmp_path, "mcp_fastapi")
+    assert only_finding(project, "mcp-fastapi-default-path")["line"] == 8
+    with served(project) as server:
         assert authorized(server).initialize().status_code == 500
     assert "No active request in context" in server.output()
 
     edit(project / "app.py", "enable_mcp=True)", 'enable_mcp=True, mcp_path="_dash-mcp")')
     assert check(project)["findings"] == []
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    with served(project) as server:
         assert Mcp(f"{server.base}/p/_dash-mcp", Origin=EVIL).initialize().status_code == 403
         assert greeting(authorized(server, "_dash-mcp").call("greet", city="Bergen")) == "Hello from Bergen"
 
 
 @pytest.mark.server
 def test_an_async_callback_tool_fails_until_it_is_a_plain_def(tmp_path):
-    project = shape(tmp_path, "mcp_async_callback")
-    report = check(project)
-    assert codes(report) == {"mcp-async-callback"}
-    assert finding(report, "mcp-async-callback")["line"] == 28
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    project = shape(tmp_path, "mcp_fastapi")
+    # The app of the test above at the path that works, so that greet is its one error.
+    edit(project / "app.py", "enable_mcp=True)", 'enable_mcp=True, mcp_path="_dash-mcp")')
+    edit(project / "app.py", "def greet", "async def greet")
+    assert only_finding(project, "mcp-async-callback")["line"] == 28
+    with served(project) as server:
         answer = authorized(server, "_dash-mcp").call("greet", city="Bergen")
     assert answer["error"]["code"] == -32603
     assert "not coroutine" in answer["error"]["message"]
 
     edit(project / "app.py", "async def greet", "def greet")
     assert check(project)["findings"] == []
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    with served(project) as server:
         assert greeting(authorized(server, "_dash-mcp").call("greet", city="Bergen")) == "Hello from Bergen"
 
 
 @pytest.mark.server
 def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
     project = shape(tmp_path, "mcp_figure")
-    report = check(project)
-    assert codes(report) == {"mcp-figure-without-kaleido"}
-    assert finding(report, "mcp-figure-without-kaleido")["line"] == 28
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    # The guard of the first test, so that the figure is the app's one error.
+    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+    assert only_finding(project, "mcp-figure-without-kaleido")["line"] == 10
+    with served(project) as server:
         answer = authorized(server).call("chart", city="Bergen")
     assert answer["error"]["code"] == -32603
     assert "RuntimeError" in answer["error"]["message"] and "Kaleido" in answer["error"]["message"]
@@ -159,7 +169,7 @@ def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
         'Input("city", "value"), mcp_enabled=False)\ndef chart',
     )
     assert check(project)["findings"] == []
-    with boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN}) as server:
+    with served(project) as server:
         client = authorized(server)
         assert "chart" not in client.tools() and "summary" in client.tools()
         answer = client.call("summary", city="Bergen")

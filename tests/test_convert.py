@@ -69,6 +69,17 @@ def _convert(project: Path, *options: str, backend: str = "quart") -> subprocess
     return run_dashgen("convert", "--backend", backend, *options, cwd=project)
 
 
+def _refused_on_fastapi(project: Path, file: Path, original: str, edits: tuple) -> None:
+    """Each (old, new, blocker) of `edits` on its own: with `file` written as `original` where
+    old reads new, `convert --backend fastapi` is refused, names `blocker` and writes nothing."""
+    for old, new, blocker in edits:
+        file.write_text(original.replace(old, new))
+        before = snapshot(project)
+        refused = _convert(project, backend="fastapi")
+        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
+        assert blocker in refused.stderr, refused.stderr
+
+
 @pytest.mark.parametrize("name", CONVERTED)
 def test_converts_and_a_second_run_has_nothing_to_do(tmp_path, name):
     project = _copy(tmp_path, name)
@@ -1216,7 +1227,7 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
     assert "from dash import callback_context\n" in text and 'callback_context.headers.get("user-agent"' in text
     assert not re.search(r"\bflask\b", text.split('"""', 2)[2].replace("Flask's", ""))  # the helpers say "Flask's"
     assert '_flask_arg(callback_context.args, "page", "1")' in text  # Werkzeug's first value of a repeated key
-    for old, new, blocker in (
+    refusals = (
         ('flask.request.cookies.get("theme", "light")', "flask.request.form['theme']", "app.py:15:"),
         ('flask.request.headers.get("User-Agent", "")', 'flask.request.headers["User-Agent"]', "app.py:22:"),
         ("flask.request.remote_addr", "flask.request.path", "app.py:23:"),
@@ -1224,12 +1235,8 @@ def test_flask_request_in_a_callback_reads_callback_context_on_fastapi_or_is_ref
          '@app.callback(Output("seen", "children"), Input("name", "value"), background=True)', "app.py:14:"),
         ("def client(name):", "def client(name, request=None):", "app.py:22:"),  # its own request
         ("return flask.jsonify(ok=True)", "return flask.g.get('x')", "app.py:28: flask.g"),
-    ):  # fmt: skip
-        app.write_text(original.replace(old, new))
-        before = snapshot(project)
-        refused = _convert(project, backend="fastapi")
-        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
-        assert blocker in refused.stderr, refused.stderr
+    )  # fmt: skip
+    _refused_on_fastapi(project, app, original, refusals)
 
 
 def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fastapi(tmp_path):
@@ -1239,16 +1246,12 @@ def test_a_relative_file_or_a_static_route_off_the_app_s_root_is_refused_on_fast
     project = _copy(tmp_path, "convert_fastapi_cwd_files")
     app = project / "app.py"
     original = app.read_text()
-    for old, new, blocker in (
+    refusals = (
         ('os.path.join(root_dir, "downloads")', '"downloads"', "app.py:17: download, send_from_directory(...)"),
         ("root_dir = os.getcwd()", "root_dir = os.getcwd()\n    root_dir = 'x'", "app.py:18: download, send_from"),
         ("/downloads/<path:path>", "/static/files/<path:path>", "app.py:15: download, a route under /static/ — "),
-    ):
-        app.write_text(original.replace(old, new))
-        before = snapshot(project)
-        refused = _convert(project, backend="fastapi")
-        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
-        assert blocker in refused.stderr, refused.stderr
+    )
+    _refused_on_fastapi(project, app, original, refusals)
 
 
 def test_a_secret_key_nothing_signs_with_is_dropped_on_fastapi(tmp_path):
@@ -1359,6 +1362,29 @@ class _Browser:
         return self.send(what, f"{self.prefix}_dash-update-component", body)
 
 
+def _secret_after_moving(flask_base: str, converted_base: str, prefix: str) -> tuple:
+    """/secret on the converted server, asked with the session of a log-in on the Flask app."""
+    moving = _Browser(flask_base, prefix)
+    grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
+    moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
+    moving.base = converted_base
+    return moving.send("secret", "/secret")
+
+
+def _assert_alike(before: list, after: list) -> None:
+    """The converted server's answers, step by step, are the original's."""
+    for was, now in zip(before, after, strict=True):
+        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+
+
+def _by_step(answers: list) -> dict[str, list]:
+    """The answers of each step, in order, by the step's name (an answer's first item)."""
+    seen = {}
+    for what, *answer in answers:
+        seen.setdefault(what, []).append(answer)
+    return seen
+
+
 def _login_answers(browser: _Browser, form=lambda fields: "&".join(f"{k}={v}" for k, v in fields.items())) -> list:
     """Not logged in, a wrong password, logged in, logged out (by the callback, then the route),
     logged in by a form (its fields as `form` sends them), remembered once the session cookie is gone."""
@@ -1428,16 +1454,9 @@ def test_flask_login_on_quart_logs_in_and_out_as_on_flask(tmp_path, venv_cache, 
         before = _login_answers(_Browser(flask.base, prefix or "/"))
         after = _login_answers(_Browser(quart.base, prefix or "/"))
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
-        moving = _Browser(flask.base, prefix or "/")
-        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
-        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
-        moving.base = quart.base
-        carried = moving.send("secret", "/secret")
-    for was, now in zip(before, after, strict=True):
-        assert was == now, f"{was!r:.600} vs {now!r:.600}"
-    seen = {what: [] for what, *_ in before}
-    for what, *answer in before:
-        seen[what].append(answer)
+        carried = _secret_after_moving(flask.base, quart.base, prefix or "/")
+    _assert_alike(before, after)
+    seen = _by_step(before)
     assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
     flash = {"_flashes": [{" t": ["message", "Please log in to access this page."]}]}
     assert seen["secret"][0][3] == (("session", flash, "HttpOnly; Path=/"),)
@@ -1710,15 +1729,11 @@ def test_flask_request_in_a_plain_function_reads_dash_s_request_or_is_refused(tm
     project = _copy(tmp_path, "convert_fastapi_pages_request")
     page = project / "pages" / "report.py"
     original = page.read_text()
-    for old, new, blocker in (
+    refusals = (
         ('flask.request.args.getlist("team")', "flask.request.path", "pages/report.py:14: flask's request used"),
         ("def layout(**query):", "@functools.cache\ndef layout(**query):", "pages/report.py:15: flask's request used"),
-    ):
-        page.write_text(original.replace(old, new))
-        before = snapshot(project)
-        refused = _convert(project, backend="fastapi")
-        assert refused.returncode == 1 and snapshot(project) == before, refused.stdout
-        assert blocker in refused.stderr, refused.stderr
+    )
+    _refused_on_fastapi(project, page, original, refusals)
 
 
 # --- Flask's session on FastAPI ---------------------------------------------------------------
@@ -1791,11 +1806,8 @@ def test_flask_session_on_fastapi_answers_as_on_flask(tmp_path, prefix, keyed):
         moving.callback("note", "saved.children", [("note", "value", "carried")])
         moving.base = fastapi.base
         carried = _normal_answer(moving.send("session", "/api/session"))
-    for was, now in zip(before, after, strict=True):
-        assert was == now, f"{was!r:.600} vs {now!r:.600}"
-    seen = {what: [] for what, *_ in before}
-    for what, *answer in before:
-        seen[what].append(answer)
+    _assert_alike(before, after)
+    seen = _by_step(before)
     if keyed:
         assert seen["plain"] == [[200, None, "nothing of the session here", None, None]] * 2
         assert seen["note 'first'"][0][3] == (("session", {"note": "first"}, "HttpOnly; Path=/"),)
@@ -1874,20 +1886,13 @@ def test_flask_login_on_fastapi_logs_in_and_out_as_on_flask(tmp_path, venv_cache
         before = [_normal_answer(answer) for answer in flask_answers]
         after = [_normal_answer(answer) for answer in fastapi_answers]
         # A session the Flask app signed logs in on the conversion: its users stay logged in.
-        moving = _Browser(flask.base, prefix or "/")
-        grace = [("username", "value", "grace"), ("password", "value", "hopper"), ("remember", "value", [])]
-        moving.callback("log in", "login-result.children", [("login", "n_clicks", 1)], grace)
-        moving.base = fastapi.base
-        carried = moving.send("secret", "/secret")
-    for was, now in zip(before, after, strict=True):
-        assert was == now, f"{was!r:.600} vs {now!r:.600}"
+        carried = _secret_after_moving(flask.base, fastapi.base, prefix or "/")
+    _assert_alike(before, after)
     # What fastapi_login.py answers itself (login_required, unauthorized()) is Flask's to the byte.
     for was, now in zip(flask_answers, fastapi_answers, strict=True):
         if was[0] in ("secret", "admin"):
             assert was == now, f"{was!r:.600} vs {now!r:.600}"
-    seen = {what: [] for what, *_ in before}
-    for what, *answer in before:
-        seen[what].append(answer)
+    seen = _by_step(before)
     assert seen["secret"][0][:2] == [302, "/login?next=%2Fsecret%3Fx%3D1"]
     assert seen["log in with lovelace"][0][2] == {"login-result": {"children": "Logged in as ada"}}
     assert seen["secret"][1] == [200, None, "secret for ada", None, "Cookie"]
