@@ -176,6 +176,51 @@ def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
     assert answer["result"]["structuredContent"]["response"]["summary"]["children"] == "7 visitors in Bergen"
 
 
+@pytest.mark.server
+def test_the_pages_router_tool_fails_in_dashs_async_mode_until_dash_runs_it_sync(tmp_path):
+    project = shape(tmp_path, "mcp_pages")
+    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+    assert only_finding(project, "mcp-pages-router")["line"] == 5
+    with served(project) as server:
+        answer = authorized(server).call("update", pathname_="/p/", search_="")
+    assert answer["error"]["code"] == -32603
+    assert "not coroutine" in answer["error"]["message"]
+
+    edit(project / "app.py", "use_pages=True)", "use_pages=True, use_async=False)")
+    assert check(project)["findings"] == []
+    with served(project) as server:
+        answer = authorized(server).call("update", pathname_="/p/", search_="")
+    page = answer["result"]["structuredContent"]["response"]["_pages_content"]["children"]
+    assert page["props"]["children"] == "Welcome home."
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("requirements.txt", "dash[async]>=4.4.1", "dash>=4.4.1"),  # no asgiref: the router is sync
+        ("app.py", "server = app.server", "server = app.server\nconfigure_mcp_server(include_callbacks=False)"),
+        ("app.py", "use_pages=True)", "use_pages=True, use_async=False)"),
+        ("Procfile", "env DASH_MCP_ENABLED=true ", ""),
+    ],
+    ids=["without-asgiref", "tools-opt-in", "use-async-false", "mcp-off"],
+)
+def test_the_pages_router_is_no_error_where_it_is_no_failing_tool(tmp_path, change):
+    project = shape(tmp_path, "mcp_pages")
+    file, old, new = change
+    edit(project / file, old, new)
+    if "configure_mcp_server" in new:
+        edit(project / "app.py", "from dash import", "from dash.mcp import configure_mcp_server\nfrom dash import")
+    assert "mcp-pages-router" not in codes(check(project))
+
+
+def test_use_async_true_makes_the_router_a_failing_tool_without_asgiref_listed(tmp_path):
+    project = shape(tmp_path, "mcp_pages")
+    edit(project / "requirements.txt", "dash[async]>=4.4.1", "dash>=4.4.1")
+    edit(project / "app.py", "use_pages=True)", "use_pages=True, use_async=True)")
+    report = check(project)
+    assert "use_async=True on line 5" in finding(report, "mcp-pages-router")["problem"]
+
+
 # --- Every way MCP gets turned on, in process ---------------------------------------------
 
 APP = """\

@@ -845,6 +845,17 @@ CASES = [
         file="app.py",
         line='Output("chart", "figure")',
     ),
+    Case(
+        "mcp-pages-router",
+        {
+            **PAGES,
+            "requirements.txt": "dash[async]>=4.2.0\ngunicorn>=23.0\n",
+            "app.json": '{"env": {"DASH_MCP_ENABLED": "true"}}\n',
+        },
+        {"app.py": PAGES_APP.replace("use_pages=True)", "use_pages=True, use_async=False)")},
+        file="app.py",
+        line="use_pages=True",
+    ),
     # --- pages -------------------------------------------------------------------------------
     Case(
         "pages-folder-missing",

@@ -56,7 +56,7 @@ def imports_installed(project):
     when what the requirements install is known: every line names its distribution (what `-e .`
     or a bare URL installs is known once pip builds it), and what each listed distribution
     requires is in the installed metadata where dashgen runs or in distributions.REQUIRES."""
-    listed, file = _listed(project)
+    listed, file = listed_requirements(project)
     if listed is None or not any(normalised(each.name) == "dash" for each in listed):
         return  # no list, or one without dash (requirements-no-dash): the packages are installed elsewhere
     installed, unknown = installs(listed)
@@ -92,7 +92,7 @@ def imports_installed(project):
                     )  # fmt: skip
 
 
-def _listed(project):
+def listed_requirements(project):
     """The requirements pip installs (packaging Requirements) and the file they are read from;
     None when there are none to read or some line's distribution cannot be told."""
     from packaging.requirements import InvalidRequirement, Requirement

@@ -54,6 +54,17 @@ FIGURE_WITHOUT_KALEIDO = rule(
     "mcp_enabled=False to that callback's decorator.",
 )  # fmt: skip
 
+PAGES_ROUTER = rule(
+    "mcp-pages-router", ERROR,
+    summary="Dash Pages' router is an MCP tool and Dash runs it as a coroutine.",
+    why="When asgiref is installed (dash[async]) or use_async=True, Dash registers Pages' router as an async "
+    "callback, which its MCP server runs synchronously: tools/call of `update` answers the JSON-RPC error -32603 "
+    "(TypeError: ... not coroutine). No decorator of the app's reaches that callback.",
+    fix="Make the callbacks tools only where they say so: configure_mcp_server(include_callbacks=False) from "
+    "dash.mcp, and mcp_enabled=True on the callbacks to offer; or Dash(..., use_async=False) when no callback is "
+    "async.",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Switch:
@@ -187,22 +198,27 @@ class Tool:
     callback: object  # dashgen.rules.websocket.CallbackDef
 
 
+def _opt_in(project) -> bool:
+    """Whether only the callbacks that say mcp_enabled=True are tools:
+    configure_mcp_server(include_callbacks=False) in one of the project's modules."""
+    return any(
+        called_name(call.func) == "configure_mcp_server"
+        and (keyword := _keyword(call, "include_callbacks")) is not None
+        and _constant(keyword.value) is False
+        for _, tree in project.modules
+        for call in nodes(tree, ast.Call)
+    )
+
+
 def tools(project) -> list[Tool]:
     """The decorated callbacks of the project's modules that are MCP tools: all but those with
     mcp_enabled=False, or only those with mcp_enabled=True after
     configure_mcp_server(include_callbacks=False)."""
     from dashgen.rules.websocket import callback_defs
 
-    modules = project.modules
-    opt_in = any(
-        called_name(call.func) == "configure_mcp_server"
-        and (keyword := _keyword(call, "include_callbacks")) is not None
-        and _constant(keyword.value) is False
-        for _, tree in modules
-        for call in nodes(tree, ast.Call)
-    )
+    opt_in = _opt_in(project)
     found = []
-    for path, tree in modules:
+    for path, tree in project.modules:
         for callback in callback_defs(tree):
             keyword = callback.keywords.get("mcp_enabled")
             listed = None if keyword is None else _constant(keyword)  # ... for an expression: it may be
@@ -282,3 +298,37 @@ def callback_tools(project):
                 "Add kaleido to requirements.txt (kaleido >= 1 also needs Chrome where the app runs), or pass "
                 "mcp_enabled=False to its decorator.",
             )  # fmt: skip
+
+
+@checker(PAGES_ROUTER)
+def pages_router(project):
+    """Pages' own router callback, a tool that fails when Dash runs in its async mode."""
+    config = project.pages
+    if config is None or not config.use_pages or mcp_switch(project) is None or _opt_in(project):
+        return
+    call = project.source.call
+    keyword = _keyword(call, "use_async")
+    if keyword is not None:
+        if _constant(keyword.value) is not True:
+            return  # use_async=False, or an expression that may be either
+        how = f"use_async=True on line {keyword.value.lineno}"
+    elif _installs_asgiref(project):
+        how = "asgiref, which the requirements install,"
+    else:
+        return
+    yield PAGES_ROUTER.finding(
+        project.shown(project.source.call_file), call.lineno,
+        f"The app uses Dash Pages and {how} makes Dash register Pages' router as an async callback, which Dash's "
+        "MCP server lists as the tool `update` and runs synchronously: its tools/call answers the JSON-RPC error "
+        "-32603 (TypeError: ... not coroutine).",
+    )  # fmt: skip
+
+
+def _installs_asgiref(project) -> bool:
+    """Whether what the requirements install includes asgiref, whose import is Dash's test for
+    its async mode (dash[async] brings it); False when that cannot be told."""
+    from dashgen.distributions import installs
+    from dashgen.rules.dependencies import listed_requirements
+
+    listed, _ = listed_requirements(project)
+    return listed is not None and "asgiref" in installs(listed)[0]
