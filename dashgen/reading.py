@@ -108,11 +108,13 @@ def module_file(dotted: str, folders) -> Path | None:
 
 
 def read_pyproject(root: Path, mentioning: str, wanted: str) -> dict:
-    """The project's pyproject.toml as TOML, {} when there is none or when its text does not
-    mention `mentioning` (most projects' files say nothing of what is asked: no TOML is parsed).
-    `wanted` says what is read, in the refusal of a file that is not TOML."""
+    """The project's pyproject.toml as TOML, {} when there is none or when no line mentions
+    `mentioning` before its first `=`: where a table header or a key names it (a value, such as
+    the description `dashgen new` writes, cannot; most projects' files say nothing of what is
+    asked, and no TOML is parsed). `wanted` says what is read, in the refusal of a file that is
+    not TOML."""
     text = read_text(root / "pyproject.toml")
-    if text is None or mentioning not in text:
+    if text is None or not any(mentioning in line.partition("=")[0] for line in text.splitlines()):
         return {}
     try:
         import tomllib

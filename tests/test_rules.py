@@ -1028,11 +1028,21 @@ def test_ignore_by_code(tmp_path):
     assert codes(kept) == set() and codes(ignored) == {"run-at-import"}
 
 
-def test_pyproject_ignores(tmp_path):
+@pytest.mark.parametrize(
+    "settings",
+    [
+        '[tool.dashgen]\nignore = ["run-at-import"]\n',
+        '[tool . "dashgen"]\nignore = [\n  "run-at-import",\n]\n',
+        '[tool]\ndashgen.ignore = ["run-at-import"]\n',
+        '[tool]\ndashgen = { ignore = ["run-at-import"] }\n',
+    ],
+    ids=["table", "quoted-key", "dotted-key", "inline-table"],
+)
+def test_pyproject_ignores(tmp_path, settings):
     write(tmp_path, {**FLASK_PROJECT, "app.py": FLASK + "\napp.run()\n"})
     assert ignores.configured(tmp_path) == frozenset()
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "sales"\n\n[tool.dashgen]\nignore = ["run-at-import"]\n'
+        '[project]\nname = "sales"\ndescription = "Checked by dashgen."\n\n' + settings
     )
     configured = ignores.configured(tmp_path)
     assert configured == {"run-at-import"}
@@ -1047,6 +1057,11 @@ def test_unknown_code_on_the_command_line_is_invalid_input():
         ignores.codes("setup-race,no-such-rule", "--ignore")
     assert raised.value.exit_code == 2
     assert "no-such-rule" in raised.value.message and "--ignore" in raised.value.message
+
+
+def test_a_pyproject_that_names_dashgen_only_in_a_value_has_no_settings(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "sales"\ndescription = "Made with dashgen."\n')
+    assert ignores.configured(tmp_path) == frozenset()
 
 
 @pytest.mark.parametrize(
