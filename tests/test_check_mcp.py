@@ -98,6 +98,20 @@ def served(project):
     return boot(project, procfile_command(project), prefix="/p/", env={"DASH_MCP_TOKEN": TOKEN})
 
 
+def failed_call(project, tool: str, path: str = "_mcp", **arguments) -> str:
+    """tools/call of `tool` on the booted project, which must answer the JSON-RPC error -32603
+    (an internal error): its message."""
+    with served(project) as server:
+        answer = authorized(server, path).call(tool, **arguments)
+    assert answer["error"]["code"] == -32603
+    return answer["error"]["message"]
+
+
+def guard(project) -> None:
+    """FLASK_GUARD added to the project's app.py (a Flask app): its MCP path is guarded."""
+    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+
+
 @pytest.mark.server
 def test_an_unguarded_mcp_server_answers_anyone_until_a_hook_checks_token_and_origin(tmp_path):
     project = shape(tmp_path, "mcp_unguarded")
@@ -108,7 +122,7 @@ def test_an_unguarded_mcp_server_answers_anyone_until_a_hook_checks_token_and_or
         answer = Mcp(f"{server.base}/p/_mcp", Origin=EVIL).call("greet", city="Bergen")
     assert greeting(answer) == "Hello from Bergen"
 
-    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+    guard(project)
     assert check(project)["findings"] == []
     with served(project) as server:
         url = f"{server.base}/p/_mcp"
@@ -141,10 +155,7 @@ def test_an_async_callback_tool_fails_until_it_is_a_plain_def(tmp_path):
     edit(project / "app.py", "enable_mcp=True)", 'enable_mcp=True, mcp_path="_dash-mcp")')
     edit(project / "app.py", "def greet", "async def greet")
     assert only_finding(project, "mcp-async-callback")["line"] == 28
-    with served(project) as server:
-        answer = authorized(server, "_dash-mcp").call("greet", city="Bergen")
-    assert answer["error"]["code"] == -32603
-    assert "not coroutine" in answer["error"]["message"]
+    assert "not coroutine" in failed_call(project, "greet", "_dash-mcp", city="Bergen")
 
     edit(project / "app.py", "async def greet", "def greet")
     assert check(project)["findings"] == []
@@ -156,12 +167,10 @@ def test_an_async_callback_tool_fails_until_it_is_a_plain_def(tmp_path):
 def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
     project = shape(tmp_path, "mcp_figure")
     # The guard of the first test, so that the figure is the app's one error.
-    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+    guard(project)
     assert only_finding(project, "mcp-figure-without-kaleido")["line"] == 10
-    with served(project) as server:
-        answer = authorized(server).call("chart", city="Bergen")
-    assert answer["error"]["code"] == -32603
-    assert "RuntimeError" in answer["error"]["message"] and "Kaleido" in answer["error"]["message"]
+    message = failed_call(project, "chart", city="Bergen")
+    assert "RuntimeError" in message and "Kaleido" in message
 
     edit(
         project / "app.py",
@@ -179,12 +188,9 @@ def test_a_figure_tool_fails_without_kaleido_until_it_opts_out(tmp_path):
 @pytest.mark.server
 def test_the_pages_router_tool_fails_in_dashs_async_mode_until_dash_runs_it_sync(tmp_path):
     project = shape(tmp_path, "mcp_pages")
-    (project / "app.py").write_text((project / "app.py").read_text() + FLASK_GUARD)
+    guard(project)
     assert only_finding(project, "mcp-pages-router")["line"] == 5
-    with served(project) as server:
-        answer = authorized(server).call("update", pathname_="/p/", search_="")
-    assert answer["error"]["code"] == -32603
-    assert "not coroutine" in answer["error"]["message"]
+    assert "not coroutine" in failed_call(project, "update", pathname_="/p/", search_="")
 
     edit(project / "app.py", "use_pages=True)", "use_pages=True, use_async=False)")
     assert check(project)["findings"] == []
