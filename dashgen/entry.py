@@ -96,8 +96,8 @@ class _Project:
         self.web = web  # what the platform runs, and where that is written
         self.web_source = web_source
         self.files: dict[Path, PythonFile | Refused | None] = {}
-        # What each module creates, asked several times while the served module is found (a
-        # large app.py took a tenth of a second per read).
+        # What each module creates, asked several times while the served module is found (each
+        # read of a large app.py took tens of milliseconds).
         self._creating: dict[Path, bool] = {}
         self._apps: dict[tuple[Path, str | None], AppSource] = {}
 

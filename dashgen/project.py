@@ -121,6 +121,38 @@ class Project:
 
         return read_requirements(self.root)
 
+    @cached_property
+    def listed(self) -> tuple[list | None, str]:
+        """The requirements pip installs (packaging Requirements) and the file they are read
+        from; None when there are none to read or some line's distribution cannot be told."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        from dashgen.requirements import FILE, declared_dependencies
+
+        requirements = self.requirements
+        if requirements is not None:
+            if requirements.unnamed:
+                return None, FILE
+            lines = (*requirements.entries, *requirements.included)
+            return [line.requirement for line in lines if not line.constraint], FILE
+        declared = declared_dependencies(self.root)
+        try:
+            return ([Requirement(text) for text in declared] or None), "pyproject.toml"
+        except InvalidRequirement:
+            return None, "pyproject.toml"
+
+    @cached_property
+    def installed(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """What pip installs for `listed` and what of it cannot be told (distributions.installs),
+        asked by more than one rule; None without a list."""
+        from dashgen.distributions import installs
+
+        listed, _ = self.listed
+        if listed is None:
+            return None
+        found, unknown = installs(listed)
+        return frozenset(found), frozenset(unknown)
+
     @property
     def platform(self) -> str:
         """Where the app is deployed: the target, else Dash Enterprise when there is a Procfile."""

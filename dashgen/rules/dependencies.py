@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from dashgen import background
-from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, installs, normalised, provided
+from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, normalised, provided
 from dashgen.project import SERVER_PACKAGES, SERVERS
 from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.rules.requirements import needed_requirements
@@ -56,13 +56,13 @@ def imports_installed(project):
     when what the requirements install is known: every line names its distribution (what `-e .`
     or a bare URL installs is known once pip builds it), and what each listed distribution
     requires is in the installed metadata where dashgen runs or in distributions.REQUIRES."""
-    listed, file = listed_requirements(project)
+    listed, file = project.listed
     if listed is None or not any(normalised(each.name) == "dash" for each in listed):
         return  # no list, or one without dash (requirements-no-dash): the packages are installed elsewhere
-    installed, unknown = installs(listed)
+    installed, unknown = project.installed
     if unknown:
         return  # one of them may install the import: only a venv with them installed can tell
-    installed |= _reported_elsewhere(project)
+    installed = installed | _reported_elsewhere(project)
     own = _project_modules(project.root)
     # `web: python app.py` runs the served module's __main__ block; a server that imports it does not.
     run_as_main = project.source.entry.path if project.web is not None and project.web.server == "python" else None
@@ -90,26 +90,6 @@ def imports_installed(project):
                         shown, line, f"{problem}, so the app stops at import (ModuleNotFoundError).",
                         f"Add {distribution} to {file}.",
                     )  # fmt: skip
-
-
-def listed_requirements(project):
-    """The requirements pip installs (packaging Requirements) and the file they are read from;
-    None when there are none to read or some line's distribution cannot be told."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    from dashgen.requirements import FILE, declared_dependencies
-
-    requirements = project.requirements
-    if requirements is not None:
-        if requirements.unnamed:
-            return None, FILE
-        lines = (*requirements.entries, *requirements.included)
-        return [line.requirement for line in lines if not line.constraint], FILE
-    declared = declared_dependencies(project.root)
-    try:
-        return ([Requirement(text) for text in declared] or None), "pyproject.toml"
-    except InvalidRequirement:
-        return None, "pyproject.toml"
 
 
 def _reported_elsewhere(project) -> set[str]:

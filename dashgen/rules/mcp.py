@@ -327,8 +327,4 @@ def pages_router(project):
 def _installs_asgiref(project) -> bool:
     """Whether what the requirements install includes asgiref, whose import is Dash's test for
     its async mode (dash[async] brings it); False when that cannot be told."""
-    from dashgen.distributions import installs
-    from dashgen.rules.dependencies import listed_requirements
-
-    listed, _ = listed_requirements(project)
-    return listed is not None and "asgiref" in installs(listed)[0]
+    return project.installed is not None and "asgiref" in project.installed[0]
