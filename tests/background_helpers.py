@@ -157,21 +157,36 @@ class Job:
         assert reply.status in (200, 204), reply.text[:500]
 
 
-def start_job(page_url: str, output: str, trigger: str, state: dict[str, object], timeout: float = 20) -> Job:
-    """Click `trigger` (a button's id) for the background callback writing `output` (id.prop)."""
+def job_request(page_url: str, output: str, trigger: str, state: dict[str, object], timeout: float = 20):
+    """The request a click on `trigger` (a button's id) sends for the background callback writing
+    `output` (id.prop), with every output that callback has as _dash-dependencies names them;
+    returns (body, endId)."""
     page = request(page_url, timeout=timeout)
     assert page.status == 200, page.text[:300]
-    end_id = dash_config(page.text)["end_id"]
-    component, prop = output.rsplit(".", 1)
+    dependencies = request(f"{page_url}_dash-dependencies", timeout=timeout)
+    assert dependencies.status == 200, dependencies.text[:300]
+    key = next(item["output"] for item in dependencies.json() if output in _outputs_of(item["output"]))
+    outputs = [_item(each, None) for each in _outputs_of(key)]
+    for each in outputs:
+        del each["value"]
     body = {
-        "output": output,
-        "outputs": {"id": component, "property": prop},
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
         "inputs": [{"id": trigger, "property": "n_clicks", "value": 1}],
         "changedPropIds": [f"{trigger}.n_clicks"],
-        "state": [
-            {"id": key.rsplit(".", 1)[0], "property": key.rsplit(".", 1)[1], "value": v} for key, v in state.items()
-        ],
+        "state": [_item(key, value) for key, value in state.items()],
     }
+    return body, dash_config(page.text)["end_id"]
+
+
+def _outputs_of(key: str) -> list[str]:
+    """The id.prop of each output in a callback's key: "a.b" or "..a.b...c.d@hash.."."""
+    return key[2:-2].split("...") if key.startswith("..") else [key]
+
+
+def start_job(page_url: str, output: str, trigger: str, state: dict[str, object], timeout: float = 20) -> Job:
+    """Click `trigger` (a button's id) for the background callback writing `output` (id.prop)."""
+    body, end_id = job_request(page_url, output, trigger, state, timeout)
     job = Job(page_url, body, end_id, poll_timeout=timeout)
     reply = request(job.url(page_url), body, timeout=timeout)
     assert reply.status == 200, reply.text[:500]

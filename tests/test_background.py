@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from background_helpers import celery_worker, process_line, redis_server, start_job, wait_for
+from background_helpers import celery_worker, job_request, process_line, redis_server, start_job, wait_for
 from helpers import BIN, DASH_PATH, TOPOLOGIES, boot, free_port, own_tests, request, run_dashgen, snapshot
 
 from dashgen.backends import BACKENDS
@@ -381,28 +381,12 @@ def test_redis_unreachable_at_start_is_one_line_not_a_hang(tmp_path):
     with boot(project, process_line(project, "web"), env=env) as web:
         assert request(f"{web.base}/").status == 200  # the page is served all the same
         clicked = time.monotonic()
-        page = request(f"{web.base}/")
-        body = job_body_for(page)
-        failed = request(f"{web.base}/_dash-update-component?endId={body[1]}", body[0])
+        state = {"run-job.n_clicks_timestamp": 1, "job-points.value": 1000}
+        body, end_id = job_request(f"{web.base}/", "job-result.children", "run-job", state)
+        failed = request(f"{web.base}/_dash-update-component?endId={end_id}", body)
         assert failed.status == 500 and time.monotonic() - clicked < 15
         lines = [line for line in web.output().splitlines() if "is not reachable" in line]
         assert len(lines) == 2, web.output()  # one per web process, nothing repeated
-
-
-def job_body_for(page) -> tuple[dict, str]:
-    from helpers import dash_config
-
-    body = {
-        "output": "job-result.children",
-        "outputs": {"id": "job-result", "property": "children"},
-        "inputs": [{"id": "run-job", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["run-job.n_clicks"],
-        "state": [
-            {"id": "run-job", "property": "n_clicks_timestamp", "value": 1},
-            {"id": "job-points", "property": "value", "value": 1000},
-        ],
-    }
-    return body, dash_config(page.text)["end_id"]
 
 
 # --- Many machines, simulated: two working copies behind a round-robin nginx ------------------------
