@@ -19,7 +19,7 @@ from dashgen.plan import CONFLICT, CREATE, FORCE, IDENTICAL, INSERT, UPDATE, Fil
 from dashgen.procfile import WebCommand, production_command
 from dashgen.project import SERVERS, Project
 from dashgen.reading import read_text
-from dashgen.requirements import FILE, Requirements, declared_dependencies, including
+from dashgen.requirements import FILE, Requirements, declared_dependencies, including, parse_requirement
 from dashgen.rules import Finding
 from dashgen.rules.background import NO_WORKER, WORKER_TARGET_MISSING
 from dashgen.rules.cloud import next_step
@@ -443,14 +443,12 @@ def _page_path(source: AppSource) -> str:
 
 def with_background_requirements(wanted: list[str], kinds: set[str]) -> list[str]:
     """The dash line with the extras of the app's job managers, and the Redis client for Celery."""
-    from packaging.requirements import Requirement
-
     extras, others = background.requirements_for(kinds)
     if not extras:
         return wanted
     lines = []
     for line in wanted:
-        requirement = Requirement(line)
+        requirement = parse_requirement(line)
         if requirement.name == "dash":
             names = ",".join(sorted(requirement.extras | extras))
             line = f"dash[{names}]{requirement.specifier}"
@@ -461,8 +459,6 @@ def with_background_requirements(wanted: list[str], kinds: set[str]) -> list[str
 def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
     """Every existing line kept as written; a missing extra added to the user's own line; what
     is missing appended under a marker comment. A version specifier is never changed."""
-    from packaging.requirements import Requirement
-
     text = existing.text if existing else ""
     newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
     lines = re.split(r"\r\n|\n|\r", text)
@@ -471,7 +467,7 @@ def merge_requirements(existing: Requirements | None, wanted: list[str]) -> str:
     missing: list[str] = []
     extended = False
     for line in wanted:
-        want = Requirement(line)
+        want = parse_requirement(line)
         found = existing.get(want.name) if existing else None
         if found is None:
             missing.append(line)

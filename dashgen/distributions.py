@@ -10,6 +10,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from dashgen.requirements import normalised, parse_requirement
+
 # Import names that differ from the distribution's (PEP 503 normalised) name, with every
 # distribution that installs them: any one of them provides the import. From the import each
 # project's documentation gives in its installation instructions.
@@ -140,12 +142,6 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def normalised(name: str) -> str:
-    from packaging.utils import canonicalize_name
-
-    return canonicalize_name(name)
-
-
 # A header on one line, as the email parser reads it: a name of printable ASCII but ":", then ":".
 _HEADER_LINE = re.compile(r"[\041-\071\073-\176]+:.*")
 
@@ -248,8 +244,6 @@ def installs(listed) -> tuple[set[str], set[str]]:
     """The distributions pip installs for these requirements (packaging Requirements), their
     dependencies followed (normalised names); and those among them whose requirements are
     neither installed here nor in REQUIRES: what they install besides cannot be told."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
     found: set[str] = set()
     unknown: set[str] = set()
     queue = [(normalised(each.name), frozenset(each.extras)) for each in listed]
@@ -267,8 +261,8 @@ def installs(listed) -> tuple[set[str], set[str]]:
             if not extras and _marker_names_extra(text):
                 continue  # `_wanted` says no, and packaging's parse of it is skipped
             try:
-                requirement = Requirement(text)
-            except InvalidRequirement:
+                requirement = parse_requirement(text)
+            except ValueError:
                 continue
             if requirement.marker is None or _wanted(requirement.marker, extras):
                 queue.append((normalised(requirement.name), frozenset(requirement.extras)))

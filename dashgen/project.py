@@ -125,9 +125,7 @@ class Project:
     def listed(self) -> tuple[list | None, str]:
         """The requirements pip installs (packaging Requirements) and the file they are read
         from; None when there are none to read or some line's distribution cannot be told."""
-        from packaging.requirements import InvalidRequirement, Requirement
-
-        from dashgen.requirements import FILE, declared_dependencies
+        from dashgen.requirements import FILE, declared_dependencies, parse_requirement
 
         requirements = self.requirements
         if requirements is not None:
@@ -137,8 +135,8 @@ class Project:
             return [line.requirement for line in lines if not line.constraint], FILE
         declared = declared_dependencies(self.root)
         try:
-            return ([Requirement(text) for text in declared] or None), "pyproject.toml"
-        except InvalidRequirement:
+            return ([parse_requirement(text) for text in declared] or None), "pyproject.toml"
+        except ValueError:
             return None, "pyproject.toml"
 
     @cached_property

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from dashgen.errors import Refused
@@ -23,7 +24,7 @@ class Requirement:
     """One requirement line: where it is and what pip reads in it."""
 
     name: str  # PEP 503 normalised
-    requirement: object  # packaging.requirements.Requirement
+    requirement: object  # packaging.requirements.Requirement, or a PlainRequirement
     file: Path
     line: int  # 1-based, the first physical line of a continued line
     url: str | None  # a URL or VCS line's link
@@ -53,9 +54,7 @@ class Requirements:
 
     def get(self, name: str) -> Requirement | None:
         """The line that decides `name`: this file's first, else an included file's."""
-        from packaging.utils import canonicalize_name
-
-        wanted = canonicalize_name(name)
+        wanted = normalised(name)
         own = next((entry for entry in self.entries if entry.name == wanted), None)
         return own or next((entry for entry in self.included if entry.name == wanted and not entry.constraint), None)
 
@@ -148,8 +147,8 @@ def _parse(
 
 
 # A line of a name, extras and version specifiers, and a comment: what most files hold, read
-# by packaging as pip would read it, without importing pip-requirements-parser (about 30 ms:
-# it imports urllib.request and http.client). Any other line sends the file to the library;
+# as pip would read it, without importing pip-requirements-parser (about 30 ms: it imports
+# urllib.request and http.client). Any other line sends the file to the library;
 # tests/test_requirements.py compares the two.
 # No word may start with `-` (pip reads the rest of the line as options from there).
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -168,10 +167,6 @@ def _plain_requirements(path: Path, text: str, constraint: bool) -> list[Require
     """The requirement lines of a file of plain lines only, as pip reads them; else None."""
     if not text.isascii() or "\\" in text or "$" in text:
         return None  # continuations and ${VAR} expansions: the library's
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Parsed
-    from packaging.utils import canonicalize_name
-
     entries = []
     for number, line in enumerate(text.splitlines(), start=1):
         if _COMMENT_LINE.fullmatch(line):
@@ -180,18 +175,77 @@ def _plain_requirements(path: Path, text: str, constraint: bool) -> list[Require
         if match is None or _ARCHIVE.search(match["requirement"].rstrip()):
             return None
         try:
-            parsed = Parsed(match["requirement"].strip())
-        except InvalidRequirement:
+            parsed = parse_requirement(match["requirement"].strip())
+        except ValueError:
             return None  # the library says why
-        entries.append(Requirement(canonicalize_name(parsed.name), parsed, path, number, None, constraint))
+        entries.append(Requirement(normalised(parsed.name), parsed, path, number, None, constraint))
     return entries
+
+
+def normalised(name: str) -> str:
+    """A distribution's name as PEP 503 compares it (packaging's canonicalize_name)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# What packaging certainly reads as written, and the same way: a name, extras, and versions of
+# release numbers with an optional aN/bN/rcN, .postN and .devN (`.*` after == and !=, two
+# numbers or more after ~=). packaging.requirements imports its marker parser (with
+# packaging.tags, logging and subprocess), a tenth of what check takes on a small app; a plain
+# requirement needs only packaging.specifiers, and only when its versions are looked at.
+_STRICT_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+_SUFFIXES = r"(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
+_STRICT_VERSION = (
+    rf"(?:(?:==|!=)\s*{_RELEASE}(?:\.\*|{_SUFFIXES})"
+    rf"|(?:<=|>=|<|>)\s*{_RELEASE}{_SUFFIXES}"
+    rf"|~=\s*[0-9]+(?:\.[0-9]+)+{_SUFFIXES})"
+)
+_PLAIN_REQUIREMENT = re.compile(
+    rf"(?P<name>{_STRICT_NAME})\s*(?:\[\s*(?P<extras>{_STRICT_NAME}(?:\s*,\s*{_STRICT_NAME})*)?\s*\])?"
+    rf"\s*(?P<specifier>{_STRICT_VERSION}(?:\s*,\s*{_STRICT_VERSION})*)?",
+    re.ASCII,
+)
+
+
+class PlainRequirement:
+    """A requirement of a name, extras and versions: what packaging's Requirement says of it
+    (the name and extras as written), its specifier made when it is first asked for."""
+
+    marker = None
+    url = None
+
+    def __init__(self, name: str, extras: set[str], specifier: str):
+        self.name = name
+        self.extras = extras
+        self._specifier = specifier
+
+    @cached_property
+    def specifier(self):
+        from packaging.specifiers import SpecifierSet
+
+        return SpecifierSet(self._specifier)
+
+    def __str__(self) -> str:
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        return f"{self.name}{extras}{self.specifier}"
+
+
+def parse_requirement(text: str):
+    """`text` as packaging's Requirement reads it: a PlainRequirement when it is one, else
+    packaging's own; a ValueError (packaging's InvalidRequirement) when it is not a requirement."""
+    match = _PLAIN_REQUIREMENT.fullmatch(text.strip())
+    if match:
+        extras = re.split(r"\s*,\s*", match["extras"]) if match["extras"] else []
+        return PlainRequirement(match["name"], set(extras), re.sub(r"\s+", "", match["specifier"] or ""))
+    from packaging.requirements import Requirement
+
+    return Requirement(text)
 
 
 def _pip_parse(
     path: Path, *, constraint: bool, text: str | None = None
 ) -> tuple[list[Requirement], list[tuple[str, bool]], list[tuple[Path, int]]]:
     """`_parse` by pip-requirements-parser: every line pip reads."""
-    from packaging.utils import canonicalize_name
     from pip_requirements_parser import PipError, RequirementsFile
 
     try:
@@ -214,7 +268,7 @@ def _pip_parse(
                 unnamed.append((path, line))
             continue
         link = str(found.link) if found.link else None
-        entries.append(Requirement(canonicalize_name(found.name), found.req, path, line, link, constraint))
+        entries.append(Requirement(normalised(found.name), found.req, path, line, link, constraint))
     includes = []
     for option in parsed.options:
         for key, is_constraint in (("requirements", False), ("constraints", True)):

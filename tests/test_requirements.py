@@ -1,14 +1,16 @@
 """The plain requirements.txt (names, extras, versions, comments) is read without
-pip-requirements-parser (its import pulls in urllib.request): that reading must give exactly
-what the library gives, on every file it accepts."""
+pip-requirements-parser (its import pulls in urllib.request), and a plain requirement without
+packaging.requirements (its import pulls in the marker parser): those readings must give exactly
+what the libraries give, on every file and every requirement they accept."""
 
 import random
 from pathlib import Path
 
 import pytest
+from packaging.requirements import InvalidRequirement, Requirement
 
 from dashgen.errors import Refused
-from dashgen.requirements import _pip_parse, _plain_requirements
+from dashgen.requirements import PlainRequirement, _pip_parse, _plain_requirements, parse_requirement
 
 TESTS = Path(__file__).parent
 
@@ -62,6 +64,12 @@ def _files() -> list[str]:
     return sorted(set(written)) + TRICKY + made
 
 
+def _made_requirements() -> list[str]:
+    pieces = [piece for piece in PIECES if piece not in ("\n", "\r\n", "#", "# c")]
+    chosen = random.Random(508)
+    return ["".join(chosen.choice(pieces) for _ in range(chosen.randint(1, 8))) for _ in range(600)]
+
+
 def _library(path: Path):
     try:
         return _pip_parse(path, constraint=False)
@@ -74,9 +82,61 @@ def test_read_as_the_library_reads_it(tmp_path, text):
     path = tmp_path / "requirements.txt"
     path.write_bytes(text.encode("utf-8"))
     plain = _plain_requirements(path, text, constraint=False)
-    assert plain is None or (plain, [], []) == _library(path)
+    library = _library(path)
+    assert plain is None or _as_read(plain) == _as_read(library[0]) and library[1:] == ([], [])
+
+
+def _as_read(entries) -> list:
+    """Each line as the rules see it: the line, and what its requirement says."""
+    return [
+        (entry.name, entry.file, entry.line, entry.url, entry.constraint, _said(entry.requirement)) for entry in entries
+    ]
+
+
+def _said(requirement) -> tuple:
+    return (
+        requirement.name,
+        requirement.extras,
+        str(requirement.specifier),
+        requirement.marker,
+        requirement.url,
+        str(requirement),
+    )
 
 
 def test_written_files_are_read_without_the_library():
     for path in TESTS.glob("apps/**/requirements*.txt"):
         assert _plain_requirements(path, path.read_text(), constraint=False) is not None, path
+
+
+REQUIREMENTS = [
+    "dash", "Dash_Core.x", "dash[fastapi]", "dash[ fastapi , diskcache ]>=4.2.0", "dash [a]>=4.2,<5", "dash >= 4.2",
+    "dash==4.*", "dash!=4.2.*", "dash~=4.2", "dash~=4", "dash===4.2", "dash==1.0rc1", "dash==1.0.post1.dev2",
+    "dash>=1.0a1", "dash<=2.dev0", "dash==4.2.0+local", "dash==1!2.0", "dash>=4.*", "dash~=4.2.*", "dash==1.0RC1",
+    "dash==1.0-post1", "dash==v1.0", "dash>=", "dash-", "dash[-x]", "dash[x-]", "dash[]", "dash(>=1.0)",
+    "dash; extra == 'x'", "dash @ https://example.com/dash.whl", "dash>=1,<2,!=1.5", "dash>=1 ,<2", "a", "_a",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", REQUIREMENTS + _made_requirements())
+def test_a_requirement_reads_as_packaging_reads_it(text):
+    try:
+        expected = _said(Requirement(text))
+    except InvalidRequirement:
+        with pytest.raises(ValueError):
+            parse_requirement(text)
+        return
+    assert _said(parse_requirement(text)) == expected
+
+
+def test_the_plain_ones_are_read_without_packaging_requirements():
+    def plain(text: str) -> bool:
+        try:
+            return isinstance(parse_requirement(text), PlainRequirement)
+        except ValueError:
+            return False
+
+    assert all(
+        plain(text) for text in ["dash", "dash[ fastapi , diskcache ]>=4.2.0", "dash~=4.2", "dash==1.0.post1.dev2"]
+    )
+    assert not any(plain(text) for text in ["dash~=4", "dash==1.0RC1", "dash===4.2", "dash; extra == 'x'", "dash-"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from dashgen import background
 from dashgen.distributions import IMPORT_NAMES, SUBMODULE_NEEDS, normalised, provided
 from dashgen.project import SERVER_PACKAGES, SERVERS
+from dashgen.requirements import parse_requirement
 from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.rules.requirements import needed_requirements
 from dashgen.rules.source import LEGACY_COMPONENTS
@@ -59,48 +60,65 @@ def imports_installed(project):
     listed, file = project.listed
     if listed is None or not any(normalised(each.name) == "dash" for each in listed):
         return  # no list, or one without dash (requirements-no-dash): the packages are installed elsewhere
-    installed, unknown = project.installed
-    if unknown:
-        return  # one of them may install the import: only a venv with them installed can tell
-    installed = installed | _reported_elsewhere(project)
     own = _project_modules(project.root)
     # `web: python app.py` runs the served module's __main__ block; a server that imports it does not.
     run_as_main = project.source.entry.path if project.web is not None and project.web.server == "python" else None
+    imports = [
+        (project.shown(path), line, dotted)
+        for path, tree in project.modules
+        for line, dotted in boot_imports(tree.body, main_runs=path == run_as_main)
+        if not _first_party_or_stdlib(dotted.split(".")[0], own)
+    ]
+    reported = _reported_elsewhere(project)
+    direct = {normalised(each.name) for each in listed} | reported
+    if all(_installed_by(dotted, direct) for _, _, dotted in imports):
+        # The listed distributions themselves install every import: what they require in turn
+        # (read from their metadata, with packaging's marker parser) cannot change that.
+        return
+    installed, unknown = project.installed
+    if unknown:
+        return  # one of them may install the import: only a venv with them installed can tell
+    installed = installed | reported
     said: set[str] = set()
-    for path, tree in project.modules:
-        shown = project.shown(path)
-        for line, dotted in boot_imports(tree.body, main_runs=path == run_as_main):
-            module = dotted.split(".")[0]
-            if module in sys.stdlib_module_names or module == "__future__" or module in own:
-                continue
-            if not provided(module, installed):
-                distribution = _suggested(module)
-                named = module if normalised(module) == distribution else f"{module} (from {distribution})"
-                missing = [(distribution, f"{shown} imports {named}, which {file} does not list")]
-            else:
-                missing = [
-                    (needed, f"{shown} imports {dotted}, which needs {needed}, which {file} does not list")
-                    for needed in SUBMODULE_NEEDS.get(dotted, ())
-                    if needed not in installed
-                ]
-            for distribution, problem in missing:
-                if distribution not in said:
-                    said.add(distribution)
-                    yield NOT_INSTALLED.finding(
-                        shown, line, f"{problem}, so the app stops at import (ModuleNotFoundError).",
-                        f"Add {distribution} to {file}.",
-                    )  # fmt: skip
+    for shown, line, dotted in imports:
+        module = dotted.split(".")[0]
+        if not provided(module, installed):
+            distribution = _suggested(module)
+            named = module if normalised(module) == distribution else f"{module} (from {distribution})"
+            missing = [(distribution, f"{shown} imports {named}, which {file} does not list")]
+        else:
+            missing = [
+                (needed, f"{shown} imports {dotted}, which needs {needed}, which {file} does not list")
+                for needed in SUBMODULE_NEEDS.get(dotted, ())
+                if needed not in installed
+            ]
+        for distribution, problem in missing:
+            if distribution not in said:
+                said.add(distribution)
+                yield NOT_INSTALLED.finding(
+                    shown, line, f"{problem}, so the app stops at import (ModuleNotFoundError).",
+                    f"Add {distribution} to {file}.",
+                )  # fmt: skip
+
+
+def _first_party_or_stdlib(module: str, own: frozenset[str]) -> bool:
+    return module in sys.stdlib_module_names or module == "__future__" or module in own
+
+
+def _installed_by(dotted: str, installed: set[str]) -> bool:
+    """Whether these distributions install the module an import names, and what it needs."""
+    return provided(dotted.split(".")[0], installed) and all(
+        needed in installed for needed in SUBMODULE_NEEDS.get(dotted, ())
+    )
 
 
 def _reported_elsewhere(project) -> set[str]:
     """What other rules already report missing: dash, the framework, the job manager's packages,
     the component packages Dash 3 dropped."""
-    from packaging.requirements import Requirement
-
     _, _, *frameworks = needed_requirements(project.source)
     managers = {manager.kind for manager in project.job_managers}
     packages = {package for kind in managers for package in background.MANAGER_PACKAGES[kind]}
-    named = {"dash", *(Requirement(each).name for each in frameworks), *packages, *LEGACY_COMPONENTS}
+    named = {"dash", *(parse_requirement(each).name for each in frameworks), *packages, *LEGACY_COMPONENTS}
     return {normalised(name) for name in named}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION
-from dashgen.requirements import Requirements, admits
+from dashgen.requirements import Requirements, admits, parse_requirement
 from dashgen.rules import ERROR, WARNING, checker, rule
 from dashgen.source import dash_call
 
@@ -123,15 +123,13 @@ def requirements_present(project):
 @checker(NO_DASH, MISSING_EXTRA, DASH_TOO_OLD, DASH_UNBOUNDED, MISSING_SERVER, MISSING_FRAMEWORK)
 def requirements_listed(project):
     """What the requirements (as pip reads them, includes followed) lack for this app."""
-    from packaging.requirements import Requirement
-
     requirements = project.requirements
     if requirements is None:
         return
     source, target = project.source, project.platform
     dash_line, server_line, *frameworks = needed_requirements(source)
     command = f"dashgen deploy-files --target {target}"
-    want = Requirement(dash_line)
+    want = parse_requirement(dash_line)
     found = requirements.get("dash")
     if found is None:
         yield NO_DASH.finding(
@@ -141,13 +139,13 @@ def requirements_listed(project):
     else:
         yield from _dash_line(source, found, want, command)
     procfile_server = project.procfile_server
-    server = procfile_server or (Requirement(server_line).name if target in ("enterprise", "docker") else None)
+    server = procfile_server or (parse_requirement(server_line).name if target in ("enterprise", "docker") else None)
     if server and not requirements.lists(server):
         runs = "which the Procfile runs" if procfile_server else "the production server for this app"
         yield MISSING_SERVER.finding(
             "requirements.txt", 0,
             f"requirements.txt does not list {server}, {runs}, so the web process cannot start.",
-            f"Add {server_line if Requirement(server_line).name == server else server}.", command,
+            f"Add {server_line if parse_requirement(server_line).name == server else server}.", command,
         )  # fmt: skip
     for framework in frameworks:
         if not requirements.lists(framework):
