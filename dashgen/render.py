@@ -8,7 +8,6 @@ and renders the same files, so `copier copy --data backend=B templates DEST` and
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -147,6 +146,8 @@ def read_template(template: Path) -> dict[str, str]:
 
 def template_id(files: dict[str, str]) -> str:
     """What names a template state exactly: a hash of every path and text in templates/."""
+    import hashlib  # here, not at the top: add-route and add-page render without it
+
     digest = hashlib.sha256()
     for path in sorted(files):
         data = files[path].encode("utf-8")
