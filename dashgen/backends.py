@@ -14,6 +14,8 @@ REQUESTS_PREFIX_ENV = "DASH_REQUESTS_PATHNAME_PREFIX"
 
 @dataclass(frozen=True)
 class Backend:
+    """What dashgen knows of one server backend, in one row of the table."""
+
     name: str  # the value of Dash(backend=...) and the templates/ folder
     label: str  # how the framework spells itself
     server_module: str  # where the server class is imported from

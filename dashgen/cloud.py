@@ -153,6 +153,8 @@ def publish_command(module: str, new_app: bool = False) -> str:
 
 @dataclass(frozen=True)
 class OpenedFile:
+    """A file a module opens by a path written in its source."""
+
     module: str  # relative to the root
     line: int
     path: str  # as written in the source

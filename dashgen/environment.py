@@ -21,6 +21,8 @@ _ASSIGNMENT = re.compile(rf"({_NAME})=(.*)", re.S)
 
 @dataclass(frozen=True)
 class Setting:
+    """An environment variable one of the project's files sets for the web process."""
+
     name: str
     value: str  # as written, quotes removed; `${...}` left as it is
     file: str  # from the project's root

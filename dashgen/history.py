@@ -23,6 +23,8 @@ UNVERSIONED = "0.1.0"  # what every commit before versions said
 
 @dataclass(frozen=True)
 class State:
+    """One state of templates/ as a commit of dashgen made it, and what it rendered."""
+
     id: str  # "sha256:" and 16 hex digits of templates/ (render.template_id)
     version: str
     commit: str  # the first commit that had it ("" for a state not committed when shipped)

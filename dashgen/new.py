@@ -32,6 +32,8 @@ _DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 @dataclass(frozen=True)
 class NewProject:
+    """The answers `dashgen new` renders a project from."""
+
     name: str
     backend: str
     own_server: bool

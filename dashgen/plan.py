@@ -36,6 +36,8 @@ WRITES = (CREATE, UPDATE, INSERT, FORCE, CONFLICTED)
 
 @dataclass(frozen=True)
 class FileChange:
+    """One file's change in a plan: its path, the action, and its text before and after."""
+
     path: str  # relative to the plan's root, with forward slashes
     action: str
     new_text: str
@@ -55,6 +57,8 @@ class FileChange:
 
 @dataclass
 class Plan:
+    """The file changes a command makes, shown by --dry-run before they are applied together."""
+
     root: Path
     changes: list[FileChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was found or decided, for the user
@@ -222,6 +226,8 @@ def _new_stage_prefix(name: str) -> str:
 
 @dataclass
 class _Target:
+    """Where one change's text goes while a plan is applied, and what it replaces."""
+
     change: FileChange
     path: Path  # where the text goes: inside the project, links inside it resolved
     relative: str  # path relative to the project, as the journal records it

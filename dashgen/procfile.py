@@ -43,6 +43,8 @@ _SCRIPT_LIMIT = 256 * 1024
 
 @dataclass(frozen=True)
 class Word:
+    """One word of a command, as bash splits it."""
+
     text: str  # as bash passes it to the program: quotes removed, ${...} left as written
     start: int  # its span in the command as written
     end: int
@@ -50,6 +52,8 @@ class Word:
 
 @dataclass(frozen=True)
 class Option:
+    """One option of a server's command line."""
+
     name: str  # "--timeout", "-b"
     value: str | None  # None for a flag
     words: tuple[Word, ...]  # the words it spans ("-b", "0.0.0.0:80" or "--bind=0.0.0.0:80")
@@ -134,6 +138,8 @@ class WebCommand:
 
 @dataclass(frozen=True)
 class Procfile:
+    """The project's Procfile, its `web:` command read."""
+
     path: Path
     text: str
     web: WebCommand | None

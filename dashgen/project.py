@@ -42,6 +42,8 @@ def python_file(files: dict[Path, PythonFile | Refused | None], path: Path) -> P
 
 @dataclass
 class Project:
+    """A project as the rules and deploy-files see it: the app found, and its files, each read once."""
+
     source: AppSource
     target: str | None = None  # the platform asked for: enterprise, cloud, docker, or None
     # What is already read (by dashgen.entry, finding the app), or about to be written (by

@@ -70,6 +70,8 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
 
 @dataclass(frozen=True)
 class PythonFile:
+    """A Python module, decoded and parsed."""
+
     path: Path
     text: str  # decoded as Python decodes it (without a BOM)
     encoding: str  # what to encode it with when writing it back: "utf-8-sig" writes the BOM again

@@ -42,6 +42,8 @@ def load_config(template: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Answers:
+    """What a project was rendered from: the answers recorded, and those derived from them."""
+
     recorded: dict[str, Any]  # what the answers file keeps
     context: dict[str, Any]  # recorded answers plus the derived (`when: false`) values
 

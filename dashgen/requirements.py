@@ -41,6 +41,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Requirements:
+    """A requirements file as pip reads it, with the files it includes."""
+
     path: Path
     text: str  # decoded (without a BOM), line endings as they are
     encoding: str  # what to write it back with

@@ -32,6 +32,8 @@ _PARAMETER_SEGMENT = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
 
 @dataclass(frozen=True)
 class Parameter:
+    """A path parameter of a route, with its converter."""
+
     name: str
     converter: str  # str, int, float or path
 
@@ -42,6 +44,8 @@ class Parameter:
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """The route `dashgen add-route` was asked for."""
+
     path: str  # "/api/items/{item_id:int}", as the user wrote it, with its leading slash
     method: str
     kind: str

@@ -81,6 +81,8 @@ class ServedModule:
 
 @dataclass(frozen=True)
 class AppSource:
+    """The module that creates the Dash app, as read: the app, its server and its prefix."""
+
     path: Path
     text: str
     tree: ast.Module

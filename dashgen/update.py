@@ -29,6 +29,8 @@ _DATA = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 
 @dataclass
 class Update:
+    """What `dashgen update` does to a project: the plan, the base it merged from, and its conflicts."""
+
     plan: Plan
     base: history.State
     how: str  # how the base was found: recorded, --from, or the best match

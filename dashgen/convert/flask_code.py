@@ -137,6 +137,8 @@ SERVER_ATTRIBUTE_BLOCKERS = {
 
 @dataclass(frozen=True)
 class Blocker:
+    """Why convert cannot move the app: where, what, and how to fix it."""
+
     file: str
     line: int
     what: str

@@ -30,6 +30,8 @@ def validate_target(target: str) -> str:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem a rule found in this app."""
+
     severity: str  # error or warning: the rule's
     code: str  # the rule's stable name
     file: str
@@ -48,6 +50,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
+    """A check: what it finds, why that breaks the app, and how to fix it."""
+
     code: str
     severity: str
     summary: str  # one line, for --list-rules

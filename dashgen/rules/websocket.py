@@ -64,6 +64,8 @@ LIBRARY_MISSING = rule(
 
 @dataclass(frozen=True)
 class CallbackDef:
+    """A function a callback decorator registers."""
+
     name: str
     line: int
     asynchronous: bool
