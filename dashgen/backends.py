@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The first Dash release with `Dash(backend=...)` and `Dash(server=FastAPI()/Quart())`.
 DASH_MIN_VERSION = "4.2.0"
@@ -12,8 +12,7 @@ PREFIX_ENV = "DASH_ROUTES_PATHNAME_PREFIX"
 REQUESTS_PREFIX_ENV = "DASH_REQUESTS_PATHNAME_PREFIX"
 
 
-@dataclass(frozen=True)
-class Backend:
+class Backend(NamedTuple):
     """What dashgen knows of one server backend, in one row of the table."""
 
     name: str  # the value of Dash(backend=...) and the templates/ folder

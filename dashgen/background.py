@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dashgen.edits import bound_names
 from dashgen.nodes import called_name, nodes
@@ -26,8 +26,7 @@ MANAGER_PACKAGES = {DISKCACHE: ("diskcache", "multiprocess", "psutil"), CELERY: 
 REDIS_REQUIREMENT = "redis>=4.5"
 
 
-@dataclass(frozen=True)
-class JobManager:
+class JobManager(NamedTuple):
     """A `DiskcacheManager(...)` or `CeleryManager(...)` call in the app's source."""
 
     kind: str  # DISKCACHE or CELERY

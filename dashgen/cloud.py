@@ -8,8 +8,8 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from dashgen.errors import Refused
 from dashgen.nodes import called_name, nodes
@@ -35,8 +35,7 @@ _MAX_SCANNED = 200
 _OPENERS = re.compile(rb"open\(|read_\w+\(|load\w*\(|genfromtxt\(")
 
 
-@dataclass(frozen=True)
-class Exclusions:
+class Exclusions(NamedTuple):
     """The CLI's patterns: its defaults and .gitignore's lines (by line number)."""
 
     gitignore: dict[str, int]
@@ -63,8 +62,7 @@ class Exclusions:
         return f"Plotly Cloud's CLI, which always leaves out `{pattern}`"
 
 
-@dataclass(frozen=True)
-class Upload:
+class Upload(NamedTuple):
     """The files `plotly app publish` would zip, with their sizes."""
 
     root: Path
@@ -151,8 +149,7 @@ def publish_command(module: str, new_app: bool = False) -> str:
     return f"{PUBLISH}{' --name NAME' if new_app else ''} --entrypoint-module {module}"
 
 
-@dataclass(frozen=True)
-class OpenedFile:
+class OpenedFile(NamedTuple):
     """A file a module opens by a path written in its source."""
 
     module: str  # relative to the root

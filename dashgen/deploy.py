@@ -66,7 +66,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
             f"it: rename it to {renamed}.py first."
         )
     served_text, server = _with_server_variable(source)
-    source = replace(source, served=replace(served, server_name=server))
+    source = source._replace(served=served._replace(server_name=server))
     project = project.with_source(source)
     import_string = f"{source.module}:{server}"
     plan = Plan(root)
@@ -157,7 +157,7 @@ def _procfile_change(
         if text and not text.endswith(("\n", "\r")):
             text += newline
         action = UPDATE if change.action == IDENTICAL else change.action
-        return replace(change, action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
+        return change._replace(action=action, new_text=f"{text}worker: {worker}{newline}", where="Procfile")
     worker_rules = {NO_WORKER.code, WORKER_TARGET_MISSING.code}
     wrong = rules.findings(project.with_files(procfile=text), features=("background",), codes=worker_rules)
     if not wrong:
@@ -166,7 +166,7 @@ def _procfile_change(
     ending = lines[existing[0] - 1][len(lines[existing[0] - 1].rstrip("\r\n")) :]
     lines[existing[0] - 1] = f"worker: {worker}{ending}"
     deployment.notes.append(f"Procfile: `worker: {existing[1]}` is replaced: {wrong[0].problem}")
-    return replace(change, action=FORCE if force else CONFLICT, new_text="".join(lines), where="Procfile")
+    return change._replace(action=FORCE if force else CONFLICT, new_text="".join(lines), where="Procfile")
 
 
 def _web_change(project: Project, command: str, force: bool, deployment: Deployment) -> FileChange:

@@ -49,7 +49,7 @@ def read_project(directory: Path, app: Path | None = None, target: str | None = 
         project = _read_at(package_root, project.source.entry.path, target)
         source = project.source
         notes = (f"{source.module} (its imports of {source.module.split('.')[0]} resolve from {package_root.name}/)",)
-        project = replace(project, source=replace(source, notes=notes))
+        project = replace(project, source=source._replace(notes=notes))
     return replace(project, package_requirements=_package_requirements(project))
 
 
@@ -134,7 +134,7 @@ class _Project:
         source = self._read_app(creator, called)
         served = self._served(file, source, web)
         notes = (f"{served.dotted} ({note})",) if note else ()
-        return replace(source, root=self.root, served=served, notes=notes)
+        return source._replace(root=self.root, served=served, notes=notes)
 
     # --- which module is served -------------------------------------------------------------
 
@@ -386,7 +386,7 @@ class _Project:
         found = asgi_wrapper(served.file.tree, served.app_name, served.server_name)
         if found is None:
             return served
-        return replace(served, server_name=found[0], wrapper=found[1])
+        return served._replace(server_name=found[0], wrapper=found[1])
 
     def _app_dir(self, path: Path, web: WebCommand | None) -> str:
         """The folder the server imports from, relative to the root: the Procfile's, else the

@@ -11,9 +11,8 @@ import functools
 import hashlib
 import json
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 FOLDER = Path(__file__).parent / "template_history"
 MANIFEST = FOLDER / "states.json"
@@ -21,8 +20,7 @@ ARCHIVE = FOLDER / "states.tar.xz"
 UNVERSIONED = "0.1.0"  # what every commit before versions said
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """One state of templates/ as a commit of dashgen made it, and what it rendered."""
 
     id: str  # "sha256:" and 16 hex digits of templates/ (render.template_id)

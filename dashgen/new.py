@@ -7,8 +7,8 @@ import os
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS, websocket_callback_backends
 from dashgen.errors import InvalidInput, Refused
@@ -30,8 +30,7 @@ _MOUNT_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 _DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
-@dataclass(frozen=True)
-class NewProject:
+class NewProject(NamedTuple):
     """The answers `dashgen new` renders a project from."""
 
     name: str

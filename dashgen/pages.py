@@ -11,9 +11,8 @@ import ast
 import json
 import keyword
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dashgen.backends import BACKENDS, websocket_callback_backends
 from dashgen.background import job_managers
@@ -28,8 +27,7 @@ if TYPE_CHECKING:
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 
 
-@dataclass(frozen=True)
-class PagesConfig:
+class PagesConfig(NamedTuple):
     """What `Dash(...)` says about Pages."""
 
     use_pages: bool
@@ -38,8 +36,7 @@ class PagesConfig:
     line: int  # the line of the Dash(...) call
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """A page module in the pages folder and the path it registers."""
 
     file: Path
@@ -48,8 +45,7 @@ class Page:
     line: int  # the register_page call's line
 
 
-@dataclass(frozen=True)
-class PageSpec:
+class PageSpec(NamedTuple):
     """A page to add, as the user asked for it."""
 
     parts: tuple[str, ...]  # ("sales", "monthly"): the module below the pages folder

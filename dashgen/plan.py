@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.errors import Refused
 
@@ -34,8 +35,7 @@ CONFLICTED = "conflicted"  # an existing file written with inline conflict marke
 WRITES = (CREATE, UPDATE, INSERT, FORCE, CONFLICTED)
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One file's change in a plan: its path, the action, and its text before and after."""
 
     path: str  # relative to the plan's root, with forward slashes

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.errors import Refused
 from dashgen.reading import module_file, read_text
@@ -41,8 +41,7 @@ _ALL_OPTIONS_INLINE = ("waitress-serve",)
 _SCRIPT_LIMIT = 256 * 1024
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """One word of a command, as bash splits it."""
 
     text: str  # as bash passes it to the program: quotes removed, ${...} left as written
@@ -50,8 +49,7 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One option of a server's command line."""
 
     name: str  # "--timeout", "-b"
@@ -59,8 +57,7 @@ class Option:
     words: tuple[Word, ...]  # the words it spans ("-b", "0.0.0.0:80" or "--bind=0.0.0.0:80")
 
 
-@dataclass(frozen=True)
-class WebCommand:
+class WebCommand(NamedTuple):
     """The server command the platform runs for `web:`."""
 
     line: int  # the Procfile line of `web:`
@@ -71,7 +68,7 @@ class WebCommand:
     import_word: Word | None = None  # module:variable (or, for python, the script)
     chdir: str | None = None  # from `cd dir &&` or --chdir
     script: str | None = None  # `bash launch.sh`: the script it runs
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def import_string(self) -> str | None:
@@ -136,8 +133,7 @@ class WebCommand:
         return self.server in WSGI_SERVERS and not self.is_asgi or self.interface == "wsgi"
 
 
-@dataclass(frozen=True)
-class Procfile:
+class Procfile(NamedTuple):
     """The project's Procfile, its `web:` command read."""
 
     path: Path

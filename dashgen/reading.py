@@ -8,9 +8,9 @@ import ast
 import os
 import stat
 import tokenize
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.errors import Refused
 
@@ -68,8 +68,7 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
         raise Refused(f"{path} is not UTF-8 (byte {error.start}): save it as UTF-8.") from None
 
 
-@dataclass(frozen=True)
-class PythonFile:
+class PythonFile(NamedTuple):
     """A Python module, decoded and parsed."""
 
     path: Path

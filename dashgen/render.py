@@ -8,10 +8,9 @@ and renders the same files, so `copier copy --data backend=B templates DEST` and
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
@@ -40,8 +39,7 @@ def load_config(template: Path) -> dict[str, Any]:
     return yaml.safe_load((template / "copier.yml").read_bytes())
 
 
-@dataclass(frozen=True)
-class Answers:
+class Answers(NamedTuple):
     """What a project was rendered from: the answers recorded, and those derived from them."""
 
     recorded: dict[str, Any]  # what the answers file keeps

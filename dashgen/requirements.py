@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.errors import Refused
 from dashgen.reading import MAX_TEXT_BYTES, read_bytes
@@ -19,8 +19,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BO
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One requirement line: where it is and what pip reads in it."""
 
     name: str  # PEP 503 normalised
@@ -39,8 +38,7 @@ class Requirement:
         return self.requirement.specifier
 
 
-@dataclass(frozen=True)
-class Requirements:
+class Requirements(NamedTuple):
     """A requirements file as pip reads it, with the files it includes."""
 
     path: Path
@@ -69,7 +67,7 @@ class Requirements:
             return self
         entries, _, unnamed = _parse(self.path, constraint=False, text=text, unsaved=True)
         included = tuple(where for where in self.unnamed if where[0] != self.path)
-        return replace(self, text=text, entries=tuple(entries), unnamed=(*unnamed, *included))
+        return self._replace(text=text, entries=tuple(entries), unnamed=(*unnamed, *included))
 
 
 def read_requirements(root: Path, name: str = FILE) -> Requirements | None:

@@ -7,7 +7,7 @@ import builtins
 import keyword
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS, PREFIX_ENV
 from dashgen.edits import (
@@ -30,8 +30,7 @@ _LITERAL_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 _PARAMETER_SEGMENT = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A path parameter of a route, with its converter."""
 
     name: str
@@ -42,8 +41,7 @@ class Parameter:
         return f"{self.name}: {CONVERTERS[self.converter]}"
 
 
-@dataclass(frozen=True)
-class RouteSpec:
+class RouteSpec(NamedTuple):
     """The route `dashgen add-route` was asked for."""
 
     path: str  # "/api/items/{item_id:int}", as the user wrote it, with its leading slash

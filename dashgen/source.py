@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from dashgen.backends import ASGI_WRAPPERS, BACKENDS, PREFIX_ENV, Backend
 from dashgen.errors import Refused
@@ -29,8 +29,7 @@ ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _REGISTRATIONS = ("route", "api_route", "websocket", "add_url_rule", "add_api_route", "mount")
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """A custom route found on the server, its path as seen below the prefix."""
 
     path: str  # "/api/items/{item_id}" or "/api/items/<int:item_id>"
@@ -46,8 +45,7 @@ class Route:
         return re.sub(r"\{[^}]*\}|<[^>]*>", "{}", self.path)
 
 
-@dataclass(frozen=True)
-class ServedModule:
+class ServedModule(NamedTuple):
     """The module the platform imports: the one that creates the app, or the import root that
     completes it (`from server import app`, then `app.layout = ...`)."""
 
@@ -79,8 +77,7 @@ class ServedModule:
         return bool(stem) and not any(character in stem for character in ".: \t") and all(self.dotted.split("."))
 
 
-@dataclass(frozen=True)
-class AppSource:
+class AppSource(NamedTuple):
     """The module that creates the Dash app, as read: the app, its server and its prefix."""
 
     path: Path
@@ -338,8 +335,7 @@ def _assignment(statement: ast.stmt) -> tuple[str, ast.expr] | None:
     return (target.id, value) if isinstance(target, ast.Name) else None
 
 
-@dataclass(frozen=True)
-class Factory:
+class Factory(NamedTuple):
     """A module-level function that creates a Dash app and returns it or its server."""
 
     name: str
@@ -389,7 +385,7 @@ def _factory_named(function: ast.expr, names: dict[str, str], factories: dict[st
         module, _, name = imported.rpartition(".")
         other = project_module(module)
         found = _dash_factories(other.tree).get(name) if other is not None else None
-        factory = replace(found, call_path=other.path) if found is not None and found.call_path is None else found
+        factory = found._replace(call_path=other.path) if found is not None and found.call_path is None else found
     return factory
 
 

@@ -8,7 +8,7 @@ blocker and nothing is written."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from dashgen import rules
 from dashgen.backends import BACKENDS, Backend
@@ -57,8 +57,8 @@ def plan_convert(project: Project, backend: Backend) -> Conversion:
     conversion = Conversion(Plan(project.root), backend, already=source.backend == backend.name)
     modules = Modules(project, backend)
     blockers = modules.convert()
-    converted = replace(source, backend=backend.name)
-    converted = replace(converted, served=replace(source.entry, server_name=_served_server(source)))
+    converted = source._replace(backend=backend.name)
+    converted = converted._replace(served=source.entry._replace(server_name=_served_server(source)))
     procfile = procfile_change(project, converted, conversion, blockers)
     dockerfile = dockerfile_change(project, converted, conversion, blockers)
     rewritten = [change for change in (procfile, dockerfile) if change]
@@ -139,7 +139,7 @@ def _with_worker_start(
             if pages:  # the block's own import, above it: the block moves down with it
                 text = ensure_import(text, "inspect")
                 first = text.splitlines().index(block.splitlines()[0]) + 1
-            change = replace(change, action=UPDATE, new_text=text)
+            change = change._replace(action=UPDATE, new_text=text)
             conversion.notes.append(f"{shown}:{first}: each worker finishes Dash's set-up before serving: {race[0]}")
         result.append(change)
     return result

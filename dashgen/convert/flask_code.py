@@ -4,7 +4,7 @@ the sentence that says how to move it by hand. Facts about the target backends t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The backends convert moves a Flask app onto.
 CONVERTIBLE = ("quart", "fastapi")
@@ -135,8 +135,7 @@ SERVER_ATTRIBUTE_BLOCKERS = {
 }
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(NamedTuple):
     """Why convert cannot move the app: where, what, and how to fix it."""
 
     file: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS
 from dashgen.nodes import nodes
@@ -65,8 +66,7 @@ def flask_ref(names: Names, node: ast.AST) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """One splice of a module's text."""
 
     start: int  # offsets in the module's text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -28,8 +28,7 @@ def validate_target(target: str) -> str:
     return target
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem a rule found in this app."""
 
     severity: str  # error or warning: the rule's
@@ -45,11 +44,10 @@ class Finding:
         return f"{self.file}:{self.line}" if self.line else self.file
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A check: what it finds, why that breaks the app, and how to fix it."""
 
     code: str

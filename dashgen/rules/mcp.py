@@ -8,7 +8,7 @@ without kaleido are tools whose every call fails."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS
 from dashgen.nodes import called_name, nodes
@@ -66,8 +66,7 @@ PAGES_ROUTER = rule(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Switch:
+class Switch(NamedTuple):
     """Where MCP is turned on: the file and line, and how, in the user's words."""
 
     file: str
@@ -190,8 +189,7 @@ def _reads_headers(function: ast.AST) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Tool:
+class Tool(NamedTuple):
     """A decorated callback Dash's MCP server lists as a tool."""
 
     file: str

@@ -3,7 +3,7 @@ Procfile runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS, DASH_MIN_VERSION
 from dashgen.requirements import Requirements, admits, parse_requirement
@@ -87,8 +87,7 @@ def needs_backends(source) -> bool:
     return BACKENDS[source.backend].asgi or any(keyword.arg == "backend" for keyword in call.keywords)
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(NamedTuple):
     """What pip installs from requirements.txt, as far as the app's source depends on it."""
 
     requirements: Requirements | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dashgen.backends import BACKENDS
 from dashgen.nodes import called_name, nodes
@@ -62,8 +62,7 @@ LIBRARY_MISSING = rule(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class CallbackDef:
+class CallbackDef(NamedTuple):
     """A function a callback decorator registers."""
 
     name: str
