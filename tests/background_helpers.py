@@ -166,9 +166,8 @@ def job_request(page_url: str, output: str, trigger: str, state: dict[str, objec
     dependencies = request(f"{page_url}_dash-dependencies", timeout=timeout)
     assert dependencies.status == 200, dependencies.text[:300]
     key = next(item["output"] for item in dependencies.json() if output in _outputs_of(item["output"]))
-    outputs = [_item(each, None) for each in _outputs_of(key)]
-    for each in outputs:
-        del each["value"]
+    split = (each.rsplit(".", 1) for each in _outputs_of(key))
+    outputs = [{"id": component, "property": prop} for component, prop in split]
     body = {
         "output": key,
         "outputs": outputs if key.startswith("..") else outputs[0],
