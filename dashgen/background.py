@@ -27,7 +27,8 @@ REDIS_REQUIREMENT = "redis>=4.5"
 
 
 class JobManager(NamedTuple):
-    """A `DiskcacheManager(...)` or `CeleryManager(...)` call in the app's source."""
+    """A `DiskcacheManager(...)` or `CeleryManager(...)` call in the app's source, or one of a
+    subclass of either."""
 
     kind: str  # DISKCACHE or CELERY
     line: int
@@ -36,6 +37,7 @@ class JobManager(NamedTuple):
 
 
 def job_managers(tree: ast.Module) -> list[JobManager]:
+    classes = manager_classes(tree)
     assigned = {
         statement.targets[0].id: statement.value
         for statement in tree.body
@@ -43,7 +45,7 @@ def job_managers(tree: ast.Module) -> list[JobManager]:
     }
     managers = []
     for node in nodes(tree, ast.Call):
-        kind = MANAGER_CLASSES.get(called_name(node.func))
+        kind = classes.get(called_name(node.func))
         if kind is None:
             continue
         first = node.args[0] if node.args else None
@@ -53,6 +55,22 @@ def job_managers(tree: ast.Module) -> list[JobManager]:
         folder = _cache_folder(first) if kind == DISKCACHE and first is not None else None
         managers.append(JobManager(kind, node.lineno, celery_app, folder))
     return sorted(managers, key=lambda manager: manager.line)
+
+
+def manager_classes(tree: ast.Module) -> dict[str, str]:
+    """Dash's manager classes and the app's own subclasses of them (`class Jobs(CeleryManager)`,
+    as `dashgen new` writes), each with its kind."""
+    classes = dict(MANAGER_CLASSES)
+    definitions = list(nodes(tree, ast.ClassDef))
+    found = True
+    while found:  # a subclass of a subclass is found on a later round
+        found = False
+        for definition in definitions:
+            kinds = {classes.get(called_name(base)) for base in definition.bases} - {None}
+            if definition.name not in classes and len(kinds) == 1:
+                classes[definition.name] = kinds.pop()
+                found = True
+    return classes
 
 
 def _cache_folder(node: ast.expr) -> str | None:

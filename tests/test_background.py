@@ -88,12 +88,65 @@ def test_copier_copy_makes_the_same_background_project(tmp_path, backend):
     assert b"background_callbacks: true" in ours[".copier-answers.yml"]
 
 
+def test_check_reads_the_generated_managers_and_deploy_files_restores_the_worker(tmp_path):
+    project = new_jobs(tmp_path, "fastapi")
+    procfile = project / "Procfile"
+    written = procfile.read_text()
+    procfile.write_text("".join(line for line in written.splitlines(True) if not line.startswith("worker:")))
+    checked = run_dashgen("check", cwd=project)
+    assert checked.returncode == 1 and "background-no-worker" in checked.stdout, checked.stdout
+    deployed = run_dashgen("deploy-files", "--target", "enterprise", cwd=project)
+    assert deployed.returncode == 0, deployed.stderr
+    assert process_line(project, "worker") == WORKER
+
+
 def test_generated_tests_run_the_job_on_diskcache(tmp_path):
     project = new_jobs(tmp_path, "quart")
     # The tests unset REDIS_URL themselves.
     tests = own_tests(project, "-k", "long_job", env={**_environment(), "REDIS_URL": "redis://127.0.0.1:9/0"})
     assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
     assert (project / "cache").is_dir()
+
+
+# The job ends between Dash's two questions: its process has written the result and exited
+# after Dash read no result and before Dash asks whether it still runs. Dash's own managers
+# answer "lost" (the page gets 204 and stops polling); the generated ones read once more.
+LATE_RESULT = """
+import subprocess, sys
+sys.path.insert(0, ".")
+import app
+from dash import DiskcacheManager
+
+ended = subprocess.Popen([sys.executable, "-c", "pass"])
+ended.wait()
+
+
+def ends_while_read(base):
+    class Manager(base):
+        def job_running(self, job):
+            self.handle.set("result", {"answer": 42})
+            return super().job_running(job)
+
+    return Manager(app.background_callback_manager.handle)
+
+
+for base in (type(app.background_callback_manager), DiskcacheManager):
+    manager = ends_while_read(base)
+    manager.handle.delete("result")
+    result = manager.get_result("result", str(ended.pid))
+    print(base.__name__, "lost" if result is manager.UNDEFINED else result)
+"""
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_job_that_ends_while_dash_reads_its_result_is_not_lost(tmp_path, backend):
+    project = new_jobs(tmp_path, backend)
+    environment = {key: value for key, value in _environment().items() if key != "REDIS_URL"}
+    run = subprocess.run(
+        [sys.executable, "-c", LATE_RESULT], cwd=project, capture_output=True, text=True, env=environment, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["DiskcacheJobs {'answer': 42}", "DiskcacheManager lost"], run.stdout
 
 
 def _environment() -> dict:

@@ -909,6 +909,37 @@ def test_rule_fires_and_its_fix_turns_it_off(tmp_path, case):
     assert case.code not in codes(check(tmp_path, case.target))
 
 
+# An app's own subclass of Dash's manager (as `dashgen new --background-callbacks` writes one)
+# is that manager to every rule: `{classes}` defines it, `Jobs` is what the app constructs.
+MANAGER_SUBCLASSES = {
+    "direct": "class Jobs(CeleryManager):\n    pass\n",
+    "mixin-first": "class Late:\n    pass\n\n\nclass Jobs(Late, CeleryManager):\n    pass\n",
+    "of-a-subclass": "class Base(CeleryManager):\n    pass\n\n\nclass Jobs(Base):\n    pass\n",
+    "dotted": "import dash\n\n\nclass Jobs(dash.CeleryManager):\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("classes", list(MANAGER_SUBCLASSES.values()), ids=list(MANAGER_SUBCLASSES))
+@pytest.mark.parametrize("kind", ["celery", "diskcache"])
+def test_a_subclass_of_a_manager_is_that_manager(tmp_path, classes, kind):
+    source, manager, code, target = {
+        "celery": (CELERY, "CeleryManager", "background-no-worker", None),
+        "diskcache": (DISKCACHE, "DiskcacheManager", "background-diskcache-containers", "docker"),
+    }[kind]
+    classes = classes.replace("CeleryManager", manager)
+    app = source.replace(f"background_callback_manager = {manager}(", f"{classes}\n\nbackground_callback_manager = Jobs(")
+    requirements = CELERY_REQUIREMENTS if kind == "celery" else "dash[diskcache]>=4.2.0\ngunicorn>=23.0\n"
+    write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": requirements})
+    assert code in codes(check(tmp_path, target))
+
+
+def test_a_class_that_is_not_a_manager_is_not_read_as_one(tmp_path):
+    app = CELERY.replace("background_callback_manager = CeleryManager(celery_app)\n", "")
+    app = app.replace("\napp = Dash(", "\n\nclass Jobs:\n    pass\n\n\nmanager = Jobs(celery_app)\napp = Dash(")
+    write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": CELERY_REQUIREMENTS})
+    assert "background-no-worker" not in codes(check(tmp_path))
+
+
 def test_rules_apply_only_to_their_targets(tmp_path):
     """A rule for one platform stays quiet when another is checked."""
     case = next(case for case in CASES if case.code == "cloud-env-not-uploaded")
