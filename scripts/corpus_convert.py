@@ -21,6 +21,7 @@ Writes CORPUS/results.json (after every app, so `--resume` skips what is done) a
 CORPUS/results.md (app | repo@commit | one column per backend); `--out FILE.json` writes them
 elsewhere (FILE.json and FILE.md), so a run over a few apps keeps the corpus' record.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,9 @@ def relax_dash_pin(folder: Path) -> list[str]:
 
 def run(cmd: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int, str, str]:
     """Run cmd in its own process group; on timeout kill the whole group (servers included)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -89,8 +91,19 @@ def convert_one(args, corpus: Path, src: dict, backend: str) -> dict:
         denv = dict(os.environ, PYTHONPATH=os.pathsep.join(deps))
         denv.pop("PORT", None)
         tally = scratch / "tally.json"
-        cmd = [args.python, args.diff, "--python-bin", str(Path(args.python).parent), "--original", str(orig),
-               "--converted", str(conv), "--json", str(tally), *src.get("diff_args", [])]
+        cmd = [
+            args.python,
+            args.diff,
+            "--python-bin",
+            str(Path(args.python).parent),
+            "--original",
+            str(orig),
+            "--converted",
+            str(conv),
+            "--json",
+            str(tally),
+            *src.get("diff_args", []),
+        ]
         told = SERVE_HINT.search(out)  # no Procfile: serve it as convert told the user to
         if told and "--converted-app" not in cmd:
             cmd += ["--converted-app", told[1]]
@@ -98,8 +111,12 @@ def convert_one(args, corpus: Path, src: dict, backend: str) -> dict:
         drc, dout, derr = run(cmd, scratch, denv, args.diff_timeout)
         lines = dout.splitlines()
         summary = next((ln for ln in reversed(lines) if SUMMARY.match(ln)), None)
-        res["diff"] = {"rc": drc, "summary": summary, "mismatches": [ln for ln in lines if not SUMMARY.match(ln)],
-                       "stderr": derr.splitlines()[-20:]}
+        res["diff"] = {
+            "rc": drc,
+            "summary": summary,
+            "mismatches": [ln for ln in lines if not SUMMARY.match(ln)],
+            "stderr": derr.splitlines()[-20:],
+        }
         if tally.exists():
             res["diff"]["tally"] = json.loads(tally.read_text())
         if res["diff"]["mismatches"] and drc != 0:
@@ -131,8 +148,10 @@ def control(args, cmd: list[str], orig: Path, scratch: Path, env: dict, mismatch
 # A callback that raises PreventUpdate: 204 and no body on both, with a Content-Type that is the
 # backend's (Flask's text/html; uvicorn serving Dash's FastAPI reply says application/json), as a
 # Dash app with no Flask code at all answers on each: Dash's difference, not the conversion's.
-NO_CONTENT = re.compile(r"orig=204 conv=204: orig …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]… "
-                        r"vs conv …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]…")
+NO_CONTENT = re.compile(
+    r"orig=204 conv=204: orig …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]… "
+    r"vs conv …\[204, \"[^\"]*\", null, \[\"\w+\", (\"\"|0, 0)\]\]…"
+)
 
 
 def cell(res: dict | None) -> str:
@@ -183,8 +202,11 @@ def main() -> int:
     ap.add_argument("--diff", default="/work/shared/tools/convert_diff.py")
     ap.add_argument("--diff-timeout", type=float, default=900)
     ap.add_argument("--out", type=Path, help="results file (default CORPUS/results.json; its .md beside it)")
-    ap.add_argument("--resume", action="store_true",
-                    help="keep results.json entries already there (with every entry there: only rewrite results.md)")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep results.json entries already there (with every entry there: only rewrite results.md)",
+    )
     args = ap.parse_args()
     backends = args.backend or ["quart", "fastapi"]
     sources = json.loads((args.corpus / "sources.json").read_text())

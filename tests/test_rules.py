@@ -927,7 +927,8 @@ def test_a_subclass_of_a_manager_is_that_manager(tmp_path, classes, kind):
         "diskcache": (DISKCACHE, "DiskcacheManager", "background-diskcache-containers", "docker"),
     }[kind]
     classes = classes.replace("CeleryManager", manager)
-    app = source.replace(f"background_callback_manager = {manager}(", f"{classes}\n\nbackground_callback_manager = Jobs(")
+    made = "background_callback_manager = "
+    app = source.replace(f"{made}{manager}(", f"{classes}\n\n{made}Jobs(")
     requirements = CELERY_REQUIREMENTS if kind == "celery" else "dash[diskcache]>=4.2.0\ngunicorn>=23.0\n"
     write(tmp_path, {"app.py": app, "Procfile": FLASK_PROCFILE, "requirements.txt": requirements})
     assert code in codes(check(tmp_path, target))
