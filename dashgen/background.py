@@ -83,13 +83,13 @@ def _cache_folder(node: ast.expr) -> str | None:
     return names[-1] if names else None
 
 
-def manager_kinds(tree: ast.Module) -> set[str]:
-    return {manager.kind for manager in job_managers(tree)}
+def manager_kinds(managers: list[JobManager]) -> set[str]:
+    return {manager.kind for manager in managers}
 
 
-def celery_variable(tree: ast.Module) -> str:
+def celery_variable(managers: list[JobManager]) -> str:
     """The Celery app a worker loads: the one handed to CeleryManager, else dashgen's name."""
-    return next((m.celery_app for m in job_managers(tree) if m.celery_app), CELERY_APP)
+    return next((m.celery_app for m in managers if m.celery_app), CELERY_APP)
 
 
 def worker_command(module: str, variable: str) -> str:

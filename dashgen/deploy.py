@@ -82,11 +82,12 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
 
     requirements = project.requirements
     base = requirements or _new_requirements(project, deployment)  # what the merge starts from
-    kinds = background.manager_kinds(source.tree)
+    managers = project.job_managers
+    kinds = background.manager_kinds(managers)
     wanted = with_background_requirements(needed_requirements(source), kinds)
     merged = merge_requirements(base, wanted)
     worker = (
-        background.worker_command(source.module, background.celery_variable(source.tree))
+        background.worker_command(source.module, background.celery_variable(managers))
         if background.CELERY in kinds
         else None
     )
@@ -102,7 +103,7 @@ def plan_deploy(project: Project, *, python: str, force: bool = False, dry_run: 
                 root, "Dockerfile", dockerfile(backend, command, python, _page_path(source), includes), force=force
             )
         )
-        plan.changes.append(change_for(root, ".dockerignore", dockerignore(source), force=force))
+        plan.changes.append(change_for(root, ".dockerignore", dockerignore(managers), force=force))
         if worker is not None:
             plan.changes.append(change_for(root, "compose.yaml", compose_yaml(source, worker), force=force))
     old_requirements = requirements.text if requirements else None
@@ -273,11 +274,10 @@ _BIND_OPTIONS = ("-b", "--bind", "--listen")
 _LIFESPAN_DROPPED = "Procfile: dropped `--lifespan off`: Dash adds its catch-all route at lifespan start-up."
 
 
-def dockerignore(source: AppSource) -> str:
+def dockerignore(managers: list[background.JobManager]) -> str:
     """Each container keeps its own job cache: a developer's cache folder has no place in the image."""
     from dashgen.render import render_deploy_file
 
-    managers = background.job_managers(source.tree)
     folders = sorted({manager.cache_folder for manager in managers if manager.cache_folder}, key=lambda f: f"{f}/")
     celery = any(manager.kind == background.CELERY for manager in managers)
     return render_deploy_file("dockerignore", celery=celery, cache_folders=folders)

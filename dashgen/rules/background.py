@@ -46,7 +46,7 @@ def worker(project):
         return
     source = project.source
     line = next(manager.line for manager in managers if manager.kind == background.CELERY)
-    variable = background.celery_variable(source.tree)
+    variable = background.celery_variable(managers)
     expected = background.worker_command(source.module, variable)
     found = background.worker_line(project.procfile.text)
     if found is None:
